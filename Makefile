@@ -1,0 +1,72 @@
+# thidua: `make demo` runs the app on http://127.0.0.1:8000, `make test` passes every test.
+# Both install what they need first (idempotent `setup`).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+THIDUA := $(VENV)/bin/thidua
+PYTEST_ARGS ?=
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig \
+	fonts-noto-core fonts-dejavu-core poppler-utils chromium nodejs npm
+
+.PHONY: help setup system-deps python-deps node-deps demo serve seed-demo test torture bench lint clean
+
+help:
+	@echo "make demo    set up, seed a demo province, serve on http://127.0.0.1:8000"
+	@echo "make test    set up and run every test"
+	@echo "make bench   run the benchmarks (bench/)"
+	@echo "make lint    ruff + mypy on the pure packages"
+	@echo "make torture full-count property tests"
+
+setup: system-deps python-deps node-deps
+
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing system packages: $$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+		else \
+			echo "Missing system packages: $$missing"; \
+			echo "Install them with: sudo apt-get install --no-install-recommends $$missing"; exit 1; \
+		fi; \
+	fi
+
+python-deps: $(VENV)/.synced
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@test -x $(UV) || { python3 -m venv $(VENV) && $(VENV)/bin/pip install -q uv==0.13.9; }
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+node-deps: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --omit=optional --no-audit --no-fund --loglevel=error
+	@touch $@
+
+demo: setup
+	$(THIDUA) demo
+
+serve: setup
+	$(THIDUA) serve
+
+seed-demo: setup
+	$(THIDUA) seed-demo
+
+test: setup
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+torture: setup
+	$(PY) -m pytest -q -m torture $(PYTEST_ARGS)
+
+bench: setup
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+lint: python-deps
+	$(VENV)/bin/ruff check server sync scoring reports tests bench
+	$(VENV)/bin/mypy scoring sync/revtree.py
+
+clean:
+	rm -rf $(VENV) node_modules var .pytest_cache

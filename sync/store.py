@@ -1,0 +1,308 @@
+"""The document store interface: everything above `sync/backends/` talks to this.
+
+The methods follow the CouchDB replication protocol, so the HTTP layer is a thin
+translation and a backend can be the embedded SQL store or a real CouchDB.
+
+Conventions shared by every backend (the conformance suite in `sync/testing.py` checks them):
+
+* Documents are plain `dict`s in CouchDB's JSON shape (`_id`, `_rev`, `_deleted`,
+  `_revisions`, `_attachments`, `_conflicts`, ...).
+* Sequences (`Seq`) are opaque: an `int` for the embedded store, a string for a CouchDB
+  cluster. Callers only echo them back as `since`. `since` also accepts `"now"` and `0`.
+* Errors are the `sync.errors` classes; infrastructure failures are `StoreUnavailable`.
+* All methods are coroutines; a backend with a blocking client runs it in a thread.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import msgspec
+
+__all__ = [
+    "AllDocsRow",
+    "Attachment",
+    "ChangeRow",
+    "ChangesPage",
+    "DbInfo",
+    "DocumentStore",
+    "Seq",
+    "WriteResult",
+]
+
+Seq = int | str
+Doc = dict[str, Any]
+
+
+class DbInfo(msgspec.Struct, omit_defaults=True):
+    """`GET /{db}` answer."""
+
+    db_name: str
+    doc_count: int
+    doc_del_count: int
+    update_seq: Seq
+    purge_seq: int = 0
+    instance_start_time: str = "0"
+    compact_running: bool = False
+    disk_format_version: int = 8
+
+
+class WriteResult(msgspec.Struct, omit_defaults=True):
+    """One entry of a `_bulk_docs` answer: `{ok, id, rev}` or `{id, error, reason}`."""
+
+    id: str
+    rev: str | None = None
+    ok: bool | None = None
+    error: str | None = None
+    reason: str | None = None
+
+
+class ChangeRow(msgspec.Struct, omit_defaults=True):
+    """One row of `_changes`: the document's latest sequence and its leaf revisions."""
+
+    seq: Seq
+    id: str
+    changes: list[dict[str, str]]
+    deleted: bool = False
+    doc: Doc | None = None
+
+
+class ChangesPage(msgspec.Struct):
+    results: list[ChangeRow]
+    last_seq: Seq
+    pending: int = 0
+
+
+class AllDocsRow(msgspec.Struct, omit_defaults=True):
+    id: str
+    key: str
+    value: dict[str, Any]
+    doc: Doc | None = None
+
+
+class Attachment(msgspec.Struct):
+    content_type: str
+    data: bytes
+    digest: str
+
+
+class DocumentStore(abc.ABC):
+    """A set of named databases holding revisioned documents."""
+
+    #: Capabilities that differ between backends, for the conformance suite and callers.
+    capabilities: frozenset[str] = frozenset()
+
+    # -- lifecycle -------------------------------------------------------------
+    @abc.abstractmethod
+    async def initialize(self) -> None:
+        """Create tables or check the connection. Idempotent."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Release connections. Idempotent."""
+
+    @abc.abstractmethod
+    async def ping(self) -> bool:
+        """True when the backend answers (used by `/healthz`)."""
+
+    @abc.abstractmethod
+    async def server_uuid(self) -> str:
+        """A stable 32-hex id of this store (PouchDB's replication id uses it)."""
+
+    # -- databases --------------------------------------------------------------
+    @abc.abstractmethod
+    async def list_dbs(self) -> list[str]:
+        """Names of all databases, sorted."""
+
+    @abc.abstractmethod
+    async def create_db(self, db: str) -> None:
+        """Create a database. :raises PreconditionFailed: it exists. :raises BadRequest: bad name."""
+
+    @abc.abstractmethod
+    async def delete_db(self, db: str) -> None:
+        """Delete a database and everything in it. :raises NotFound:"""
+
+    @abc.abstractmethod
+    async def db_info(self, db: str) -> DbInfo:
+        """:raises NotFound: no such database."""
+
+    # -- documents --------------------------------------------------------------
+    @abc.abstractmethod
+    async def get(
+        self,
+        db: str,
+        doc_id: str,
+        *,
+        rev: str | None = None,
+        revs: bool = False,
+        conflicts: bool = False,
+        deleted_conflicts: bool = False,
+        revs_info: bool = False,
+        latest: bool = False,
+        attachments: bool = False,
+    ) -> Doc:
+        """The winning revision, or `rev`. With `attachments` the data is inlined (base64).
+
+        :raises NotFound: reason `missing` (unknown doc or rev) or `deleted` (winner deleted,
+            no `rev` asked).
+        """
+
+    @abc.abstractmethod
+    async def get_open_revs(
+        self,
+        db: str,
+        doc_id: str,
+        open_revs: Sequence[str] | Literal["all"],
+        *,
+        revs: bool = False,
+        latest: bool = False,
+        attachments: bool = False,
+    ) -> list[dict[str, Any]]:
+        """`[{"ok": doc} | {"missing": rev}]` for the asked revisions or every leaf.
+
+        With `latest`, a rev that is no longer a leaf answers the leaves descending from it.
+        """
+
+    @abc.abstractmethod
+    async def bulk_docs(
+        self, db: str, docs: Sequence[Doc], *, new_edits: bool = True
+    ) -> list[WriteResult]:
+        """Write a batch in one transaction; one result per input doc, in order.
+
+        `new_edits=True` (interactive): `_rev` must be a current leaf, or absent for a new doc
+        or one whose winner is deleted; otherwise that entry is `conflict`. A new rev is made.
+        `new_edits=False` (replication): the doc's `_rev` and `_revisions` are merged into the
+        tree as given; already-known revs are a no-op. Invalid entries get their own error
+        (`bad_request`, `forbidden`, ...) and never affect the others.
+        :raises NotFound: no such database.
+        """
+
+    async def put(self, db: str, doc: Doc) -> WriteResult:
+        """Interactive write of one doc. :raises Conflict: stale `_rev`."""
+        [result] = await self.bulk_docs(db, [doc])
+        if result.error == "conflict":
+            from .errors import Conflict
+
+            raise Conflict(result.reason or "Document update conflict.")
+        if result.error:
+            from .errors import BadRequest, Forbidden
+
+            cls = Forbidden if result.error == "forbidden" else BadRequest
+            raise cls(result.reason or result.error, error=result.error)
+        return result
+
+    @abc.abstractmethod
+    async def revs_diff(
+        self, db: str, revs: Mapping[str, Sequence[str]]
+    ) -> dict[str, dict[str, list[str]]]:
+        """`{id: {"missing": [...], "possible_ancestors": [...]}}` for ids with unknown revs."""
+
+    async def bulk_get(
+        self,
+        db: str,
+        requests: Sequence[Mapping[str, Any]],
+        *,
+        revs: bool = False,
+        latest: bool = False,
+        attachments: bool = False,
+    ) -> list[dict[str, Any]]:
+        """`_bulk_get` results: one `{id, docs: [{ok} | {error}]}` per request entry."""
+        results = []
+        for request in requests:
+            doc_id = request.get("id")
+            if not isinstance(doc_id, str):
+                results.append(
+                    {
+                        "id": doc_id,
+                        "docs": [{"error": {"id": doc_id, "rev": request.get("rev"),
+                                            "error": "bad_request", "reason": "Missing id."}}],
+                    }
+                )
+                continue
+            rev = request.get("rev")
+            wanted: Sequence[str] | Literal["all"] = [rev] if rev else "all"
+            from .errors import NotFound
+
+            try:
+                found = await self.get_open_revs(
+                    db, doc_id, wanted, revs=revs, latest=latest, attachments=attachments
+                )
+            except NotFound as exc:
+                found = [{"missing": rev}] if rev else []
+                if not rev:
+                    results.append({"id": doc_id, "docs": [{"error": {
+                        "id": doc_id, "rev": "undefined", "error": "not_found",
+                        "reason": exc.reason}}]})
+                    continue
+            docs = [
+                {"ok": entry["ok"]} if "ok" in entry else {"error": {
+                    "id": doc_id, "rev": entry["missing"], "error": "not_found",
+                    "reason": "missing"}}
+                for entry in found
+            ]
+            results.append({"id": doc_id, "docs": docs})
+        return results
+
+    # -- changes ----------------------------------------------------------------
+    @abc.abstractmethod
+    async def changes(
+        self,
+        db: str,
+        *,
+        since: Seq = 0,
+        limit: int | None = None,
+        style: Literal["main_only", "all_docs"] = "main_only",
+        include_docs: bool = False,
+        conflicts: bool = False,
+        doc_ids: Sequence[str] | None = None,
+        selector: Mapping[str, Any] | None = None,
+        descending: bool = False,
+    ) -> ChangesPage:
+        """One row per doc changed after `since` (its latest seq), ascending.
+
+        Every row's `seq` is a valid `since`. An empty page answers `last_seq` >= `since`.
+        `since="now"` starts at the current update_seq. :raises NotFound: no such database.
+        """
+
+    @abc.abstractmethod
+    async def wait_for_change(self, db: str, since: Seq, timeout: float) -> bool:
+        """Wait until the database has a change after `since`; False on timeout."""
+
+    # -- local (non-replicated) documents ---------------------------------------
+    @abc.abstractmethod
+    async def get_local(self, db: str, local_id: str) -> Doc:
+        """`local_id` without the `_local/` prefix. :raises NotFound:"""
+
+    @abc.abstractmethod
+    async def put_local(self, db: str, local_id: str, doc: Doc) -> WriteResult:
+        """Store verbatim; rev `0-N`. Like CouchDB, no MVCC check on local docs."""
+
+    @abc.abstractmethod
+    async def delete_local(self, db: str, local_id: str) -> WriteResult:
+        """:raises NotFound:"""
+
+    # -- listing and attachments --------------------------------------------------
+    @abc.abstractmethod
+    async def all_docs(
+        self,
+        db: str,
+        *,
+        keys: Sequence[str] | None = None,
+        startkey: str | None = None,
+        endkey: str | None = None,
+        inclusive_end: bool = True,
+        include_docs: bool = False,
+        conflicts: bool = False,
+        descending: bool = False,
+        limit: int | None = None,
+        skip: int = 0,
+    ) -> dict[str, Any]:
+        """`{"total_rows", "offset", "rows": [...]}` as CouchDB answers `_all_docs`."""
+
+    @abc.abstractmethod
+    async def get_attachment(
+        self, db: str, doc_id: str, name: str, *, rev: str | None = None
+    ) -> Attachment:
+        """:raises NotFound: no such doc, rev or attachment."""
