@@ -1,0 +1,149 @@
+"""Validation of the documents of a `_bulk_docs` batch, before any database work.
+
+`prepare()` turns one input document into an `Incoming` (id, revision path, body bytes,
+attachments decoded) or a `WriteResult` error for that entry only, as CouchDB answers:
+`bad_request` (bad shape, `_rev`, `_revisions`, id, attachment), `doc_validation` (unknown
+`_` member) and `too_large` (body over `max_document_size`, attachments not counted).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from .. import revtree
+from ..store import WriteResult
+
+__all__ = ["AttSpec", "Incoming", "md5_digest", "prepare"]
+
+_SPECIAL = frozenset(
+    {"_id", "_rev", "_deleted", "_revisions", "_attachments", "_conflicts",
+     "_deleted_conflicts", "_local_seq", "_revs_info"}
+)
+_encode = msgspec.json.Encoder().encode
+
+
+@dataclass(slots=True)
+class AttSpec:
+    """One `_attachments` entry: new inline `data`, or a `stub` to resolve against history."""
+
+    name: str
+    content_type: str
+    data: bytes | None
+    digest: str | None
+    revpos: int | None
+
+
+@dataclass(slots=True)
+class Incoming:
+    doc_id: str
+    rev: str | None  # the given `_rev` (parent when interactive, the new leaf when replicated)
+    path: list[str] | None  # replicated writes: the revision path, newest first
+    deleted: bool
+    body: dict[str, Any]  # user fields only
+    body_json: bytes
+    atts: list[AttSpec] | None
+
+
+class _Invalid(Exception):
+    def __init__(self, error: str, reason: str) -> None:
+        super().__init__(reason)
+        self.error, self.reason = error, reason
+
+
+def md5_digest(data: bytes) -> str:
+    """CouchDB's attachment digest: `md5-<base64 of the md5>`."""
+    return "md5-" + base64.b64encode(hashlib.md5(data).digest()).decode()
+
+
+def _doc_id(doc: dict[str, Any], new_edits: bool) -> str:
+    doc_id = doc.get("_id")
+    if doc_id is None and new_edits:
+        return uuid.uuid4().hex
+    if not isinstance(doc_id, str) or not doc_id:
+        raise _Invalid("bad_request", "Document id must be a non-empty string.")
+    if doc_id.startswith("_") and not doc_id.startswith("_design/"):
+        raise _Invalid("bad_request", "Only reserved document ids may start with underscore.")
+    return doc_id
+
+
+def _attachment(name: Any, spec: Any) -> AttSpec:
+    if not isinstance(name, str) or not name or name.startswith("_"):
+        raise _Invalid("bad_request", f"Invalid attachment name {name!r}.")
+    if not isinstance(spec, dict):
+        raise _Invalid("bad_request", f"Attachment {name!r} must be an object.")
+    content_type = spec.get("content_type", "application/octet-stream")
+    revpos = spec.get("revpos")
+    if not isinstance(content_type, str) or not (
+        revpos is None or (isinstance(revpos, int) and not isinstance(revpos, bool))
+    ):
+        raise _Invalid("bad_request", f"Attachment {name!r} has a bad content_type or revpos.")
+    digest = spec.get("digest")
+    if spec.get("stub") is True:
+        return AttSpec(name, content_type, None, digest if isinstance(digest, str) else None,
+                       revpos)
+    data = spec.get("data")
+    if spec.get("follows") or not isinstance(data, str):
+        raise _Invalid("bad_request", f"Attachment {name!r} needs base64 `data` or `stub`.")
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise _Invalid("bad_request", f"Attachment {name!r}: invalid base64 data.") from None
+    return AttSpec(name, content_type, raw, md5_digest(raw), revpos)
+
+
+def _attachments(value: Any) -> list[AttSpec] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _Invalid("bad_request", "_attachments must be an object.")
+    return [_attachment(name, spec) for name, spec in sorted(value.items())] or None
+
+
+def _check(doc: Any, new_edits: bool, max_size: int) -> Incoming:
+    if not isinstance(doc, dict):
+        raise _Invalid("bad_request", "Document must be a JSON object.")
+    doc_id = _doc_id(doc, new_edits)
+    bad = [key for key in doc if key.startswith("_") and key not in _SPECIAL]
+    if bad:
+        raise _Invalid("doc_validation", f"Bad special document member: {bad[0]}")
+    deleted = doc.get("_deleted", False)
+    if not isinstance(deleted, bool):
+        raise _Invalid("bad_request", "_deleted must be true or false.")
+    rev = doc.get("_rev")
+    path: list[str] | None = None
+    try:
+        if rev is not None:
+            revtree.parse_rev(rev)
+        if not new_edits:
+            if rev is None:
+                raise _Invalid("bad_request", "A replicated document needs a _rev.")
+            path = revtree.path_from_revisions(rev, doc.get("_revisions"))
+    except revtree.InvalidRev as exc:
+        raise _Invalid("bad_request", f"Invalid rev format: {exc}") from None
+    body = {k: v for k, v in doc.items() if not k.startswith("_")}
+    try:
+        body_json = _encode(body)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise _Invalid("bad_request", f"Document body cannot be stored as JSON: {exc}") from None
+    if len(body_json) > max_size:
+        raise _Invalid("too_large", f"Document exceeds the maximum size of {max_size} bytes.")
+    atts = _attachments(doc.get("_attachments"))
+    return Incoming(doc_id, rev, path, deleted, body, body_json, atts)
+
+
+def prepare(doc: Any, *, new_edits: bool, max_size: int) -> Incoming | WriteResult:
+    """An `Incoming` for a valid input document, else its error entry."""
+    try:
+        return _check(doc, new_edits, max_size)
+    except _Invalid as exc:
+        doc_id = doc.get("_id") if isinstance(doc, dict) else None
+        return WriteResult(
+            id=doc_id if isinstance(doc_id, str) else "", error=exc.error, reason=exc.reason
+        )

@@ -1,0 +1,382 @@
+"""The embedded document store: SQLModel tables in SQLite (WAL) or PostgreSQL.
+
+Blocking database work runs in a small thread pool (`sql_engine.Runner`); each call is one
+transaction. Writes to a database are serialized by an asyncio lock per database (and, across
+processes, by SQLite's write lock or a PostgreSQL row lock), so seqs commit in order and a
+`_changes` cursor never skips a late commit. Waiters on `wait_for_change` are woken after
+each commit; they also re-check every `poll_interval` seconds to see other processes' writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from sqlalchemy import Connection, delete, insert, select, text
+from sqlalchemy.exc import IntegrityError
+
+from .. import revtree
+from ..errors import BadRequest, NotFound, PreconditionFailed, StoreUnavailable
+from ..selector import compile_selector
+from ..store import Attachment, ChangesPage, DbInfo, Doc, DocumentStore, Seq, WriteResult
+from . import sql_docs, sql_listing, sql_local
+from .docinput import prepare
+from .sql_docs import DocOptions, check_rev, decode_atts
+from .sql_engine import Runner, make_engine
+from .sql_listing import AllDocsQuery, ChangesQuery
+from .sql_queries import DbRow, blobs, db_row, doc_row, revision_rows
+from .sql_tables import METADATA, T_DATABASES, T_META
+from .sql_write import write_batch
+
+if TYPE_CHECKING:
+    from server.settings import Settings
+
+__all__ = ["SqlStore", "parse_since", "validate_db_name"]
+
+T = TypeVar("T")
+_DB_NAME = re.compile(r"^[a-z][a-z0-9_$()+/-]*$")
+
+
+def validate_db_name(name: str) -> str:
+    """CouchDB's rule for database names. :raises BadRequest: `illegal_database_name`."""
+    if not isinstance(name, str) or len(name) > 238 or not _DB_NAME.match(name):
+        raise BadRequest(
+            f"Name: {name!r}. Only lowercase characters (a-z), digits (0-9), and any of the "
+            "characters _, $, (, ), +, -, and / are allowed. Must begin with a letter.",
+            error="illegal_database_name",
+        )
+    return name
+
+
+def parse_since(since: Seq, update_seq: int) -> int:
+    """`since` as an int: a non-negative int, its decimal string, or `"now"`."""
+    if since == "now":
+        return update_seq
+    if isinstance(since, str) and since.isascii() and since.isdigit():
+        return int(since)
+    if isinstance(since, int) and not isinstance(since, bool) and since >= 0:
+        return since
+    raise BadRequest(f"Invalid since: {since!r}; expected a sequence number or 'now'.")
+
+
+class SqlStore(DocumentStore):
+    """`DocumentStore` over SQLAlchemy; `url` is a `sqlite:///` or `postgresql+psycopg://` URL."""
+
+    capabilities = frozenset({"integer_seqs", "revision_bodies", "revs_limit"})
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        revs_limit: int = 1000,
+        max_document_size: int = 8_000_000,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self.url = url
+        self.revs_limit = revs_limit
+        self.max_document_size = max_document_size
+        self.poll_interval = poll_interval
+        self._runner = Runner(make_engine(url))
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._events: dict[str, asyncio.Event] = {}
+        self._uuid: str | None = None
+        self._closed = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SqlStore:
+        return cls(settings.store_url, revs_limit=settings.revs_limit,
+                   max_document_size=settings.max_document_size)
+
+    # -- lifecycle -------------------------------------------------------------
+    async def initialize(self) -> None:
+        self._uuid = await self._runner.write(self._init_schema)
+
+    @staticmethod
+    def _init_schema(conn: Connection) -> str:
+        METADATA.create_all(conn)
+        m = T_META.c
+        found = conn.execute(select(m.value).where(m.key == "server_uuid")).scalar_one_or_none()
+        if found is None:
+            found = uuid.uuid4().hex
+            conn.execute(insert(T_META).values(key="server_uuid", value=found))
+        return str(found)
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await asyncio.get_running_loop().run_in_executor(None, self._runner.close)
+
+    async def ping(self) -> bool:
+        try:
+            await self._runner.read(lambda conn: conn.execute(text("SELECT 1")).scalar_one())
+        except StoreUnavailable:
+            return False
+        return True
+
+    async def server_uuid(self) -> str:
+        if self._uuid is None:
+            await self.initialize()
+        assert self._uuid is not None
+        return self._uuid
+
+    # -- helpers ----------------------------------------------------------------
+    def _lock(self, db: str) -> asyncio.Lock:
+        return self._locks.setdefault(db, asyncio.Lock())
+
+    def _notify(self, db: str) -> None:
+        event = self._events.pop(db, None)
+        if event is not None:
+            event.set()
+
+    async def _read(self, db: str, fn: Callable[[Connection, DbRow], T]) -> T:
+        return await self._runner.read(lambda conn: fn(conn, db_row(conn, db)))
+
+    async def _write(self, db: str, fn: Callable[[Connection, DbRow], T]) -> T:
+        async with self._lock(db):
+            return await self._runner.write(lambda conn: fn(conn, db_row(conn, db)))
+
+    # -- databases --------------------------------------------------------------
+    async def list_dbs(self) -> list[str]:
+        c = T_DATABASES.c
+        return await self._runner.read(
+            lambda conn: list(conn.execute(select(c.name).order_by(c.name)).scalars())
+        )
+
+    async def create_db(self, db: str) -> None:
+        validate_db_name(db)
+
+        def create(conn: Connection) -> None:
+            c = T_DATABASES.c
+            if conn.execute(select(c.id).where(c.name == db)).first() is not None:
+                raise PreconditionFailed(
+                    "The database could not be created, the file already exists.")
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(T_DATABASES).values(name=db, created=time.time()))
+            except IntegrityError:
+                raise PreconditionFailed(
+                    "The database could not be created, the file already exists.") from None
+
+        async with self._lock(db):
+            await self._runner.write(create)
+
+    async def delete_db(self, db: str) -> None:
+        def drop(conn: Connection, row: DbRow) -> None:
+            conn.execute(delete(T_DATABASES).where(T_DATABASES.c.id == row.id))
+
+        await self._write(db, drop)
+        self._notify(db)
+
+    async def db_info(self, db: str) -> DbInfo:
+        row = await self._read(db, lambda conn, row: row)
+        return DbInfo(db_name=db, doc_count=row.doc_count, doc_del_count=row.del_count,
+                      update_seq=row.update_seq)
+
+    # -- documents --------------------------------------------------------------
+    async def get(
+        self,
+        db: str,
+        doc_id: str,
+        *,
+        rev: str | None = None,
+        revs: bool = False,
+        conflicts: bool = False,
+        deleted_conflicts: bool = False,
+        revs_info: bool = False,
+        latest: bool = False,
+        attachments: bool = False,
+    ) -> Doc:
+        options = DocOptions(revs, conflicts, deleted_conflicts, revs_info, attachments)
+        return await self._read(
+            db, lambda conn, row: sql_docs.get_doc(conn, row.id, doc_id, rev, latest, options))
+
+    async def get_open_revs(
+        self,
+        db: str,
+        doc_id: str,
+        open_revs: Sequence[str] | Literal["all"],
+        *,
+        revs: bool = False,
+        latest: bool = False,
+        attachments: bool = False,
+    ) -> list[dict[str, Any]]:
+        wanted = None if open_revs == "all" else list(open_revs)
+        options = DocOptions(revs=revs, attachments=attachments)
+        return await self._read(
+            db, lambda conn, row: sql_docs.open_revs(conn, row.id, doc_id, wanted, latest, options))
+
+    async def bulk_docs(
+        self, db: str, docs: Sequence[Doc], *, new_edits: bool = True
+    ) -> list[WriteResult]:
+        limit = self.max_document_size
+        items = await asyncio.get_running_loop().run_in_executor(
+            None, lambda: [prepare(doc, new_edits=new_edits, max_size=limit) for doc in docs])
+        results, seq = await self._write(
+            db, lambda conn, row: write_batch(conn, row.id, items, new_edits=new_edits,
+                                              revs_limit=self.revs_limit))
+        if seq is not None:
+            self._notify(db)
+        return results
+
+    async def bulk_get(
+        self,
+        db: str,
+        requests: Sequence[Mapping[str, Any]],
+        *,
+        revs: bool = False,
+        latest: bool = False,
+        attachments: bool = False,
+    ) -> list[dict[str, Any]]:
+        """As `DocumentStore.bulk_get`, in one transaction and three queries."""
+        asks = [(req["id"], [req["rev"]] if req.get("rev") else None)
+                for req in requests if isinstance(req.get("id"), str)]
+        options = DocOptions(revs=revs, attachments=attachments)
+        answers = iter(await self._read(
+            db, lambda conn, row: sql_docs.open_revs_many(conn, row.id, asks, latest, options)))
+        results = []
+        for req in requests:
+            doc_id, rev = req.get("id"), req.get("rev")
+            if not isinstance(doc_id, str):
+                docs: list[dict[str, Any]] = [{"error": _bulk_error(doc_id, rev, "bad_request",
+                                                                    "Missing id.")}]
+            elif (answer := next(answers)) is None:
+                docs = [{"error": _bulk_error(doc_id, "undefined", "not_found", "missing")}]
+            else:
+                docs = [{"ok": entry["ok"]} if "ok" in entry else
+                        {"error": _bulk_error(doc_id, entry["missing"], "not_found", "missing")}
+                        for entry in answer]
+            results.append({"id": doc_id, "docs": docs})
+        return results
+
+    async def revs_diff(
+        self, db: str, revs: Mapping[str, Sequence[str]]
+    ) -> dict[str, dict[str, list[str]]]:
+        wanted: dict[str, list[str]] = {}
+        for doc_id, doc_revs in revs.items():
+            if not isinstance(doc_id, str) or not isinstance(doc_revs, list | tuple):
+                raise BadRequest("_revs_diff expects {id: [rev, ...]}.")
+            try:
+                for rev in doc_revs:
+                    revtree.parse_rev(rev)
+            except revtree.InvalidRev as exc:
+                raise BadRequest(f"Invalid rev format: {exc}") from None
+            wanted[doc_id] = list(doc_revs)
+        return await self._read(db, lambda conn, row: sql_docs.revs_diff(conn, row.id, wanted))
+
+    # -- changes ----------------------------------------------------------------
+    async def changes(
+        self,
+        db: str,
+        *,
+        since: Seq = 0,
+        limit: int | None = None,
+        style: Literal["main_only", "all_docs"] = "main_only",
+        include_docs: bool = False,
+        conflicts: bool = False,
+        doc_ids: Sequence[str] | None = None,
+        selector: Mapping[str, Any] | None = None,
+        descending: bool = False,
+    ) -> ChangesPage:
+        if style not in ("main_only", "all_docs"):
+            raise BadRequest(f"Invalid style {style!r}: expected main_only or all_docs.")
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            raise BadRequest(f"Invalid limit {limit!r}: expected a non-negative integer.")
+        predicate = compile_selector(selector) if selector is not None else None
+        parse_since(since, 0)  # reject bad input before touching the database
+
+        def run(conn: Connection, row: DbRow) -> ChangesPage:
+            query = ChangesQuery(
+                since=parse_since(since, row.update_seq), limit=max(limit, 1) if limit is not None
+                else None, style=style, include_docs=include_docs, conflicts=conflicts,
+                doc_ids=doc_ids, predicate=predicate, descending=descending)
+            return sql_listing.changes(conn, row, query)
+
+        return await self._read(db, run)
+
+    async def wait_for_change(self, db: str, since: Seq, timeout: float) -> bool:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        target: int | None = None
+        while True:
+            event = self._events.setdefault(db, asyncio.Event())
+            current = (await self._read(db, lambda conn, row: row)).update_seq
+            if target is None:
+                target = parse_since(since, current)
+            if current > target:
+                return True
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), min(remaining, self.poll_interval))
+
+    # -- local documents --------------------------------------------------------
+    async def get_local(self, db: str, local_id: str) -> Doc:
+        return await self._read(db, lambda conn, row: sql_local.get_local(conn, row.id, local_id))
+
+    async def put_local(self, db: str, local_id: str, doc: Doc) -> WriteResult:
+        return await self._write(
+            db, lambda conn, row: sql_local.put_local(conn, row.id, local_id, doc))
+
+    async def delete_local(self, db: str, local_id: str) -> WriteResult:
+        return await self._write(
+            db, lambda conn, row: sql_local.delete_local(conn, row.id, local_id))
+
+    # -- listing and attachments --------------------------------------------------
+    async def all_docs(
+        self,
+        db: str,
+        *,
+        keys: Sequence[str] | None = None,
+        startkey: str | None = None,
+        endkey: str | None = None,
+        inclusive_end: bool = True,
+        include_docs: bool = False,
+        conflicts: bool = False,
+        descending: bool = False,
+        limit: int | None = None,
+        skip: int = 0,
+    ) -> dict[str, Any]:
+        if keys is not None and not all(isinstance(k, str) for k in keys):
+            raise BadRequest("`keys` must be a list of document ids.")
+        if (limit is not None and limit < 0) or skip < 0:
+            raise BadRequest("`limit` and `skip` must not be negative.")
+        query = AllDocsQuery(keys, startkey, endkey, inclusive_end, include_docs, conflicts,
+                             descending, limit, skip)
+        return await self._read(db, lambda conn, row: sql_listing.all_docs(conn, row, query))
+
+    async def get_attachment(
+        self, db: str, doc_id: str, name: str, *, rev: str | None = None
+    ) -> Attachment:
+        return await self._read(db, lambda conn, row: _attachment(conn, row.id, doc_id, name, rev))
+
+
+def _attachment(conn: Connection, db_id: int, doc_id: str, name: str, rev: str | None) -> Attachment:
+    if rev is not None:
+        check_rev(rev)
+    row = doc_row(conn, db_id, doc_id)
+    if row is None:
+        raise NotFound("missing")
+    if rev is None and row.deleted:
+        raise NotFound("deleted")
+    wanted = rev or row.winner
+    stored = revision_rows(conn, db_id, doc_id, [wanted]).get(wanted)
+    if stored is None:
+        raise NotFound("missing")
+    meta = decode_atts(stored[2]).get(name) if stored[2] else None
+    if meta is None:
+        raise NotFound("Document is missing attachment")
+    data = blobs(conn, db_id, [meta["digest"]])
+    if meta["digest"] not in data:
+        raise NotFound("Document is missing attachment")
+    return Attachment(content_type=meta["content_type"], data=data[meta["digest"]],
+                      digest=meta["digest"])
+
+
+def _bulk_error(doc_id: Any, rev: Any, error: str, reason: str) -> dict[str, Any]:
+    return {"id": doc_id, "rev": rev, "error": error, "reason": reason}

@@ -1,0 +1,224 @@
+"""Reading documents of the SQL store: one revision, open revisions, rendering CouchDB's shape.
+
+All functions run in a worker thread inside a read transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from sqlalchemy import Connection, select, tuple_
+
+from .. import revtree
+from ..errors import BadRequest, NotFound
+from . import attachments
+from .sql_queries import blobs, chunked, doc_row, revision_rows
+from .sql_tables import T_DOCUMENTS, T_REVISIONS
+
+__all__ = ["DocOptions", "check_rev", "decode_atts", "decode_body", "get_doc", "open_revs", "open_revs_many", "render", "revs_diff"]
+
+decode_body = msgspec.json.Decoder(dict[str, Any]).decode
+decode_atts = msgspec.json.Decoder(dict[str, dict[str, Any]]).decode
+
+
+@dataclass(frozen=True, slots=True)
+class DocOptions:
+    """What to add to a rendered document (the `GET /{db}/{id}` query flags)."""
+
+    revs: bool = False
+    conflicts: bool = False
+    deleted_conflicts: bool = False
+    revs_info: bool = False
+    attachments: bool = False
+
+
+def render(
+    doc_id: str,
+    rev: str,
+    deleted: bool,
+    body: bytes | None,
+    atts: bytes | None,
+    *,
+    tree: revtree.RevTree | None = None,
+    options: DocOptions = DocOptions(),
+    data: dict[str, bytes] | None = None,
+    available: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """A document dict: `_id`, `_rev`, the body, then the special members asked for.
+
+    `tree` is needed for `revs`, `conflicts`, `deleted_conflicts` and `revs_info`; `data`
+    (attachment bytes by digest) inlines attachments, otherwise they are stubs.
+    """
+    doc: dict[str, Any] = {"_id": doc_id, "_rev": rev}
+    if body:
+        doc.update(decode_body(body))
+    if deleted:
+        doc["_deleted"] = True
+    if atts:
+        doc["_attachments"] = attachments.render(decode_atts(atts), data)
+    if tree is not None:
+        if options.conflicts and (found := revtree.conflicts(tree)):
+            doc["_conflicts"] = found
+        if options.deleted_conflicts and (found := revtree.deleted_conflicts(tree)):
+            doc["_deleted_conflicts"] = found
+        if options.revs:
+            doc["_revisions"] = revtree.revisions_of(tree, rev)
+        if options.revs_info:
+            doc["_revs_info"] = revtree.revs_info(tree, rev, available)
+    return doc
+
+
+def _digests(rows: Sequence[bytes | None]) -> list[str]:
+    return [meta["digest"] for atts in rows if atts for meta in decode_atts(atts).values()]
+
+
+def check_rev(rev: str) -> None:
+    try:
+        revtree.parse_rev(rev)
+    except revtree.InvalidRev as exc:
+        raise BadRequest(f"Invalid rev format: {exc}") from None
+
+
+def _best(tree: revtree.RevTree, revs: list[str]) -> str:
+    found = [leaf for leaf in revtree.leaves(tree) if leaf.rev in revs]
+    return max(found, key=lambda leaf: (not leaf.deleted, leaf.pos, leaf.hash)).rev
+
+
+def get_doc(
+    conn: Connection,
+    db_id: int,
+    doc_id: str,
+    rev: str | None,
+    latest: bool,
+    options: DocOptions,
+) -> dict[str, Any]:
+    """:raises NotFound: `missing` or `deleted`. :raises BadRequest: malformed `rev`."""
+    if rev is not None:
+        check_rev(rev)
+    row = doc_row(conn, db_id, doc_id)
+    if row is None:
+        raise NotFound("missing")
+    tree = revtree.tree_from_json(row.tree)
+    if rev is None:
+        if row.deleted:
+            raise NotFound("deleted")
+        rev = row.winner
+    elif latest and (descendants := revtree.latest_leaves(tree, rev)):
+            rev = _best(tree, descendants)
+    if not revtree.contains(tree, rev):
+        raise NotFound("missing")
+    wanted = revtree.all_revs(tree) if options.revs_info else [rev]
+    stored = revision_rows(conn, db_id, doc_id, wanted)
+    if rev not in stored:
+        raise NotFound("missing")
+    deleted, body, atts = stored[rev]
+    data = blobs(conn, db_id, _digests([atts])) if options.attachments and atts else None
+    return render(doc_id, rev, deleted, body, atts, tree=tree, options=options, data=data,
+                  available=frozenset(stored))
+
+
+def _targets(tree: revtree.RevTree, wanted: Sequence[str] | None, latest: bool) -> dict[str, str]:
+    """Revs to answer -> the rev asked for (named in `{"missing": rev}`)."""
+    if wanted is None:
+        return {leaf.rev: leaf.rev for leaf in revtree.leaves(tree)}
+    targets: dict[str, str] = {}
+    for asked in wanted:
+        found = revtree.latest_leaves(tree, asked) if latest else []
+        for rev in found or [asked]:
+            targets.setdefault(rev, asked)
+    return targets
+
+
+def open_revs_many(
+    conn: Connection,
+    db_id: int,
+    asks: Sequence[tuple[str, Sequence[str] | None]],
+    latest: bool,
+    options: DocOptions,
+) -> list[list[dict[str, Any]] | None]:
+    """For each `(doc_id, wanted)`: `[{"ok": doc} | {"missing": rev}]`, or None for an unknown
+    document asked with `wanted=None` (every leaf). Three queries for the whole batch."""
+    for _, wanted in asks:
+        for rev in wanted or ():
+            check_rev(rev)
+    d, r = T_DOCUMENTS.c, T_REVISIONS.c
+    trees: dict[str, revtree.RevTree] = {}
+    for chunk in chunked(list({doc_id for doc_id, _ in asks})):
+        rows = conn.execute(select(d.doc_id, d.tree).where(d.db_id == db_id, d.doc_id.in_(chunk)))
+        trees.update((doc_id, revtree.tree_from_json(tree)) for doc_id, tree in rows)
+    plans = [
+        (doc_id, _targets(trees[doc_id], wanted, latest) if doc_id in trees else None, wanted)
+        for doc_id, wanted in asks
+    ]
+    pairs = list({(doc_id, rev) for doc_id, targets, _ in plans if targets
+                  for rev in targets if revtree.contains(trees[doc_id], rev)})
+    stored: dict[tuple[str, str], tuple[bool, bytes, bytes | None]] = {}
+    for some in chunked(pairs):
+        hits = conn.execute(select(r.doc_id, r.rev, r.deleted, r.body, r.atts).where(
+            r.db_id == db_id, tuple_(r.doc_id, r.rev).in_(some)))
+        stored.update(((row.doc_id, row.rev), (row.deleted, row.body, row.atts)) for row in hits)
+    data = None
+    if options.attachments:
+        data = blobs(conn, db_id, _digests([atts for _, _, atts in stored.values()]))
+    answers: list[list[dict[str, Any]] | None] = []
+    for doc_id, targets, wanted in plans:
+        if targets is None:
+            answers.append(None if wanted is None else
+                           [{"missing": rev} for rev in dict.fromkeys(wanted)])
+            continue
+        answer: list[dict[str, Any]] = []
+        for rev, asked in targets.items():
+            found = stored.get((doc_id, rev))
+            if found is None:
+                answer.append({"missing": asked})
+            else:
+                answer.append({"ok": render(doc_id, rev, *found, tree=trees[doc_id],
+                                            options=options, data=data)})
+        answers.append(answer)
+    return answers
+
+
+def open_revs(
+    conn: Connection,
+    db_id: int,
+    doc_id: str,
+    wanted: Sequence[str] | None,
+    latest: bool,
+    options: DocOptions,
+) -> list[dict[str, Any]]:
+    """`[{"ok": doc} | {"missing": rev}]`; `wanted=None` means every leaf.
+
+    :raises NotFound: unknown document with `wanted=None`.
+    """
+    [answer] = open_revs_many(conn, db_id, [(doc_id, wanted)], latest, options)
+    if answer is None:
+        raise NotFound("missing")
+    return answer
+
+
+def revs_diff(
+    conn: Connection, db_id: int, wanted: dict[str, list[str]]
+) -> dict[str, dict[str, list[str]]]:
+    """`_revs_diff`: per id, the revs not in its tree and the leaves that could be ancestors."""
+    d = T_DOCUMENTS.c
+    trees: dict[str, revtree.RevTree] = {}
+    for chunk in chunked(list(wanted)):
+        rows = conn.execute(select(d.doc_id, d.tree).where(d.db_id == db_id, d.doc_id.in_(chunk)))
+        trees.update((doc_id, revtree.tree_from_json(tree)) for doc_id, tree in rows)
+    answer: dict[str, dict[str, list[str]]] = {}
+    for doc_id, revs in wanted.items():
+        tree = trees.get(doc_id)
+        missing = [rev for rev in dict.fromkeys(revs) if tree is None or not revtree.contains(tree, rev)]
+        if not missing:
+            continue
+        entry: dict[str, list[str]] = {"missing": missing}
+        if tree is not None:
+            top = max(revtree.parse_rev(rev)[0] for rev in missing)
+            ancestors = [leaf.rev for leaf in revtree.leaves(tree) if leaf.pos < top]
+            if ancestors:
+                entry["possible_ancestors"] = ancestors
+        answer[doc_id] = entry
+    return answer

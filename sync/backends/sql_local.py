@@ -1,0 +1,67 @@
+"""`_local/` documents of the SQL store: stored verbatim, rev `0-N`, never replicated.
+
+As in CouchDB there is no MVCC check: the new rev is the given `_rev`'s number plus one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from sqlalchemy import Connection, delete, insert, select, update
+
+from ..errors import BadRequest, NotFound
+from ..store import WriteResult
+from .sql_tables import T_LOCAL
+
+__all__ = ["delete_local", "get_local", "put_local"]
+
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.Decoder(dict[str, Any]).decode
+_l = T_LOCAL.c
+
+
+def _check_id(local_id: str) -> str:
+    if not isinstance(local_id, str) or not local_id:
+        raise BadRequest("A local document id must be a non-empty string.")
+    return local_id
+
+
+def _next_rev(rev: Any) -> int:
+    if rev is None:
+        return 1
+    prefix, _, number = rev.partition("-") if isinstance(rev, str) else ("", "", "")
+    if prefix != "0" or not number.isascii() or not number.isdigit():
+        raise BadRequest(f"Invalid rev format for a local document: {rev!r}")
+    return int(number) + 1
+
+
+def get_local(conn: Connection, db_id: int, local_id: str) -> dict[str, Any]:
+    row = conn.execute(
+        select(_l.rev, _l.body).where(_l.db_id == db_id, _l.local_id == _check_id(local_id))
+    ).one_or_none()
+    if row is None:
+        raise NotFound("missing")
+    return {"_id": f"_local/{local_id}", "_rev": f"0-{row.rev}", **_decode(row.body)}
+
+
+def put_local(conn: Connection, db_id: int, local_id: str, doc: Any) -> WriteResult:
+    if not isinstance(doc, dict):
+        raise BadRequest("Document must be a JSON object.")
+    rev = _next_rev(doc.get("_rev"))
+    body = _encode({k: v for k, v in doc.items() if k not in ("_id", "_rev")})
+    key = (_l.db_id == db_id, _l.local_id == _check_id(local_id))
+    if conn.execute(select(_l.rev).where(*key)).one_or_none() is None:
+        conn.execute(insert(T_LOCAL).values(db_id=db_id, local_id=local_id, rev=rev, body=body))
+    else:
+        conn.execute(update(T_LOCAL).where(*key).values(rev=rev, body=body))
+    return WriteResult(id=f"_local/{local_id}", rev=f"0-{rev}", ok=True)
+
+
+def delete_local(conn: Connection, db_id: int, local_id: str) -> WriteResult:
+    result = conn.execute(
+        delete(T_LOCAL).where(_l.db_id == db_id, _l.local_id == _check_id(local_id))
+    )
+    if not result.rowcount:
+        raise NotFound("missing")
+    return WriteResult(id=f"_local/{local_id}", rev="0-0", ok=True)

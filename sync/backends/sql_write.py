@@ -1,0 +1,206 @@
+"""One `_bulk_docs` batch in one transaction (runs in a worker thread).
+
+The database row is locked first (`BEGIN IMMEDIATE` on SQLite, `FOR UPDATE` on PostgreSQL),
+so batches on a database commit in seq order. Then: one SELECT for the batch's documents,
+the revision-tree work in memory, and executemany inserts/updates/deletes at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+
+from .. import revtree
+from ..errors import NotFound
+from ..store import WriteResult
+from .attachments import AttMeta, MissingStub, resolve
+from .docinput import Incoming
+from .sql_queries import chunked, insert_ignore
+from .sql_tables import T_BLOBS, T_DATABASES, T_DOCUMENTS, T_REVISIONS
+
+__all__ = ["write_batch"]
+
+_encode = msgspec.json.Encoder().encode
+_decode_atts = msgspec.json.Decoder(dict[str, dict[str, Any]]).decode
+
+
+@dataclass(slots=True)
+class _Doc:
+    tree: revtree.RevTree
+    existed: bool
+    was_deleted: bool
+    seq: int = 0
+    changed: bool = False
+    atts: dict[str, AttMeta] = field(default_factory=dict)
+
+
+class _Batch:
+    def __init__(self, conn: Connection, db_id: int, revs_limit: int) -> None:
+        self.conn, self.db_id, self.revs_limit = conn, db_id, revs_limit
+        row = conn.execute(
+            select(T_DATABASES.c.update_seq, T_DATABASES.c.doc_count, T_DATABASES.c.del_count)
+            .where(T_DATABASES.c.id == db_id)
+            .with_for_update()
+        ).one_or_none()
+        if row is None:
+            raise NotFound("Database does not exist.")
+        self.update_seq, self.doc_count, self.del_count = row
+        self.docs: dict[str, _Doc] = {}
+        self.new_revs: dict[tuple[str, str], dict[str, Any]] = {}
+        self.stemmed: list[dict[str, str]] = []
+        self.blobs: dict[str, bytes] = {}
+
+    def load(self, items: list[Incoming]) -> None:
+        ids = list(dict.fromkeys(item.doc_id for item in items))
+        d = T_DOCUMENTS.c
+        for chunk in chunked(ids):
+            rows = self.conn.execute(
+                select(d.doc_id, d.tree, d.deleted, d.seq).where(
+                    d.db_id == self.db_id, d.doc_id.in_(chunk)
+                )
+            )
+            for doc_id, tree, deleted, seq in rows:
+                self.docs[doc_id] = _Doc(revtree.tree_from_json(tree), True, deleted, seq)
+        stub_ids = list({i.doc_id for i in items if i.atts and any(a.data is None for a in i.atts)})
+        r = T_REVISIONS.c
+        for chunk in chunked(stub_ids):
+            att_rows = self.conn.execute(
+                select(r.doc_id, r.rev, r.atts).where(
+                    r.db_id == self.db_id, r.doc_id.in_(chunk), r.atts.is_not(None)
+                )
+            )
+            for doc_id, rev, atts in att_rows:
+                self.docs[doc_id].atts[rev] = _decode_atts(atts)
+
+    def _doc(self, doc_id: str) -> _Doc:
+        doc = self.docs.get(doc_id)
+        if doc is None:
+            doc = self.docs[doc_id] = _Doc(revtree.empty_tree(), False, False)
+        return doc
+
+    def interactive(self, item: Incoming) -> WriteResult:
+        doc = self._doc(item.doc_id)
+        tree = doc.tree
+        if item.rev is not None:
+            if not revtree.is_leaf(tree, item.rev):
+                return WriteResult(id=item.doc_id, error="conflict",
+                                   reason="Document update conflict.")
+            parent: str | None = item.rev
+        elif not revtree.leaves(tree):
+            parent = None
+        elif revtree.winner_deleted(tree):
+            parent = revtree.winning_rev(tree)
+        else:
+            return WriteResult(id=item.doc_id, error="conflict", reason="Document update conflict.")
+        pos = 1 if parent is None else revtree.parse_rev(parent)[0] + 1
+        atts, blobs = resolve(item.atts or (), doc.atts, [parent] if parent else [], pos,
+                              keep_revpos=False)
+        rev = revtree.new_rev(parent, item.body, deleted=item.deleted,
+                              attachment_digests=[m["digest"] for m in atts.values()])
+        tree, _, stemmed = revtree.extend(tree, parent, rev, deleted=item.deleted,
+                                          revs_limit=self.revs_limit)
+        self._record(item, doc, tree, rev, atts, blobs, stemmed)
+        return WriteResult(id=item.doc_id, rev=rev, ok=True)
+
+    def replicated(self, item: Incoming) -> WriteResult:
+        assert item.path is not None and item.rev is not None
+        doc = self._doc(item.doc_id)
+        if revtree.contains(doc.tree, item.rev):
+            return WriteResult(id=item.doc_id, rev=item.rev, ok=True)
+        pos = revtree.parse_rev(item.rev)[0]
+        atts, blobs = resolve(item.atts or (), doc.atts, item.path[1:], pos, keep_revpos=True)
+        tree, _, stemmed = revtree.merge_path(doc.tree, item.path, deleted=item.deleted,
+                                              revs_limit=self.revs_limit)
+        self._record(item, doc, tree, item.rev, atts, blobs, stemmed)
+        return WriteResult(id=item.doc_id, rev=item.rev, ok=True)
+
+    def _record(self, item: Incoming, doc: _Doc, tree: revtree.RevTree, rev: str,
+                atts: AttMeta, blobs: dict[str, bytes], stemmed: list[str]) -> None:
+        self.update_seq += 1
+        doc.tree, doc.seq, doc.changed = tree, self.update_seq, True
+        self.blobs.update(blobs)
+        if atts:
+            doc.atts[rev] = atts
+        self.new_revs[(item.doc_id, rev)] = {
+            "db_id": self.db_id, "doc_id": item.doc_id, "rev": rev, "deleted": item.deleted,
+            "body": item.body_json, "atts": _encode(atts) if atts else None,
+        }
+        for old in stemmed:
+            doc.atts.pop(old, None)
+            if self.new_revs.pop((item.doc_id, old), None) is None:
+                self.stemmed.append({"b_doc_id": item.doc_id, "b_rev": old})
+
+    def flush(self) -> None:
+        conn, r, d = self.conn, T_REVISIONS.c, T_DOCUMENTS.c
+        if self.stemmed:
+            conn.execute(
+                delete(T_REVISIONS).where(r.db_id == self.db_id, r.doc_id == bindparam("b_doc_id"),
+                                          r.rev == bindparam("b_rev")),
+                self.stemmed,
+            )
+        if self.new_revs:
+            conn.execute(insert_ignore(conn, T_REVISIONS), list(self.new_revs.values()))
+        if self.blobs:
+            rows = [{"db_id": self.db_id, "digest": k, "data": v} for k, v in self.blobs.items()]
+            conn.execute(insert_ignore(conn, T_BLOBS), rows)
+        inserts, updates = [], []
+        for doc_id, doc in self.docs.items():
+            if not doc.changed:
+                continue
+            deleted = revtree.winner_deleted(doc.tree)
+            row = {"b_doc_id": doc_id, "seq": doc.seq, "tree": revtree.tree_to_json(doc.tree),
+                   "winner": revtree.winning_rev(doc.tree), "deleted": deleted}
+            if doc.existed:
+                updates.append(row)
+                self.doc_count -= not doc.was_deleted
+                self.del_count -= doc.was_deleted
+            else:
+                inserts.append(row)
+            self.doc_count += not deleted
+            self.del_count += deleted
+        if updates:
+            conn.execute(
+                update(T_DOCUMENTS).where(d.db_id == self.db_id, d.doc_id == bindparam("b_doc_id")),
+                updates,
+            )
+        if inserts:
+            for row in inserts:
+                row["db_id"], row["doc_id"] = self.db_id, row.pop("b_doc_id")
+            conn.execute(insert(T_DOCUMENTS), inserts)
+        conn.execute(
+            update(T_DATABASES).where(T_DATABASES.c.id == self.db_id).values(
+                update_seq=self.update_seq, doc_count=self.doc_count, del_count=self.del_count)
+        )
+
+
+def write_batch(
+    conn: Connection,
+    db_id: int,
+    items: list[Incoming | WriteResult],
+    *,
+    new_edits: bool,
+    revs_limit: int,
+) -> tuple[list[WriteResult], int | None]:
+    """Apply a prepared batch; returns the results and the new update_seq (None: no change)."""
+    batch = _Batch(conn, db_id, revs_limit)
+    batch.load([item for item in items if isinstance(item, Incoming)])
+    results: list[WriteResult] = []
+    for item in items:
+        if isinstance(item, WriteResult):
+            results.append(item)
+            continue
+        try:
+            results.append(batch.interactive(item) if new_edits else batch.replicated(item))
+        except MissingStub as exc:
+            results.append(WriteResult(id=item.doc_id, error="missing_stub",
+                                       reason=f"Invalid attachment stub in {item.doc_id} "
+                                              f"for {exc.name}."))
+        except revtree.InvalidRev as exc:
+            results.append(WriteResult(id=item.doc_id, error="bad_request", reason=str(exc)))
+    if not any(doc.changed for doc in batch.docs.values()):
+        return results, None
+    batch.flush()
+    return results, batch.update_seq

@@ -1,0 +1,138 @@
+"""The conformance suite on the embedded SQL store: a real SQLite file, and PostgreSQL when
+`THIDUA_TEST_POSTGRES_URL` is set (e.g. `postgresql+psycopg://user:pw@127.0.0.1:5432/test`)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+pytest.register_assert_rewrite("sync.testing")
+
+from server.settings import ConfigError, Settings  # noqa: E402
+from sync.backends import load_store  # noqa: E402
+from sync.backends.sql import SqlStore  # noqa: E402
+from sync.errors import StoreUnavailable  # noqa: E402
+from sync.testing import StoreConformance  # noqa: E402
+
+POSTGRES_URL = os.environ.get("THIDUA_TEST_POSTGRES_URL", "")
+
+
+class TestSqliteStore(StoreConformance):
+    @pytest.fixture
+    async def store(self, tmp_path: Path) -> AsyncIterator[SqlStore]:
+        store = SqlStore(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+        await store.initialize()
+        yield store
+        await store.close()
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="THIDUA_TEST_POSTGRES_URL is not set")
+class TestPostgresStore(StoreConformance):
+    @pytest.fixture
+    async def store(self) -> AsyncIterator[SqlStore]:
+        store = SqlStore(POSTGRES_URL)
+        await store.initialize()
+        yield store
+        await store.close()
+
+
+def test_load_store_defaults_to_sqlite_in_data_dir(tmp_path: Path) -> None:
+    store = load_store(Settings(data_dir=tmp_path, revs_limit=7, max_document_size=5000))
+    assert isinstance(store, SqlStore)
+    assert store.url == f"sqlite:///{(tmp_path / 'thidua.sqlite3').resolve()}"
+    assert (store.revs_limit, store.max_document_size) == (7, 5000)
+
+
+def test_couchdb_backend_is_reported_missing(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="THIDUA_COUCHDB_URL"):
+        load_store(Settings(data_dir=tmp_path, couchdb_url="http://127.0.0.1:5984"))
+
+
+async def test_uuid_and_data_survive_reopen(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    first = SqlStore(url)
+    await first.initialize()
+    await first.create_db("keep")
+    rev = (await first.put("keep", {"_id": "a", "v": 1})).rev
+    uid = await first.server_uuid()
+    await first.close()
+    second = SqlStore(url)
+    await second.initialize()
+    assert await second.server_uuid() == uid
+    assert (await second.get("keep", "a"))["_rev"] == rev
+    await second.close()
+
+
+async def test_small_revs_limit_drops_stemmed_bodies(tmp_path: Path) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 's.sqlite3'}", revs_limit=3)
+    await store.initialize()
+    await store.create_db("s")
+    revs = [(await store.put("s", {"_id": "d", "n": 0})).rev]
+    for n in range(1, 6):
+        revs.append((await store.put("s", {"_id": "d", "_rev": revs[-1], "n": n})).rev)
+    doc = await store.get("s", "d", revs=True)
+    assert doc["_revisions"]["start"] == 6 and len(doc["_revisions"]["ids"]) == 3
+    assert (await store.get("s", "d", rev=revs[3]))["n"] == 3
+    with pytest.raises(Exception, match="missing"):
+        await store.get("s", "d", rev=revs[2])
+    await store.close()
+
+
+async def test_sqlite_file_is_wal_and_failures_are_unavailable(tmp_path: Path) -> None:
+    path = tmp_path / "w.sqlite3"
+    store = SqlStore(f"sqlite:///{path}")
+    await store.initialize()
+    await store.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    path.write_bytes(b"this is not a database" * 100)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    broken = SqlStore(f"sqlite:///{path}")
+    with pytest.raises(StoreUnavailable) as info:
+        await broken.list_dbs()
+    assert info.value.status == 503 and info.value.original is not None
+    assert await broken.ping() is False
+    await broken.close()
+
+
+async def test_two_stores_on_one_file_keep_seqs_unique(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    one, two = SqlStore(url), SqlStore(url)
+    await one.initialize()
+    await two.initialize()
+    await one.create_db("s")
+
+    async def write(store: SqlStore, tag: str) -> None:
+        for batch in range(10):
+            docs = [{"_id": f"{tag}-{batch}-{i}"} for i in range(30)]
+            assert all(r.ok for r in await store.bulk_docs("s", docs))
+
+    await asyncio.gather(write(one, "a"), write(two, "b"))
+    page = await two.changes("s")
+    seqs = [row.seq for row in page.results]
+    assert len(seqs) == 600 and seqs == sorted(set(seqs)) and page.last_seq == 600
+    assert (await one.db_info("s")).doc_count == 600
+    await one.close()
+    await two.close()
+
+
+async def test_delete_db_removes_every_row(tmp_path: Path) -> None:
+    path = tmp_path / "d.sqlite3"
+    store = SqlStore(f"sqlite:///{path}")
+    await store.initialize()
+    await store.create_db("d")
+    rev = (await store.put("d", {"_id": "a", "_attachments": {"x": {"data": "AAEC"}}})).rev
+    await store.put("d", {"_id": "a", "_rev": rev, "v": 2})
+    await store.put_local("d", "l", {"v": 1})
+    await store.delete_db("d")
+    await store.close()
+    with sqlite3.connect(path) as conn:
+        for table in ("sync_databases", "sync_documents", "sync_revisions", "sync_blobs",
+                      "sync_local_docs"):
+            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
