@@ -8,7 +8,7 @@ UV := $(VENV)/bin/uv
 THIDUA := $(VENV)/bin/thidua
 PYTEST_ARGS ?=
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig \
-	fonts-noto-core fonts-dejavu-core poppler-utils chromium nodejs npm
+	fonts-noto-core fonts-dejavu-core poppler-utils chromium
 
 .PHONY: help setup system-deps python-deps node-deps demo serve seed-demo test torture bench lint clean
 
@@ -22,7 +22,9 @@ help:
 setup: system-deps python-deps node-deps
 
 system-deps:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done; \
+		command -v node >/dev/null || echo nodejs; command -v npm >/dev/null || echo npm); \
+	missing=$$(echo $$missing); \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "installing system packages: $$missing"; \

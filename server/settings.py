@@ -49,6 +49,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("THIDUA_MAX_REQUEST_SIZE", "67108864", "Largest accepted request body in bytes."),
     Setting("THIDUA_REVS_LIMIT", "1000", "Revisions kept per document path (stemming)."),
     Setting("THIDUA_CORS_ORIGINS", "", "Comma-separated origins allowed to call the API."),
+    Setting(
+        "THIDUA_SESSION_TIMEOUT",
+        "86400",
+        "Seconds an AuthSession cookie stays valid (60-31536000); refreshed while in use.",
+    ),
     Setting("THIDUA_CONFIG", "", "Optional TOML file with the same keys (lower case, no prefix)."),
 )
 
@@ -69,6 +74,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_request_size: int = 64 * 1024 * 1024
     revs_limit: int = 1000
     cors_origins: tuple[str, ...] = ()
+    session_timeout: int = 86400
+    config_file: str = ""
 
     @property
     def store_url(self) -> str:
@@ -86,11 +93,24 @@ def _raw_values(env: Mapping[str, str]) -> dict[str, str]:
             data = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"THIDUA_CONFIG: cannot read {config_file}: {exc}") from exc
-        known = {s.name.removeprefix("THIDUA_").lower(): s.name for s in SETTINGS}
+        known = {
+            s.name.removeprefix("THIDUA_").lower(): s.name
+            for s in SETTINGS
+            if s.name != "THIDUA_CONFIG"
+        }
         for key, value in data.items():
             if key not in known:
                 raise ConfigError(f"THIDUA_CONFIG: unknown key {key!r} in {config_file}")
-            values[known[key]] = ",".join(value) if isinstance(value, list) else str(value)
+            if isinstance(value, dict):
+                raise ConfigError(
+                    f"THIDUA_CONFIG: key {key!r} in {config_file} must be a value, not a table"
+                )
+            if isinstance(value, list):
+                values[known[key]] = ",".join(str(v) for v in value)
+            elif isinstance(value, bool):
+                values[known[key]] = "true" if value else "false"
+            else:
+                values[known[key]] = str(value)
     values.update({k: v for k, v in env.items() if k in values})
     return values
 
@@ -125,19 +145,31 @@ def _writable_dir(path: Path) -> Path:
         probe.write_text("ok")
         probe.unlink()
     except OSError as exc:
-        raise ConfigError(f"THIDUA_DATA_DIR={str(path)!r}: not a writable folder ({exc.strerror})")
+        why = exc.strerror or type(exc).__name__
+        raise ConfigError(f"THIDUA_DATA_DIR={str(path)!r}: not a writable folder ({why})") from exc
     return path
 
 
 def _secret_key(values: Mapping[str, str], data_dir: Path) -> str:
-    if values["THIDUA_SECRET_KEY"]:
-        return values["THIDUA_SECRET_KEY"]
+    given = values["THIDUA_SECRET_KEY"].strip()
+    if given:
+        if len(given) < 16:
+            raise ConfigError("THIDUA_SECRET_KEY: too short, use at least 16 characters")
+        return given
     key_file = data_dir / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    key = secrets.token_hex(32)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    try:
+        if key_file.exists():
+            key = key_file.read_text(encoding="ascii").strip()
+            if len(key) < 32:
+                raise ConfigError(f"{key_file}: the kept secret key is too short; delete the file")
+            return key
+        key = secrets.token_hex(32)
+        partial = key_file.with_suffix(".tmp")
+        partial.write_text(key, encoding="ascii")
+        partial.chmod(0o600)
+        partial.replace(key_file)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"THIDUA_SECRET_KEY: cannot read or keep {key_file}: {exc}") from exc
     return key
 
 
@@ -154,7 +186,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_url=_check_url(
             "THIDUA_DATABASE_URL", values["THIDUA_DATABASE_URL"], ("sqlite", "postgresql")
         ),
-        couchdb_url=_check_url("THIDUA_COUCHDB_URL", values["THIDUA_COUCHDB_URL"], ("http", "https")),
+        couchdb_url=_check_url(
+            "THIDUA_COUCHDB_URL", values["THIDUA_COUCHDB_URL"], ("http", "https")
+        ),
         host=values["THIDUA_HOST"].strip() or "127.0.0.1",
         port=port,
         secret_key=_secret_key(values, data_dir),
@@ -162,5 +196,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_document_size=_int(values, "THIDUA_MAX_DOCUMENT_SIZE", 1024, 1 << 31),
         max_request_size=_int(values, "THIDUA_MAX_REQUEST_SIZE", 1024, 1 << 34),
         revs_limit=_int(values, "THIDUA_REVS_LIMIT", 1, 1_000_000),
-        cors_origins=tuple(o.strip() for o in values["THIDUA_CORS_ORIGINS"].split(",") if o.strip()),
+        cors_origins=_origins(values["THIDUA_CORS_ORIGINS"]),
+        session_timeout=_int(values, "THIDUA_SESSION_TIMEOUT", 60, 365 * 86400),
+        config_file=values["THIDUA_CONFIG"],
     )
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in origins:
+        if origin != "*":
+            _check_url("THIDUA_CORS_ORIGINS", origin, ("http", "https"))
+    return origins

@@ -1,0 +1,347 @@
+// Criteria evaluator for on-device preview: the same criteria data (pwa/criteria/<version>.json,
+// rendered by `python -m scoring.criteria`) and the same exact rules as scoring/engine.py.
+// Measures are BigInt pairs (n, d) with d > 0; a band test is n*q <op> p*d; points are
+// integer tenths. Works in the browser and in Node (plain ES module, no dependencies).
+
+export const OK = 0, MISSING = 1, INVALID = 2, DEN_ZERO_SKIP = 3,
+  MANUAL_MISSING = 4, MANUAL_INVALID = 5, GATE_FAILED = 6;
+
+const OPS = {
+  '>=': (a, b) => a >= b, '>': (a, b) => a > b, '<=': (a, b) => a <= b,
+  '<': (a, b) => a < b, '==': (a, b) => a === b,
+};
+
+function gcd(a, b) {
+  if (a < 0n) a = -a;
+  if (b < 0n) b = -b;
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** Exact rational [n, d] (d > 0, reduced) from a number, BigInt or decimal string; null if not numeric. */
+export function parseExact(v) {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'boolean') return [v ? 1n : 0n, 1n];
+  if (typeof v === 'bigint') return [v, 1n];
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return null;
+    if (Number.isInteger(v)) return [BigInt(v), 1n];
+    v = String(v);
+  }
+  if (typeof v !== 'string') return null;
+  let t = v.trim().replace(/ /g, '');
+  if (t.includes(',') && !t.includes('.')) t = t.replace(',', '.');
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(t);
+  if (!m || (m[2] === '' && (m[3] === undefined || m[3] === ''))) return null;
+  const frac = m[3] || '';
+  let n = BigInt((m[2] || '0') + frac);
+  let d = 10n ** BigInt(frac.length);
+  const e = m[4] ? parseInt(m[4], 10) : 0;
+  if (e > 0) n *= 10n ** BigInt(e); else if (e < 0) d *= 10n ** BigInt(-e);
+  if (m[1] === '-') n = -n;
+  const g = gcd(n, d) || 1n;
+  return [n / g, d / g];
+}
+
+const tenths = (v) => { const [n, d] = parseExact(v); return (n * 10n) / d; };
+const rational = (v) => parseExact(v);
+
+function roundHalfUp(num, den) {
+  if (num >= 0n) return (2n * num + den) / (2n * den);
+  return -((-2n * num + den) / (2n * den));
+}
+
+class Bad { constructor(status, name) { this.status = status; this.name = name; } }
+
+function reader(name, signed) {
+  return (inputs) => {
+    const v = inputs[name];
+    if (v === undefined || v === null) throw new Bad(MISSING, name);
+    const f = parseExact(v);
+    if (f === null || (f[0] < 0n && !signed)) throw new Bad(INVALID, name);
+    return f;
+  };
+}
+
+const sub = (a, b) => [a[0] * b[1] - b[0] * a[1], a[1] * b[1]];
+
+function compileMeasure(m, kind) {
+  const sig = (n) => kind.inputs[n].signed;
+  if (m.value !== null && m.value !== undefined) {
+    const read = reader(m.value, sig(m.value));
+    return (inputs) => { const [n, d] = read(inputs); return [n, d, false]; };
+  }
+  const r = m.ratio || m.difference_ratio;
+  const den = reader(r.den, sig(r.den));
+  const zero = r.if_den_zero === 'skip' ? null : parseExact(r.if_den_zero);
+  let num;
+  if (m.ratio) num = reader(m.ratio.num, sig(m.ratio.num));
+  else {
+    const plus = reader(r.plus, sig(r.plus)), minus = reader(r.minus, sig(r.minus));
+    num = (inputs) => sub(plus(inputs), minus(inputs));
+  }
+  return (inputs) => {
+    const a = num(inputs), b = den(inputs);
+    if (b[0] === 0n) {
+      if (zero === null) throw new Bad(DEN_ZERO_SKIP, r.den);
+      return [zero[0], zero[1], true];
+    }
+    let n = a[0] * b[1], d = a[1] * b[0];
+    if (d < 0n) { n = -n; d = -d; }
+    return [n, d, false];
+  };
+}
+
+function compileRule(rule, maxT) {
+  if (rule.bands) {
+    const table = rule.bands.map((b, i) => [OPS[b.op], ...rational(b.value), tenths(b.points), i]);
+    return (n, d) => {
+      for (const [cmp, p, q, pts, i] of table) if (cmp(n * q, p * d)) return [pts, i];
+      return [0n, -1];
+    };
+  }
+  const [fp, fq] = rational(rule.linear.full_at);
+  return (n, d) => {
+    if (n <= 0n) return [0n, -1];
+    const a = n * fq, b = d * fp;
+    return a >= b ? [maxT, -1] : [roundHalfUp(maxT * a, b), -1];
+  };
+}
+
+function manualPoints(entry) {
+  if (entry === null || entry === undefined) return null;
+  if (typeof entry === 'object') return entry.points ?? null;
+  return entry;
+}
+
+const failed = (e) => { if (e instanceof Bad) return [0n, e.status, e.name]; throw e; };
+
+// Each compiled criterion returns [points (tenths, BigInt), status, detail]; detail shapes
+// follow scoring/engine.py: failure -> input name, manual -> entry, sum -> part results,
+// per_item -> count, measured -> {n, d, idx, dz, k}.
+function compilePart(c, kind, isCriterion) {
+  const maxT = tenths(c.max_points);
+  const rule = c.rule;
+  let gate = null;
+  if (c.require) {
+    const read = reader(c.require.input, kind.inputs[c.require.input].signed);
+    const cmp = OPS[c.require.op], [gp, gq] = rational(c.require.value);
+    gate = (inputs) => { const [n, d] = read(inputs); return cmp(n * gq, gp * d); };
+  }
+  if (rule.manual) {
+    return (inputs, manual) => {
+      const entry = manual[c.id];
+      const raw = manualPoints(entry);
+      if (raw === null) return [0n, MANUAL_MISSING, null];
+      const f = parseExact(raw);
+      if (f === null || (f[0] * 10n) % f[1] !== 0n) return [0n, MANUAL_INVALID, String(raw)];
+      const t = (f[0] * 10n) / f[1];
+      if (t < 0n || t > maxT) return [0n, MANUAL_INVALID, String(raw)];
+      return [t, OK, entry];
+    };
+  }
+  if (rule.sum) {
+    const parts = rule.sum.map((p) => compilePart(p, kind, false));
+    return (inputs, manual) => {
+      const results = parts.map((p) => p(inputs, manual));
+      return [results.reduce((a, r) => a + r[0], 0n), OK, results];
+    };
+  }
+  if (rule.per_item) {
+    const count = reader(rule.per_item.input, kind.inputs[rule.per_item.input].signed);
+    const per = tenths(rule.per_item.points), base = tenths(rule.per_item.base);
+    return (inputs) => {
+      let k;
+      try { k = count(inputs); } catch (e) { return failed(e); }
+      if (k[1] !== 1n) return [0n, INVALID, rule.per_item.input];
+      let pts = base + k[0] * per;
+      if (pts < 0n) pts = 0n;
+      if (pts > maxT) pts = maxT;
+      return [pts, OK, k[0]];
+    };
+  }
+  const measure = compileMeasure(c.measure, kind);
+  const score = compileRule(rule, maxT);
+  const deduct = isCriterion ? c.deduct_per_item : null;
+  const dRead = deduct ? reader(deduct.input, kind.inputs[deduct.input].signed) : null;
+  const dPer = deduct ? tenths(deduct.points) : 0n;
+  return (inputs) => {
+    let n, d, dz, k = [0n, 1n];
+    try {
+      if (gate && !gate(inputs)) return [0n, GATE_FAILED, null];
+      [n, d, dz] = measure(inputs);
+      if (dRead) k = dRead(inputs);
+    } catch (e) {
+      return failed(e);
+    }
+    let [pts, idx] = score(n, d);
+    if (k[0] !== 0n) {
+      pts -= (k[0] * dPer) / k[1];
+      if (pts < 0n) pts = 0n;
+    }
+    return [pts, OK, { n, d, idx, dz, k }];
+  };
+}
+
+/** Compile a criteria-set JSON object into {cset, kinds: {name: scorer}}. */
+export function compileSet(cset) {
+  const kinds = {};
+  for (const [name, kind] of Object.entries(cset.unit_kinds)) {
+    const crits = kind.criteria.map((c) => compilePart(c, kind, true));
+    const index = Object.fromEntries(kind.criteria.map((c, i) => [c.id, i]));
+    const scale = cset.classification_scales[kind.scale].bands.map((b) => [tenths(b.min), b.label_vi]);
+    const overrides = (kind.overrides || []).map((o) => [o.id, o.force_class,
+      o.when_any.map((w) => [index[w.criterion], OPS[w.op], ...rational(w.value)])]);
+    const exclusions = (cset.exclusions || []).map((e) => [e.id, e.flag, OPS[e.op], ...rational(e.value)]);
+    kinds[name] = (inputs, manual, flags) => {
+      const results = crits.map((fn) => fn(inputs, manual));
+      const total = results.reduce((a, r) => a + r[0], 0n);
+      let computed = scale[scale.length - 1][1];
+      for (const [lo, label] of scale) if (total >= lo) { computed = label; break; }
+      let label = computed, forced = null;
+      outer: for (const [oid, force, conds] of overrides) {
+        for (const [i, cmp, p, q] of conds) {
+          const [, status, m] = results[i];
+          if (status === OK && cmp(m.n * q, p * m.d)) { label = force; forced = oid; break outer; }
+        }
+      }
+      const excluded = [];
+      for (const [eid, flag, cmp, p, q] of exclusions) {
+        const f = parseExact(flags[flag]);
+        if (f !== null && cmp(f[0] * q, p * f[1])) excluded.push(eid);
+      }
+      return {
+        kind: name, points: results.map((r) => Number(r[0])), total: Number(total),
+        statuses: results.map((r) => r[1]), classification: label, computed_class: computed,
+        forced_by: forced, excluded, details: results,
+      };
+    };
+  }
+  return { cset, version: cset.version, kinds };
+}
+
+/** Score one sheet: {points (tenths), total (tenths), classification, forced_by, excluded}. */
+export function scoreSheet(compiled, kind, inputs, manual = {}, flags = {}) {
+  const scorer = compiled.kinds[kind];
+  if (!scorer) throw new Error(`unknown unit kind ${kind}`);
+  return scorer(inputs || {}, manual || {}, flags || {});
+}
+
+// ---------------------------------------------------------------- explanations (Vietnamese)
+// Same sentences as scoring/explain.py, e.g. "Tỷ lệ nợ quá hạn 0,35% ≤ 0,5% → 25/30 điểm".
+
+const SYMBOL = { '>=': '≥', '>': '>', '<=': '≤', '<': '<', '==': '=' };
+
+function group3(digits) {
+  const parts = [];
+  while (digits.length > 3) { parts.unshift(digits.slice(-3)); digits = digits.slice(0, -3); }
+  parts.unshift(digits);
+  return parts.join('.');
+}
+
+/** Rational [n, d] as Vietnamese text: '.' thousands, ',' decimals, rounded half up. */
+export function formatVi([n, d], decimals = 2) {
+  const scale = 10n ** BigInt(decimals);
+  const scaled = roundHalfUp(n * scale, d);
+  const neg = scaled < 0n, a = neg ? -scaled : scaled;
+  let text = (neg ? '-' : '') + group3(String(a / scale));
+  if (decimals) {
+    const frac = String(a % scale).padStart(decimals, '0').replace(/0+$/, '');
+    if (frac) text += ',' + frac;
+  }
+  return text;
+}
+
+/** Tenths of a point: 125 -> "12,5". */
+export const formatPoints = (t) => formatVi([BigInt(t), 10n], 1);
+const outOf = (p, max) => `${formatPoints(p)}/${formatPoints(max)} điểm`;
+const eq = (a, b) => a[0] * b[1] === b[0] * a[1];
+
+function formatMeasure(v, m, others = []) {
+  const percent = (m.display || (m.value != null ? 'number' : 'percent')) === 'percent';
+  const scale = percent ? 100n : 1n;
+  const near = others.filter((o) => !eq(o, v));
+  let text;
+  for (let dec = 2; dec < 9; dec++) {
+    text = formatVi([v[0] * scale, v[1]], dec);
+    if (near.every((o) => text !== formatVi([o[0] * scale, o[1]], dec))) break;
+  }
+  return text + (percent ? '%' : '');
+}
+
+function failureText(status, detail, c, maxT) {
+  const zero = outOf(0n, maxT);
+  if (status === MISSING) return `Thiếu số liệu: ${detail} → ${zero}`;
+  if (status === INVALID) return `Số liệu không hợp lệ: ${detail} → ${zero}`;
+  if (status === DEN_ZERO_SKIP) return `${detail} bằng 0, không chấm được → ${zero}`;
+  if (status === MANUAL_MISSING) return `Chưa chấm → ${zero}`;
+  if (status === MANUAL_INVALID) return `Điểm nhập không hợp lệ (${detail}; phải từ 0 đến ${formatPoints(maxT)}) → ${zero}`;
+  if (status === GATE_FAILED && c.require) {
+    const r = c.require;
+    return `Không đạt điều kiện ${r.input} ${SYMBOL[r.op]} ${formatVi(rational(r.value))} → ${zero}`;
+  }
+  return null;
+}
+
+function measuredText(c, points, m, maxT) {
+  const value = [m.n, m.d];
+  const label = c.measure.label_vi || c.label_vi;
+  const prefix = m.dz ? 'Mẫu số bằng 0, coi như ' : '';
+  let text, base;
+  if (c.rule.bands && m.idx >= 0) {
+    const band = c.rule.bands[m.idx], t = rational(band.value);
+    const edges = c.rule.bands.map((b) => rational(b.value));
+    text = `${label} ${prefix}${formatMeasure(value, c.measure, edges)} ${SYMBOL[band.op]} ${formatMeasure(t, c.measure)}`;
+    base = tenths(band.points);
+  } else {
+    const [fp, fq] = c.rule.linear ? rational(c.rule.linear.full_at) : [1n, 1n];
+    let share = [m.n * fq, m.d * fp];
+    if (share[0] < 0n) share = [0n, 1n];
+    if (share[0] > share[1]) share = [1n, 1n];
+    text = `${label} ${prefix}${formatMeasure(value, c.measure)}: ${formatPoints(maxT)} × ${formatVi([share[0] * 100n, share[1]])}%`;
+    base = points;
+  }
+  const ded = c.deduct_per_item;
+  if (m.k[0] !== 0n && ded) {
+    text += `; trừ ${formatVi(m.k)} ${ded.label_vi || ded.input} × ${formatVi(rational(ded.points))} điểm`;
+  } else if (base !== points) {
+    text += ` (${formatPoints(base)} điểm)`;
+  }
+  return `${text} → ${outOf(points, maxT)}`;
+}
+
+function criterionText(c, [points, status, detail]) {
+  const maxT = tenths(c.max_points);
+  const fail = failureText(status, detail, c, maxT);
+  if (fail !== null) return fail;
+  const rule = c.rule;
+  if (rule.manual) {
+    const e = detail && typeof detail === 'object' ? detail : {};
+    let text = `Điểm chấm ${outOf(points, maxT)}`;
+    if (e.evidence) text += `; minh chứng: ${e.evidence}`;
+    if (points < maxT) text += e.deduction_reason ? `; lý do trừ điểm: ${e.deduction_reason}` : '; chưa ghi lý do trừ điểm';
+    return text;
+  }
+  if (rule.sum) {
+    const texts = rule.sum.map((p, i) => `${p.label_vi}: ${criterionText(p, detail[i])}`);
+    return `${texts.join('; ')} → tổng ${outOf(points, maxT)}`;
+  }
+  if (rule.per_item) {
+    const pi = rule.per_item, per = rational(pi.points), positive = per[0] >= 0n;
+    const sign = positive ? '+ ' : '− ';
+    const baseR = rational(pi.base);
+    const base = baseR[0] !== 0n ? `${formatVi(baseR)} ${sign}` : (positive ? '' : sign);
+    const abs = [positive ? per[0] : -per[0], per[1]];
+    return `${base}${detail} mục × ${formatVi(abs)} điểm (${pi.input}) → ${outOf(points, maxT)}`;
+  }
+  return measuredText(c, points, detail, maxT);
+}
+
+/** One Vietnamese sentence per criterion of a scoreSheet() result. */
+export function explainSheet(compiled, result) {
+  const kind = compiled.cset.unit_kinds[result.kind];
+  return kind.criteria.map((c, i) => ({
+    id: c.id, label_vi: c.label_vi, points: result.points[i],
+    max_points: Number(tenths(c.max_points)), text: criterionText(c, result.details[i]),
+  }));
+}

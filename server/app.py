@@ -1,0 +1,15 @@
+"""The Litestar application factory (all wiring is in `server.plugin.ThiduaPlugin`)."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+
+from .plugin import ThiduaPlugin
+from .settings import Settings, load_settings
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the app; `settings` defaults to the environment's (`load_settings()`)."""
+    return Litestar(plugins=[ThiduaPlugin(settings or load_settings())])

@@ -1,0 +1,283 @@
+"""Authentication: who is calling, from HTTP Basic, the `AuthSession` cookie or a device token.
+
+`Authenticator` (kept on `app.state.auth`) checks credentials against `Accounts`;
+`AuthMiddleware` runs on every routed HTTP request, sets `scope["user"]` (an `Account` or
+None) and `scope["auth"]` (`basic`, `cookie` or `token`), and refuses `/db` and `/api`
+requests that `server.access.decide` does not allow, with CouchDB's JSON errors. The CouchDB
+routes themselves are not touched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from http.cookies import SimpleCookie
+from typing import Any
+
+import anyio.to_thread
+import msgspec
+from litestar.datastructures import Headers
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Message,
+    Receive,
+    Scope,
+    Send,
+)
+
+from .access import decide
+from .accounts import Account, Accounts, AuthRecord, DeviceToken
+from .credentials import (
+    COOKIE_NAME,
+    RateLimiter,
+    VerifiedCache,
+    parse_basic,
+    read_session_cookie,
+    session_cookie,
+    session_valid,
+)
+from .errors import ERROR_NAMES
+from .logs import mark_request_start
+from .settings import Settings
+
+__all__ = ["AuthMiddleware", "Authenticator", "Identity", "SignInRefused"]
+
+BAD_PASSWORD = "Name or password is incorrect."
+PROTECTED_PREFIXES = ("/db", "/api")
+#: Seconds an account or token read is reused across requests (PouchDB sends many).
+READ_TTL = 1.0
+_MAX_READS = 4096
+_ENCODER = msgspec.json.Encoder()
+
+
+class SignInRefused(Exception):
+    """A refused sign-in: 401 wrong credentials, or 429 with `retry_after` seconds."""
+
+    def __init__(self, status: int, reason: str, retry_after: int = 0) -> None:
+        super().__init__(reason)
+        self.status, self.reason, self.retry_after = status, reason, retry_after
+
+
+class Identity(msgspec.Struct):
+    """The outcome of reading a request's credentials."""
+
+    user: Account | None = None
+    method: str | None = None
+    sent: bool = False
+    refused: SignInRefused | None = None
+    token_id: str | None = None
+    refresh_cookie: str | None = None
+
+
+class Authenticator:
+    """Checks credentials; holds the sign-in rate limiter and the Basic verify cache."""
+
+    def __init__(
+        self, accounts: Accounts, settings: Settings, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.accounts = accounts
+        self.settings = settings
+        self.clock = clock
+        self.limiter = RateLimiter()
+        self.cache = VerifiedCache(settings.secret_key)
+        self._reads: dict[str, tuple[float, int, Any]] = {}
+
+    async def _cached(self, key: str, read: Callable[[], Any]) -> Any:
+        """`read()` in a thread, remembered for `READ_TTL` s or until this process changes an
+        account (changes made by another process, e.g. the CLI, show within `READ_TTL`)."""
+        now, generation = time.monotonic(), self.accounts.generation
+        hit = self._reads.get(key)
+        if hit is not None and hit[0] > now and hit[1] == generation:
+            return hit[2]
+        value = await anyio.to_thread.run_sync(read)
+        if len(self._reads) >= _MAX_READS:
+            self._reads.clear()
+        self._reads[key] = (now + READ_TTL, generation, value)
+        return value
+
+    async def record(self, name: str) -> AuthRecord | None:
+        """The account and password hash of `name` (cached briefly)."""
+        return await self._cached("user:" + name, lambda: self.accounts.auth_record(name))
+
+    async def token(self, secret: str) -> tuple[Account, DeviceToken] | None:
+        """The account and token of a bearer secret (cached briefly)."""
+        return await self._cached("token:" + secret, lambda: self.accounts.verify_token(secret))
+
+    async def sign_in(self, name: str, password: str, client: str) -> Account:
+        """Check a name and password. :raises SignInRefused: 401 or 429 (rate limit)."""
+        key = f"{name.lower()}|{client}"
+        now = self.clock()
+        wait = self.limiter.retry_after(key, now)
+        if wait:
+            raise SignInRefused(429, f"Too many failed sign-ins; retry in {wait} s.", wait)
+        record = await self.record(name)
+        if (
+            record
+            and not record.account.disabled
+            and self.cache.hit(name, password, record.password_hash, now)
+        ):
+            return record.account
+        account = await anyio.to_thread.run_sync(self.accounts.verify_password, name, password)
+        if account is None:
+            self.limiter.failed(key, self.clock())
+            raise SignInRefused(401, BAD_PASSWORD)
+        self.limiter.succeeded(key)
+        if record is not None:
+            self.cache.remember(name, password, record.password_hash, now)
+        return account
+
+    async def new_cookie(self, name: str) -> str:
+        """A fresh `AuthSession` value for `name` (its current password hash signs it)."""
+        record = await anyio.to_thread.run_sync(self.accounts.auth_record, name)
+        if record is None:
+            raise SignInRefused(401, BAD_PASSWORD)
+        issued = int(self.clock())
+        return session_cookie(name, issued, self.settings.secret_key, record.password_hash)
+
+    async def _from_cookie(self, value: str) -> Identity:
+        claimed = read_session_cookie(value)
+        expired = Identity(sent=True, refused=SignInRefused(401, "Your session has expired."))
+        if claimed is None:
+            return expired
+        name, issued = claimed
+        record = await self.record(name)
+        now = self.clock()
+        timeout = self.settings.session_timeout
+        if (
+            record is None
+            or record.account.disabled
+            or not session_valid(
+                value, self.settings.secret_key, record.password_hash, now=now, timeout=timeout
+            )
+        ):
+            return expired
+        refresh = None
+        if now - issued > timeout / 10:  # CouchDB re-issues a cookie that is being used
+            refresh = session_cookie(name, int(now), self.settings.secret_key, record.password_hash)
+        return Identity(user=record.account, method="cookie", sent=True, refresh_cookie=refresh)
+
+    async def identify(self, headers: Headers, client: str) -> Identity:
+        """Read `Authorization` (Basic or Bearer), then the `AuthSession` cookie."""
+        authorization = headers.get("authorization")
+        if authorization:
+            scheme, _, value = authorization.partition(" ")
+            if scheme.lower() == "bearer":
+                found = await self.token(value.strip())
+                if found is None:
+                    refused = SignInRefused(401, "The device token is unknown or revoked.")
+                    return Identity(sent=True, refused=refused)
+                account, token = found
+                return Identity(user=account, method="token", sent=True, token_id=token.id)
+            try:
+                name, password = parse_basic(authorization)
+            except ValueError as exc:
+                return Identity(sent=True, refused=SignInRefused(401, str(exc)))
+            try:
+                account = await self.sign_in(name, password, client)
+            except SignInRefused as refused:
+                return Identity(sent=True, refused=refused)
+            return Identity(user=account, method="basic", sent=True)
+        cookie = SimpleCookie()
+        try:
+            cookie.load(headers.get("cookie", ""))
+        except Exception:  # noqa: BLE001 - a garbled Cookie header is simply ignored
+            return Identity()
+        if COOKIE_NAME in cookie and cookie[COOKIE_NAME].value:
+            return await self._from_cookie(cookie[COOKIE_NAME].value)
+        return Identity()
+
+
+def cookie_header(value: str, max_age: int, secure: bool) -> str:
+    """The `Set-Cookie` value for the session cookie (empty `value` clears it)."""
+    parts = [f"{COOKIE_NAME}={value}", "Path=/", f"Max-Age={max_age}", "HttpOnly", "SameSite=Lax"]
+    if secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+async def send_json_error(
+    send: Send, status: int, reason: str, extra_headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    """Answer an ASGI request with the JSON error envelope, outside any route handler."""
+    body = _ENCODER.encode({"error": ERROR_NAMES.get(status, "error"), "reason": reason})
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *(extra_headers or []),
+    ]
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": headers,
+    }
+    await send(start)
+    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(end)
+
+
+class AuthMiddleware(ASGIMiddleware):
+    """Sets `scope["user"]` on every routed request and guards `/db` and `/api`."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        mark_request_start(scope)
+        path: str = scope["path"]
+        prefix = next(
+            (p for p in PROTECTED_PREFIXES if path == p or path.startswith(p + "/")), None
+        )
+        scope["user"], scope["auth"] = None, None
+        if prefix is None:  # static files, /healthz, /schema: no credentials needed or read
+            await next_app(scope, receive, send)
+            return
+        auth: Authenticator = scope["app"].state.auth
+        client = scope.get("client")
+        identity = await auth.identify(Headers.from_scope(scope), client[0] if client else "")
+        scope["user"], scope["auth"] = identity.user, identity.method
+        scope.setdefault("state", {})["thidua.token_id"] = identity.token_id
+        if await self._refused(scope, send, identity, path, prefix):
+            return
+        if identity.refresh_cookie:
+            send = self._with_cookie(send, identity.refresh_cookie, auth, scope)
+        await next_app(scope, receive, send)
+
+    async def _refused(
+        self, scope: Scope, send: Send, identity: Identity, path: str, prefix: str
+    ) -> bool:
+        rest = path[len(prefix) :].strip("/")
+        if identity.refused and not (prefix == "/db" and rest == "_session"):
+            refused = identity.refused
+            headers = (
+                [(b"retry-after", str(refused.retry_after).encode())] if refused.retry_after else []
+            )
+            await send_json_error(send, refused.status, refused.reason, headers)
+            return True
+        method = str(scope.get("method", "GET"))
+        if prefix == "/db":
+            decision = decide(identity.user, method, rest)
+        elif identity.user is None:
+            decision = decide(None, method, "_api")
+        else:
+            return False
+        if decision.allowed:
+            return False
+        headers = []
+        if decision.status == 401 and not identity.sent:
+            headers.append((b"www-authenticate", b'Basic realm="thidua"'))
+        await send_json_error(send, decision.status, decision.reason, headers)
+        return True
+
+    @staticmethod
+    def _with_cookie(send: Send, value: str, auth: Authenticator, scope: Scope) -> Send:
+        header = cookie_header(value, auth.settings.session_timeout, scope.get("scheme") == "https")
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"set-cookie", header.encode())]
+            await send(message)
+
+        return wrapped

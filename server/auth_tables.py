@@ -1,0 +1,42 @@
+"""SQLModel tables of the account store, kept in the store's database under `auth_` names.
+
+Private to `server/accounts.py`; everything else uses the `Account`/`DeviceToken` Structs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON
+from sqlmodel import Field, SQLModel
+
+__all__ = ["AccountRow", "TokenRow", "auth_tables"]
+
+
+class AccountRow(SQLModel, table=True):
+    __tablename__ = "auth_accounts"
+
+    name: str = Field(primary_key=True, max_length=64)
+    password_hash: str
+    roles: list[str] = Field(default_factory=list, sa_type=JSON)
+    territories: list[str] = Field(default_factory=list, sa_type=JSON)
+    disabled: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+
+class TokenRow(SQLModel, table=True):
+    __tablename__ = "auth_tokens"
+
+    id: str = Field(primary_key=True, max_length=32)
+    account: str = Field(foreign_key="auth_accounts.name", index=True, max_length=64)
+    device: str = Field(max_length=128)
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+def auth_tables() -> list:  # type: ignore[type-arg]
+    """The tables to create (only ours, never the store's)."""
+    return [AccountRow.__table__, TokenRow.__table__]  # type: ignore[attr-defined]

@@ -1,0 +1,139 @@
+"""Pure helpers of authentication: session cookies, Basic headers, rate limit, a verify cache.
+
+No I/O and no clock: callers pass `now` (seconds since the epoch).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from collections import OrderedDict, deque
+
+__all__ = [
+    "COOKIE_NAME",
+    "RateLimiter",
+    "VerifiedCache",
+    "parse_basic",
+    "read_session_cookie",
+    "session_cookie",
+    "session_valid",
+]
+
+COOKIE_NAME = "AuthSession"
+
+
+def _signature(secret_key: str, password_hash: str, payload: str) -> str:
+    # The password hash is part of the key: changing the password ends every session.
+    key = (secret_key + password_hash).encode()
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+
+
+def session_cookie(name: str, issued: int, secret_key: str, password_hash: str) -> str:
+    """The `AuthSession` value: base64url of `name:issued_hex:hmac`, like CouchDB's."""
+    payload = f"{name}:{issued:X}"
+    raw = f"{payload}:{_signature(secret_key, password_hash, payload)}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def read_session_cookie(value: str) -> tuple[str, int] | None:
+    """The (name, issued) a cookie claims, before checking its signature; None if garbled."""
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+        name, issued_hex, _sig = raw.rsplit(":", 2)
+        return name, int(issued_hex, 16)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def session_valid(
+    value: str, secret_key: str, password_hash: str, *, now: float, timeout: int
+) -> bool:
+    """True when the cookie is signed for this password and not older than `timeout`."""
+    claimed = read_session_cookie(value)
+    if claimed is None:
+        return False
+    name, issued = claimed
+    expected = session_cookie(name, issued, secret_key, password_hash)
+    return hmac.compare_digest(expected, value.rstrip("=")) and issued <= now < issued + timeout
+
+
+def parse_basic(header_value: str) -> tuple[str, str]:
+    """(name, password) of a `Basic ...` header value. :raises ValueError: malformed."""
+    scheme, _, encoded = header_value.partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        raise ValueError("not a Basic authorization")
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise ValueError("the Basic credentials are not valid base64 UTF-8") from exc
+    name, sep, password = decoded.partition(":")
+    if not sep:
+        raise ValueError("the Basic credentials have no ':'")
+    return name, password
+
+
+class RateLimiter:
+    """At most `max_failures` failed sign-ins per key within `window` seconds."""
+
+    def __init__(self, max_failures: int = 10, window: float = 300.0, max_keys: int = 10_000):
+        self.max_failures = max_failures
+        self.window = window
+        self.max_keys = max_keys
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        times = self._failures.get(key, deque())
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        return times
+
+    def retry_after(self, key: str, now: float) -> int:
+        """Seconds until `key` may try again; 0 when it may try now."""
+        times = self._recent(key, now)
+        if len(times) < self.max_failures:
+            return 0
+        return max(1, int(times[-self.max_failures] + self.window - now) + 1)
+
+    def failed(self, key: str, now: float) -> None:
+        times = self._recent(key, now)
+        times.append(now)
+        self._failures[key] = times
+        self._failures.move_to_end(key)
+        while len(self._failures) > self.max_keys:
+            self._failures.popitem(last=False)
+
+    def succeeded(self, key: str) -> None:
+        self._failures.pop(key, None)
+
+
+class VerifiedCache:
+    """Remembers recent successful password checks so Basic auth costs one argon2 per minute.
+
+    The key binds the name, a keyed digest of the password and the stored hash: a password
+    change or a wrong password never hits.
+    """
+
+    def __init__(self, secret_key: str, ttl: float = 60.0, max_entries: int = 1024) -> None:
+        self._key = secret_key.encode()
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, float] = OrderedDict()
+
+    def _entry(self, name: str, password: str, password_hash: str) -> str:
+        message = f"{name}\0{password}\0{password_hash}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+
+    def hit(self, name: str, password: str, password_hash: str, now: float) -> bool:
+        entry = self._entry(name, password, password_hash)
+        expires = self._entries.get(entry)
+        if expires is None or expires <= now:
+            self._entries.pop(entry, None)
+            return False
+        return True
+
+    def remember(self, name: str, password: str, password_hash: str, now: float) -> None:
+        self._entries[self._entry(name, password, password_hash)] = now + self.ttl
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)

@@ -1,0 +1,52 @@
+"""The app's lifespan: open the document store and the account store, close both on exit.
+
+It runs once per server process (run one process: the sign-in rate limiter and the verify
+cache live in memory).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+from litestar import Litestar
+
+from sync.backends import load_store
+
+from .accounts import Accounts
+from .auth import Authenticator
+from .settings import Settings
+
+__all__ = ["make_lifespan"]
+
+logger = logging.getLogger("thidua.server")
+
+
+def make_lifespan(settings: Settings):  # type: ignore[no-untyped-def]
+    """A lifespan context manager bound to `settings`."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        store = load_store(settings)
+        accounts = Accounts.from_settings(settings)
+        try:
+            await store.initialize()
+            await anyio.to_thread.run_sync(accounts.initialize)
+            app.state.store = store
+            app.state.accounts = accounts
+            app.state.auth = Authenticator(accounts, settings)
+            logger.info(
+                "started",
+                extra={
+                    "fields": {"store": type(store).__name__, "data_dir": str(settings.data_dir)}
+                },
+            )
+            yield
+        finally:
+            await store.close()
+            await anyio.to_thread.run_sync(accounts.close)
+            logger.info("stopped")
+
+    return lifespan

@@ -1,0 +1,72 @@
+"""`ThiduaPlugin`: all the wiring of the app (routes, lifespan, errors, auth, logs, limits)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar.config.app import AppConfig
+from litestar.config.cors import CORSConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins import InitPlugin
+from litestar.static_files import create_static_files_router
+
+from sync.http import couch_router
+
+from . import __version__
+from .access import visible_dbs
+from .auth import AuthMiddleware
+from .controllers import SessionController, health
+from .errors import exception_handlers
+from .lifespan import make_lifespan
+from .logs import access_log_hook, configure_logging
+from .settings import Settings
+
+__all__ = ["PWA_DIR", "ThiduaPlugin"]
+
+#: The PWA's static files, served at `/`.
+PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
+
+
+class ThiduaPlugin(InitPlugin):
+    """Fills the `AppConfig` from `Settings`; `create_app` only adds this plugin."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        configure_logging(self.settings.log_level)
+        app_config.logging_config = None  # our JSON handler on the root logger instead
+        app_config.debug = False  # never an HTML traceback
+        app_config.state["settings"] = self.settings
+        app_config.state["db_filter"] = visible_dbs  # for `_all_dbs` (see server.access)
+        app_config.lifespan.append(make_lifespan(self.settings))
+        app_config.request_max_body_size = self.settings.max_request_size
+        self._configure_routes(app_config)
+        app_config.exception_handlers = {**exception_handlers(), **app_config.exception_handlers}
+        app_config.middleware.insert(0, AuthMiddleware())
+        app_config.before_send.append(access_log_hook)
+        app_config.openapi_config = OpenAPIConfig(
+            title="thidua", version=__version__, path="/schema", use_handler_docstrings=True
+        )
+        if self.settings.cors_origins:
+            app_config.cors_config = CORSConfig(
+                allow_origins=list(self.settings.cors_origins),
+                allow_credentials=True,
+                allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type", "Accept"],
+            )
+        return app_config
+
+    @staticmethod
+    def _configure_routes(app_config: AppConfig) -> None:
+        app_config.route_handlers.extend([health, SessionController, couch_router()])
+        if PWA_DIR.is_dir():
+            app_config.route_handlers.append(
+                create_static_files_router(
+                    path="/",
+                    directories=[PWA_DIR],
+                    html_mode=True,
+                    include_in_schema=False,
+                    name="pwa",
+                )
+            )

@@ -1,0 +1,65 @@
+"""Pure auth helpers: session cookies, Basic parsing, the rate limiter, the verify cache."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from server.credentials import (
+    RateLimiter,
+    VerifiedCache,
+    parse_basic,
+    read_session_cookie,
+    session_cookie,
+    session_valid,
+)
+
+KEY = "k" * 32
+
+
+def test_session_cookie_round_trip_and_expiry() -> None:
+    value = session_cookie("canbo1", 1_000_000, KEY, "$argon2id$hash")
+    assert read_session_cookie(value) == ("canbo1", 1_000_000)
+    assert session_valid(value, KEY, "$argon2id$hash", now=1_000_010, timeout=600)
+    assert not session_valid(value, KEY, "$argon2id$hash", now=1_000_600, timeout=600)
+    assert not session_valid(value, KEY, "$argon2id$other", now=1_000_010, timeout=600)
+    assert not session_valid(value, "x" * 32, "$argon2id$hash", now=1_000_010, timeout=600)
+
+
+def test_forged_cookie_refused() -> None:
+    real = base64.urlsafe_b64decode(session_cookie("viewer", 5, KEY, "h") + "==").decode()
+    forged_raw = real.replace("viewer", "admin", 1)
+    forged = base64.urlsafe_b64encode(forged_raw.encode()).decode().rstrip("=")
+    assert read_session_cookie(forged) == ("admin", 5)
+    assert not session_valid(forged, KEY, "h", now=6, timeout=600)
+    assert read_session_cookie("%%%") is None
+
+
+def test_parse_basic() -> None:
+    header = "Basic " + base64.b64encode("lan:mật:khẩu".encode()).decode()
+    assert parse_basic(header) == ("lan", "mật:khẩu")
+    for bad in ("Basic !!!", "Basic " + base64.b64encode(b"nocolon").decode(), "Digest x"):
+        with pytest.raises(ValueError):
+            parse_basic(bad)
+
+
+def test_rate_limiter_window() -> None:
+    limiter = RateLimiter(max_failures=3, window=60)
+    for t in (0, 1, 2):
+        assert limiter.retry_after("k", t) == 0
+        limiter.failed("k", t)
+    assert 55 <= limiter.retry_after("k", 3) <= 60
+    assert limiter.retry_after("other", 3) == 0
+    assert limiter.retry_after("k", 61) == 0  # the first failure left the window
+    limiter.succeeded("k")
+    assert limiter.retry_after("k", 3) == 0
+
+
+def test_verified_cache() -> None:
+    cache = VerifiedCache(KEY, ttl=10)
+    cache.remember("u", "pw", "h1", now=0)
+    assert cache.hit("u", "pw", "h1", now=5)
+    assert not cache.hit("u", "wrong", "h1", now=5)
+    assert not cache.hit("u", "pw", "h2", now=5)  # password changed
+    assert not cache.hit("u", "pw", "h1", now=11)
