@@ -1,0 +1,135 @@
+"""Vietnamese explanation of each criterion's points, rendered from a ``SheetScore``.
+
+Example: "Tỷ lệ nợ quá hạn 0,35% ≤ 0,5% → 25/30 điểm". Numbers use the Vietnamese
+format (comma decimal); a measure is shown with enough decimals not to look equal to the
+threshold it was compared with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from fractions import Fraction
+from typing import Any
+
+import msgspec
+
+from scoring.bands import OP_SYMBOL
+from scoring.criteria import CriteriaSet
+from scoring.criteria_schema import Criterion, Measure, Part
+from scoring.engine import (
+    DEN_ZERO_SKIP,
+    GATE_FAILED,
+    INVALID,
+    MANUAL_INVALID,
+    MANUAL_MISSING,
+    MISSING,
+    SheetScore,
+)
+from scoring.numbers import format_points, format_vi, to_tenths
+
+__all__ = ["CriterionExplanation", "explain", "format_measure"]
+
+
+class CriterionExplanation(msgspec.Struct, frozen=True):
+    id: str
+    label_vi: str
+    points: int  # tenths
+    max_points: int  # tenths
+    text: str
+
+
+def format_measure(value: Fraction, measure: Measure, others: Iterable[Fraction] = ()) -> str:
+    """Percent for ratios, plain number for values; more decimals while it would look equal
+    to one of ``others`` (the rule's thresholds) without being equal."""
+    percent = (measure.display or ("number" if measure.value is not None else "percent")) == "percent"
+    scale = 100 if percent else 1
+    near = [o for o in others if o != value]
+    for decimals in range(2, 9):
+        text = format_vi(value * scale, decimals)
+        if all(text != format_vi(o * scale, decimals) for o in near):
+            break
+    return text + ("%" if percent else "")
+
+
+def _out_of(points: int, max_t: int) -> str:
+    return f"{format_points(points)}/{format_points(max_t)} điểm"
+
+
+def _failure(status: int, detail: Any, c: Part | Criterion, max_t: int) -> str | None:
+    if status == MISSING:
+        return f"Thiếu số liệu: {detail} → {_out_of(0, max_t)}"
+    if status == INVALID:
+        return f"Số liệu không hợp lệ: {detail} → {_out_of(0, max_t)}"
+    if status == DEN_ZERO_SKIP:
+        return f"{detail} bằng 0, không chấm được → {_out_of(0, max_t)}"
+    if status == MANUAL_MISSING:
+        return f"Chưa chấm → {_out_of(0, max_t)}"
+    if status == MANUAL_INVALID:
+        return f"Điểm nhập không hợp lệ ({detail}; phải từ 0 đến {format_points(max_t)}) → {_out_of(0, max_t)}"
+    if status == GATE_FAILED and c.require is not None:
+        r = c.require
+        return f"Không đạt điều kiện {r.input} {OP_SYMBOL[r.op]} {format_vi(Fraction(r.value))} → {_out_of(0, max_t)}"
+    return None
+
+
+def _measured(c: Part | Criterion, points: int, detail: Any, max_t: int) -> str:
+    n, d, idx, den_zero, k = detail
+    m = c.measure
+    assert m is not None
+    value = Fraction(n, d)
+    label = m.label_vi or c.label_vi
+    prefix = "Mẫu số bằng 0, coi như " if den_zero else ""
+    if c.rule.bands is not None and idx >= 0:
+        band = c.rule.bands[idx]
+        t = Fraction(band.value)
+        edges = [Fraction(b.value) for b in c.rule.bands]
+        text = f"{label} {prefix}{format_measure(value, m, edges)} {OP_SYMBOL[band.op]} {format_measure(t, m)}"
+        base = to_tenths(band.points)
+    else:
+        full = Fraction(c.rule.linear.full_at) if c.rule.linear else Fraction(1)
+        share = min(Fraction(1), max(Fraction(0), value / full))
+        text = f"{label} {prefix}{format_measure(value, m)}: {format_points(max_t)} × {format_vi(share * 100)}%"
+        base = points
+    if k and isinstance(c, Criterion) and c.deduct_per_item is not None:
+        ded = c.deduct_per_item
+        text += f"; trừ {format_vi(Fraction(k))} {ded.label_vi or ded.input} × {format_vi(Fraction(ded.points))} điểm"
+    elif base != points:
+        text += f" ({format_points(base)} điểm)"
+    return f"{text} → {_out_of(points, max_t)}"
+
+
+def _one(c: Part | Criterion, points: int, status: int, detail: Any) -> str:
+    max_t = to_tenths(c.max_points)
+    failed = _failure(status, detail, c, max_t)
+    if failed is not None:
+        return failed
+    rule = c.rule
+    if rule.manual is not None:
+        entry = detail
+        evidence = getattr(entry, "evidence", None) or (entry.get("evidence") if isinstance(entry, dict) else "")
+        reason = getattr(entry, "deduction_reason", None) or (entry.get("deduction_reason") if isinstance(entry, dict) else "")
+        text = f"Điểm chấm {_out_of(points, max_t)}"
+        if evidence:
+            text += f"; minh chứng: {evidence}"
+        if points < max_t:
+            text += f"; lý do trừ điểm: {reason}" if reason else "; chưa ghi lý do trừ điểm"
+        return text
+    if rule.sum is not None:
+        texts = [f"{p.label_vi}: {_one(p, r[0], r[1], r[2])}" for p, r in zip(rule.sum, detail, strict=True)]
+        return "; ".join(texts) + f" → tổng {_out_of(points, max_t)}"
+    if rule.per_item is not None:
+        pi = rule.per_item
+        sign = "+ " if pi.points >= 0 else "− "
+        base = f"{format_vi(Fraction(pi.base))} {sign}" if pi.base else ("" if pi.points >= 0 else sign)
+        return (f"{base}{detail} mục × {format_vi(abs(Fraction(pi.points)))} điểm "
+                f"({pi.input}) → {_out_of(points, max_t)}")
+    return _measured(c, points, detail, max_t)
+
+
+def explain(cset: CriteriaSet, score: SheetScore) -> tuple[CriterionExplanation, ...]:
+    """One Vietnamese sentence per criterion of ``score``'s unit kind."""
+    kind = cset.unit_kinds[score.kind]
+    out = []
+    for c, (pts, status, detail) in zip(kind.criteria, score.details, strict=True):
+        out.append(CriterionExplanation(c.id, c.label_vi, pts, to_tenths(c.max_points), _one(c, pts, status, detail)))
+    return tuple(out)

@@ -1,0 +1,68 @@
+"""Python engine and the PWA's JS evaluator agree on >= 5,000 generated sheets: points,
+totals, classification, statuses and the Vietnamese explanation texts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from sheetgen import random_sheets
+
+from scoring.criteria import load_shipped, to_json
+from scoring.engine import score_sheet
+from scoring.explain import explain
+
+ROOT = Path(__file__).resolve().parents[2]
+PWA_JSON = ROOT / "pwa" / "criteria" / "vbsp-2026.json"
+
+
+def test_committed_json_is_the_loader_rendering() -> None:
+    assert PWA_JSON.read_bytes() == to_json(load_shipped()), (
+        "pwa/criteria is stale: run `.venv/bin/python -m scoring.criteria`"
+    )
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node not installed")
+def test_python_and_js_agree_on_6000_sheets(tmp_path: Path) -> None:
+    cset = load_shipped()
+    sheets = random_sheets(cset, 6000, seed=20260101)
+    path = tmp_path / "sheets.json"
+    path.write_text(json.dumps(sheets))
+    proc = subprocess.run(
+        ["node", str(ROOT / "tests" / "js" / "parity.mjs"), str(PWA_JSON), str(path)],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    js = json.loads(proc.stdout)
+    assert len(js) == len(sheets)
+    statuses = set()
+    for sheet, got in zip(sheets, js, strict=True):
+        py = score_sheet(cset, sheet["kind"], sheet["inputs"], sheet["manual"], sheet["flags"])
+        mine = {
+            "points": list(py.points), "total": py.total, "classification": py.classification,
+            "computed_class": py.computed_class, "forced_by": py.forced_by,
+            "excluded": list(py.excluded), "statuses": [r[1] for r in py.details],
+            "texts": [e.text for e in explain(cset, py)],
+        }
+        theirs = {k: got[k] for k in mine}
+        assert mine == theirs, sheet
+        statuses.update(mine["statuses"])
+    assert statuses >= {0, 1, 2, 3, 4, 5}, statuses  # the generator reached every path
+
+
+@pytest.mark.torture
+@pytest.mark.skipif(shutil.which("node") is None, reason="node not installed")
+def test_python_and_js_agree_on_100000_sheets(tmp_path: Path) -> None:
+    cset = load_shipped()
+    sheets = random_sheets(cset, 100_000, seed=7)
+    path = tmp_path / "sheets.json"
+    path.write_text(json.dumps(sheets))
+    proc = subprocess.run(
+        ["node", str(ROOT / "tests" / "js" / "parity.mjs"), str(PWA_JSON), str(path)],
+        capture_output=True, text=True, timeout=600, check=True,
+    )
+    for sheet, got in zip(sheets, json.loads(proc.stdout), strict=True):
+        py = score_sheet(cset, sheet["kind"], sheet["inputs"], sheet["manual"], sheet["flags"])
+        assert (list(py.points), py.total, py.classification) == (got["points"], got["total"], got["classification"]), sheet
