@@ -24,8 +24,14 @@ def _sql(settings: Settings) -> DocumentStore:
     return SqlStore.from_settings(settings)
 
 
-#: backend name -> factory taking the settings; `couchdb` is reserved until it exists.
-BACKENDS: dict[str, Callable[[Settings], DocumentStore]] = {"sql": _sql}
+def _couchdb(settings: Settings) -> DocumentStore:
+    from .couchdb import CouchStore
+
+    return CouchStore.from_settings(settings)
+
+
+#: backend name -> factory taking the settings.
+BACKENDS: dict[str, Callable[[Settings], DocumentStore]] = {"sql": _sql, "couchdb": _couchdb}
 
 
 def backend_name(settings: Settings) -> str:
@@ -43,10 +49,7 @@ def load_store(settings: Settings) -> DocumentStore:
     name = backend_name(settings)
     factory = BACKENDS.get(name)
     if factory is None:
-        raise ConfigError(
-            f"THIDUA_COUCHDB_URL={settings.couchdb_url!r}: the CouchDB backend is not available "
-            "in this version; unset it to use the embedded store (THIDUA_DATABASE_URL)."
-        )
+        raise ConfigError(f"no document store backend named {name!r}")
     store = factory(settings)
     if not isinstance(store, DocumentStore):
         raise ConfigError(f"backend {name!r} did not return a DocumentStore")

@@ -67,7 +67,8 @@ def parse_since(since: Seq, update_seq: int) -> int:
 class SqlStore(DocumentStore):
     """`DocumentStore` over SQLAlchemy; `url` is a `sqlite:///` or `postgresql+psycopg://` URL."""
 
-    capabilities = frozenset({"integer_seqs", "revision_bodies", "revs_limit"})
+    capabilities = frozenset({"deterministic_revs", "integer_seqs", "replicated_revpos",
+                              "revision_bodies", "revs_limit"})
 
     def __init__(
         self,

@@ -5,7 +5,11 @@ initialized store; every test works in a fresh database (`db` fixture). Behaviou
 between backends is declared in `store.capabilities`, never by overriding tests:
 
 * `integer_seqs`: seqs are ints counting writes (1, 2, 3, ... per database);
-* `revision_bodies`: bodies of non-leaf revisions stay readable (no compaction).
+* `revision_bodies`: bodies of non-leaf revisions stay readable (no compaction);
+* `deterministic_revs`: a new rev hashes the edit only, so equal edits of two docs get equal
+  revs (CouchDB; PouchDB 7, inside pouchdb-server, also hashes the doc id);
+* `replicated_revpos`: an inline attachment written by replication keeps its `revpos`
+  (PouchDB sets it to the revision being written).
 
 Topics live in small modules (`_docs`, `_feeds`, `_more`) and are combined here.
 """

@@ -1,0 +1,363 @@
+"""The CouchDB document store: a real CouchDB (single node or cluster) through pycouchdb.
+
+Every method is one or a few HTTP calls (`couch_http.CouchClient`, blocking calls in a thread
+pool). Seqs are passed through verbatim (opaque strings on CouchDB, ints on pouchdb-server).
+Input is checked here first with the embedded store's rules (`docinput.prepare`,
+`validate_db_name`), so both backends refuse the same documents with the same errors.
+
+pouchdb-server (PouchDB 7 inside, used in tests) lacks a few CouchDB answers; when
+`GET /` says so (`quirks`), they are computed from the document's leaves (`couch_revs`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
+
+from ..errors import BadRequest, Conflict, NotFound, StoreError, StoreUnavailable
+from ..selector import compile_selector
+from ..store import Attachment, ChangesPage, DbInfo, Doc, DocumentStore, Seq, WriteResult
+from . import couch_revs
+from .couch_changes import ChangesRequest, fetch_changes
+from .couch_http import CouchClient, doc_path
+from .couch_watch import ChangeWatcher
+from .couch_write import write_bulk
+from .docinput import md5_digest
+from .sql import validate_db_name
+
+if TYPE_CHECKING:
+    from server.settings import Settings
+
+__all__ = ["CouchStore"]
+
+
+def _db(name: str) -> str:
+    """A database name, checked as the embedded store does, as one URL path part."""
+    return quote(validate_db_name(name), safe="")
+
+
+class CouchStore(DocumentStore):
+    """`DocumentStore` over CouchDB's HTTP API; `url` may carry `user:password@`."""
+
+    def __init__(self, url: str, *, max_document_size: int = 8_000_000,
+                 timeout: float = 30.0, poll_seconds: float = 10.0) -> None:
+        self.url = url
+        self.max_document_size = max_document_size
+        self.client = CouchClient(url, timeout=timeout)
+        self._watcher = ChangeWatcher(self.client, poll_seconds=poll_seconds)
+        self.quirks = False  # True against pouchdb-server (see module docstring)
+        self.capabilities = frozenset()
+        self._uuid: str | None = None
+        self._closed = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CouchStore:
+        return cls(settings.couchdb_url, max_document_size=settings.max_document_size)
+
+    # -- lifecycle -------------------------------------------------------------
+    async def initialize(self) -> None:
+        """Read `GET /`: the server's uuid and which server it is. :raises StoreUnavailable:"""
+        info = await self.client.call("GET")
+        if not isinstance(info, dict):
+            raise StoreUnavailable("GET / did not answer a CouchDB welcome object.")
+        self.quirks = "express-pouchdb" in info
+        # CouchDB's new revs hash the edit only; PouchDB 7 also hashes the doc id.
+        # PouchDB also sets `revpos` of inline attachments to the rev it writes.
+        self.capabilities = frozenset() if self.quirks else frozenset(
+            {"deterministic_revs", "replicated_revpos"})
+        raw = info.get("uuid")
+        if not isinstance(raw, str) or len(raw.replace("-", "")) != 32:
+            raise StoreUnavailable(f"GET / answered no usable uuid: {raw!r}")
+        self._uuid = raw.replace("-", "").lower()
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._watcher.close()
+            self.client.close()
+
+    async def ping(self) -> bool:
+        try:
+            await self.client.call("GET", timeout=5.0)
+        except StoreError:
+            return False
+        return True
+
+    async def server_uuid(self) -> str:
+        if self._uuid is None:
+            await self.initialize()
+        assert self._uuid is not None
+        return self._uuid
+
+    # -- databases --------------------------------------------------------------
+    async def list_dbs(self) -> list[str]:
+        return sorted(await self.client.call("GET", "_all_dbs"))
+
+    async def create_db(self, db: str) -> None:
+        await self.client.call("PUT", _db(db))
+
+    async def delete_db(self, db: str) -> None:
+        if self.quirks:  # pouchdb-server answers ok for a missing database
+            await self.client.call("GET", _db(db))
+        await self.client.call("DELETE", _db(db))
+
+    async def db_info(self, db: str) -> DbInfo:
+        info = await self.client.call("GET", _db(db))
+        deleted = info.get("doc_del_count")
+        if not isinstance(deleted, int):  # pouchdb-server does not count deleted docs
+            page = await fetch_changes(self.client, _db(db), ChangesRequest())
+            deleted = sum(1 for row in page.results if row.deleted)
+        purge_seq = info.get("purge_seq")
+        return DbInfo(
+            db_name=db, doc_count=int(info.get("doc_count", 0)), doc_del_count=deleted,
+            update_seq=info["update_seq"],
+            purge_seq=purge_seq if isinstance(purge_seq, int) else 0,
+            instance_start_time=str(info.get("instance_start_time", "0")))
+
+    # -- documents --------------------------------------------------------------
+    async def get(
+        self,
+        db: str,
+        doc_id: str,
+        *,
+        rev: str | None = None,
+        revs: bool = False,
+        conflicts: bool = False,
+        deleted_conflicts: bool = False,
+        revs_info: bool = False,
+        latest: bool = False,
+        attachments: bool = False,
+    ) -> Doc:
+        path = _db(db)
+        if rev is not None:
+            couch_revs.check_rev(rev)
+            if latest:
+                leaves = couch_revs.latest_leaves(await self._leaves(path, doc_id), rev)
+                if not leaves:
+                    raise NotFound("missing")
+                rev = couch_revs.best_leaf(leaves)
+        params = {"rev": rev, "revs": revs or None, "conflicts": conflicts or None,
+                  "deleted_conflicts": deleted_conflicts or None,
+                  "revs_info": revs_info or None, "attachments": attachments or None}
+        try:
+            doc = await self.client.call("GET", path, doc_path(doc_id), params=params)
+        except NotFound as exc:
+            if rev is None and self.quirks and exc.reason == "missing":
+                await self._raise_if_deleted(path, doc_id)
+            raise
+        if deleted_conflicts and self.quirks and "_deleted_conflicts" not in doc:
+            losers = couch_revs.deleted_losers(await self._leaves(path, doc_id), doc["_rev"])
+            if losers:
+                doc["_deleted_conflicts"] = losers
+        return doc
+
+    async def _raise_if_deleted(self, path: str, doc_id: str) -> None:
+        answer = await self.client.call("POST", path, "_all_docs", body={"keys": [doc_id]})
+        rows = answer.get("rows") or [{}]
+        if (rows[0].get("value") or {}).get("deleted"):
+            raise NotFound("deleted")
+
+    async def _leaves(self, path: str, doc_id: str, *, attachments: bool = False) -> list[Doc]:
+        """Every leaf with `_revisions`; [] for an unknown document."""
+        try:
+            found = await self.client.call(
+                "GET", path, doc_path(doc_id),
+                params={"open_revs": "all", "revs": True, "attachments": attachments or None})
+        except NotFound as exc:
+            if exc.reason != "missing":  # the database itself is missing
+                raise
+            return []
+        return [entry["ok"] for entry in found if "ok" in entry]
+
+    async def _leaves_from(
+        self, path: str, doc_id: str, wanted: Sequence[str], *, attachments: bool
+    ) -> list[dict[str, Any]]:
+        """`latest` done here: for each wanted rev, the leaves at or after it, else missing."""
+        leaves = await self._leaves(path, doc_id, attachments=attachments)
+        out: list[dict[str, Any]] = []
+        for rev in wanted:
+            found = couch_revs.latest_leaves(leaves, rev)
+            out += [{"ok": leaf} for leaf in found] if found else [{"missing": rev}]
+        return out
+
+    async def get_open_revs(
+        self,
+        db: str,
+        doc_id: str,
+        open_revs: Sequence[str] | Literal["all"],
+        *,
+        revs: bool = False,
+        latest: bool = False,
+        attachments: bool = False,
+    ) -> list[dict[str, Any]]:
+        path = _db(db)
+        if open_revs != "all":
+            wanted = [couch_revs.check_rev(rev) for rev in open_revs]
+            if latest:
+                found = await self._leaves_from(path, doc_id, wanted, attachments=attachments)
+                if revs:
+                    return found
+                return [{"ok": couch_revs.strip_revisions(e["ok"])} if "ok" in e else e
+                        for e in found]
+        spec = "all" if open_revs == "all" else json.dumps(wanted)
+        return list(await self.client.call(
+            "GET", path, doc_path(doc_id),
+            params={"open_revs": spec, "revs": revs or None, "attachments": attachments or None}))
+
+    async def bulk_docs(
+        self, db: str, docs: Sequence[Doc], *, new_edits: bool = True
+    ) -> list[WriteResult]:
+        return await write_bulk(self.client, _db(db), docs, new_edits=new_edits,
+                                max_size=self.max_document_size, fill_stubs=self.quirks)
+
+    async def bulk_get(
+        self,
+        db: str,
+        requests: Sequence[Mapping[str, Any]],
+        *,
+        revs: bool = False,
+        latest: bool = False,
+        attachments: bool = False,
+    ) -> list[dict[str, Any]]:
+        """As `DocumentStore.bulk_get`, one request per entry run concurrently.
+
+        Not `_bulk_get`: pouchdb-server crashes on `latest` with an unknown rev and merges
+        entries of one id. :raises NotFound: no such database.
+        """
+        await self.client.call("GET", _db(db))
+        base = super().bulk_get
+
+        async def one(request: Mapping[str, Any]) -> dict[str, Any]:
+            [result] = await base(db, [request], revs=revs, latest=latest,
+                                  attachments=attachments)
+            return result
+
+        return list(await asyncio.gather(*(one(request) for request in requests)))
+
+    async def revs_diff(
+        self, db: str, revs: Mapping[str, Sequence[str]]
+    ) -> dict[str, dict[str, list[str]]]:
+        path = _db(db)
+        for doc_id, doc_revs in revs.items():
+            if not isinstance(doc_id, str) or not isinstance(doc_revs, list | tuple):
+                raise BadRequest("_revs_diff expects {id: [rev, ...]}.")
+            for rev in doc_revs:
+                couch_revs.check_rev(rev)
+        if not self.quirks:
+            answer = await self.client.call("POST", path, "_revs_diff", body=dict(revs))
+            return {k: v for k, v in answer.items() if v.get("missing")}
+        await self.client.call("GET", path)  # NotFound for a missing database
+        ids = list(revs)
+        trees = await asyncio.gather(*(self._leaves(path, doc_id) for doc_id in ids))
+        entries = {doc_id: couch_revs.missing_revs(leaves, list(revs[doc_id]))
+                   for doc_id, leaves in zip(ids, trees, strict=True)}
+        return {doc_id: entry for doc_id, entry in entries.items() if entry is not None}
+
+    # -- changes ----------------------------------------------------------------
+    async def changes(
+        self,
+        db: str,
+        *,
+        since: Seq = 0,
+        limit: int | None = None,
+        style: Literal["main_only", "all_docs"] = "main_only",
+        include_docs: bool = False,
+        conflicts: bool = False,
+        doc_ids: Sequence[str] | None = None,
+        selector: Mapping[str, Any] | None = None,
+        descending: bool = False,
+    ) -> ChangesPage:
+        if style not in ("main_only", "all_docs"):
+            raise BadRequest(f"Invalid style {style!r}: expected main_only or all_docs.")
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            raise BadRequest(f"Invalid limit {limit!r}: expected a non-negative integer.")
+        request = ChangesRequest(
+            since=couch_revs.check_since(since), limit=max(limit, 1) if limit is not None else None,
+            style=style, include_docs=include_docs, conflicts=conflicts,
+            doc_ids=list(doc_ids) if doc_ids is not None else None,
+            predicate=compile_selector(selector) if selector is not None else None,
+            descending=descending, quirks=self.quirks)
+        return await fetch_changes(self.client, _db(db), request)
+
+    async def wait_for_change(self, db: str, since: Seq, timeout: float) -> bool:
+        return await self._watcher.wait(_db(db), couch_revs.check_since(since), timeout)
+
+    # -- local documents --------------------------------------------------------
+    async def get_local(self, db: str, local_id: str) -> Doc:
+        return await self.client.call("GET", _db(db), "_local", doc_path(local_id))
+
+    async def put_local(self, db: str, local_id: str, doc: Doc) -> WriteResult:
+        path, part = _db(db), doc_path(local_id)
+        body = {k: v for k, v in doc.items() if k != "_id"}
+        for _ in range(5):  # no MVCC on local docs: retry a conflict with the current rev
+            try:
+                answer = await self.client.call("PUT", path, "_local", part, body=body)
+                return WriteResult(id=f"_local/{local_id}", rev=answer.get("rev"), ok=True)
+            except Conflict:
+                try:
+                    current = await self.client.call("GET", path, "_local", part)
+                    body["_rev"] = current.get("_rev")
+                except NotFound:
+                    body.pop("_rev", None)
+        raise Conflict(f"_local/{local_id} keeps changing; try again.")
+
+    async def delete_local(self, db: str, local_id: str) -> WriteResult:
+        path, part = _db(db), doc_path(local_id)
+        current = await self.client.call("GET", path, "_local", part)
+        answer = await self.client.call("DELETE", path, "_local", part,
+                                        params={"rev": current.get("_rev")})
+        return WriteResult(id=f"_local/{local_id}", rev=answer.get("rev", "0-0"), ok=True)
+
+    # -- listing and attachments --------------------------------------------------
+    async def all_docs(
+        self,
+        db: str,
+        *,
+        keys: Sequence[str] | None = None,
+        startkey: str | None = None,
+        endkey: str | None = None,
+        inclusive_end: bool = True,
+        include_docs: bool = False,
+        conflicts: bool = False,
+        descending: bool = False,
+        limit: int | None = None,
+        skip: int = 0,
+    ) -> dict[str, Any]:
+        if keys is not None and not all(isinstance(k, str) for k in keys):
+            raise BadRequest("`keys` must be a list of document ids.")
+        if (limit is not None and limit < 0) or skip < 0:
+            raise BadRequest("`limit` and `skip` must not be negative.")
+        params: dict[str, Any] = {"include_docs": include_docs or None,
+                                  "conflicts": conflicts or None}
+        if keys is not None:
+            return dict(await self.client.call("POST", _db(db), "_all_docs", params=params,
+                                               body={"keys": list(keys)}))
+        params.update(
+            startkey=json.dumps(startkey) if startkey is not None else None,
+            endkey=json.dumps(endkey) if endkey is not None else None,
+            inclusive_end=None if inclusive_end else False, descending=descending or None,
+            limit=limit, skip=skip or None)
+        answer = dict(await self.client.call("GET", _db(db), "_all_docs", params=params))
+        if self.quirks and startkey is not None:  # PouchDB's offset counts only `skip`
+            before = await self.client.call("GET", _db(db), "_all_docs", params={
+                "endkey": params["startkey"], "inclusive_end": False,
+                "descending": descending or None})
+            answer["offset"] = len(before["rows"]) + skip
+        return answer
+
+    async def get_attachment(
+        self, db: str, doc_id: str, name: str, *, rev: str | None = None
+    ) -> Attachment:
+        if rev is not None:
+            couch_revs.check_rev(rev)
+        elif self.quirks:
+            await self.get(db, doc_id)  # NotFound `deleted` when the winner is deleted
+        response = await self.client.response(
+            "GET", _db(db), doc_path(doc_id), quote(name, safe=""), params={"rev": rev},
+            raw=True)
+        return Attachment(content_type=response.content_type or "application/octet-stream", data=response.body,
+                          digest=md5_digest(response.body))
+
