@@ -1,0 +1,41 @@
+"""The CouchDB HTTP API under `/db/`, as Litestar handlers over the `DocumentStore`.
+
+`couch_router()` is mounted by `server.app`; the store is `request.app.state.store`, limits
+come from `request.app.state.settings` (`max_request_size`, `max_document_size`).
+`EXCEPTION_HANDLERS` can also be installed app-wide so that routing errors (404/405 outside
+the router's routes) answer CouchDB JSON too.
+"""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from .bulk import BULK_HANDLERS
+from .changes import CHANGES_HANDLERS
+from .databases import DATABASE_HANDLERS
+from .documents import DOCUMENT_HANDLERS
+from .errors import EXCEPTION_HANDLERS
+from .local import LOCAL_HANDLERS
+from .root import all_dbs, welcome
+
+__all__ = ["EXCEPTION_HANDLERS", "couch_router"]
+
+
+def couch_router() -> Router:
+    """A fresh router at `/db` (Litestar routers must not be shared between apps)."""
+    return Router(
+        "/db",
+        route_handlers=[
+            welcome,
+            all_dbs,
+            *DATABASE_HANDLERS,
+            *LOCAL_HANDLERS,
+            *CHANGES_HANDLERS,
+            *BULK_HANDLERS,
+            *DOCUMENT_HANDLERS,
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        # Bodies are streamed and capped by `wire.read_body` with the configured limits.
+        request_max_body_size=None,
+        include_in_schema=False,
+    )

@@ -1,0 +1,148 @@
+"""Batch routes: `_bulk_docs`, `_bulk_get`, `_revs_diff`, `_all_docs`."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post
+
+from ..errors import BadRequest
+from ..store import WriteResult
+from .params import bool_param, int_param, json_param
+from .wire import json_response, read_json, settings_of, store_of
+
+__all__ = ["BULK_HANDLERS"]
+
+Req = Request[Any, Any, Any]
+
+
+class BulkDocsBody(msgspec.Struct):
+    docs: list[msgspec.Raw]
+    new_edits: bool = True
+    all_or_nothing: bool = False
+
+
+class BulkGetEntry(msgspec.Struct, omit_defaults=True):
+    id: Any = None
+    rev: str | None = None
+    atts_since: list[str] | None = None
+
+
+class BulkGetBody(msgspec.Struct):
+    docs: list[BulkGetEntry]
+
+
+class _IdOnly(msgspec.Struct):
+    id: Any = msgspec.field(name="_id", default=None)
+
+
+class AllDocsBody(msgspec.Struct):
+    keys: list[str] | None = None
+
+
+class Rejected(msgspec.Struct):
+    """A `_bulk_docs` entry refused before the store saw it (its own error, in place)."""
+
+    id: Any
+    error: str
+    reason: str
+
+
+def _prepare(raw: msgspec.Raw, max_doc: int, new_edits: bool) -> dict[str, Any] | Rejected:
+    """Decode one `_bulk_docs` entry, or reject that entry alone."""
+    if len(raw) > max_doc:
+        try:
+            doc_id = msgspec.json.decode(raw, type=_IdOnly).id
+        except msgspec.MsgspecError:
+            doc_id = None
+        return Rejected(doc_id, "too_large", "Document exceeds the maximum document size.")
+    doc = msgspec.json.decode(raw)  # already valid JSON: it was parsed as part of the body
+    if not isinstance(doc, dict):
+        return Rejected(None, "bad_request", "Document must be a JSON object.")
+    if "_id" not in doc and new_edits:
+        doc["_id"] = uuid.uuid4().hex
+    return doc
+
+
+@post("/{db:str}/_bulk_docs", status_code=201)
+async def bulk_docs(request: Req, db: str) -> Response[bytes]:
+    """Each bad entry fails alone; `new_edits=false` answers only the errors (as CouchDB)."""
+    body = await read_json(request, BulkDocsBody)
+    max_doc = settings_of(request)[1]
+    prepared = [_prepare(raw, max_doc, body.new_edits) for raw in body.docs]
+    valid = [doc for doc in prepared if not isinstance(doc, Rejected)]
+    written = iter(await store_of(request).bulk_docs(db, valid, new_edits=body.new_edits))
+    results: list[Rejected | WriteResult] = [
+        entry if isinstance(entry, Rejected) else next(written) for entry in prepared
+    ]
+    if not body.new_edits:
+        results = [entry for entry in results if entry.error]
+    return json_response(results, 201)
+
+
+@post("/{db:str}/_bulk_get")
+async def bulk_get(request: Req, db: str) -> Response[bytes]:
+    body = await read_json(request, BulkGetBody)
+    results = await store_of(request).bulk_get(
+        db,
+        [msgspec.to_builtins(entry) for entry in body.docs],
+        revs=bool_param(request, "revs"),
+        latest=bool_param(request, "latest"),
+        attachments=bool_param(request, "attachments"),
+    )
+    return json_response({"results": results})
+
+
+@post("/{db:str}/_revs_diff")
+async def revs_diff(request: Req, db: str) -> Response[bytes]:
+    body = await read_json(request, dict[str, list[str]])
+    return json_response(await store_of(request).revs_diff(db, body))
+
+
+def _key(request: Req, *names: str) -> str | None:
+    for name in names:
+        value = json_param(request, name)
+        if value is not None:
+            if not isinstance(value, str):
+                raise BadRequest(f"{name} must be a JSON string (document ids are strings).")
+            return value
+    return None
+
+
+async def _all_docs(request: Req, db: str, keys: list[str] | None) -> Response[bytes]:
+    key = _key(request, "key")
+    if keys is None:
+        query_keys = json_param(request, "keys")
+        if query_keys is not None:
+            if not isinstance(query_keys, list) or not all(isinstance(k, str) for k in query_keys):
+                raise BadRequest("keys must be a JSON array of strings.")
+            keys = query_keys
+    answer = await store_of(request).all_docs(
+        db,
+        keys=keys,
+        startkey=key if key is not None else _key(request, "startkey", "start_key"),
+        endkey=key if key is not None else _key(request, "endkey", "end_key"),
+        inclusive_end=bool_param(request, "inclusive_end", True),
+        include_docs=bool_param(request, "include_docs"),
+        conflicts=bool_param(request, "conflicts"),
+        descending=bool_param(request, "descending"),
+        limit=int_param(request, "limit"),
+        skip=int_param(request, "skip", 0) or 0,
+    )
+    return json_response(answer)
+
+
+@get("/{db:str}/_all_docs")
+async def all_docs_get(request: Req, db: str) -> Response[bytes]:
+    return await _all_docs(request, db, None)
+
+
+@post("/{db:str}/_all_docs")
+async def all_docs_post(request: Req, db: str) -> Response[bytes]:
+    body = await read_json(request, AllDocsBody)
+    return await _all_docs(request, db, body.keys)
+
+
+BULK_HANDLERS = [bulk_docs, bulk_get, revs_diff, all_docs_get, all_docs_post]

@@ -1,0 +1,101 @@
+"""JSON on the wire: module-level msgspec codecs and the response builder every handler uses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import msgspec
+from litestar import Request, Response
+
+from ..errors import BadRequest, StoreUnavailable, TooLarge
+from ..store import DocumentStore, WriteResult
+
+__all__ = ["decode", "json_response", "read_body", "read_json", "settings_of", "store_of", "written"]
+
+T = TypeVar("T")
+
+_ENCODER = msgspec.json.Encoder()
+_DEFAULT_MAX_REQUEST = 64 * 1024 * 1024
+_DEFAULT_MAX_DOC = 8_000_000
+JSON_TYPE = "application/json"
+
+
+def encode(data: Any) -> bytes:
+    return _ENCODER.encode(data)
+
+
+def json_response(
+    data: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response[bytes]:
+    """A CouchDB-style JSON answer (msgspec-encoded, never through Litestar's serializer)."""
+    return Response(
+        content=_ENCODER.encode(data),
+        status_code=status,
+        media_type=JSON_TYPE,
+        headers=dict(headers) if headers else None,
+    )
+
+
+def written(result: WriteResult, status: int = 201) -> Response[bytes]:
+    """`{ok, id, rev}` with the rev as ETag, as CouchDB answers a single write."""
+    return json_response(
+        {"ok": True, "id": result.id, "rev": result.rev}, status, {"ETag": f'"{result.rev}"'}
+    )
+
+
+def store_of(request: Request[Any, Any, Any]) -> DocumentStore:
+    """The request's `DocumentStore`: `app.state.store_for(request)` when the app sets it
+    (the server's gatekeeper, per user), else the app's store (set by its lifespan)."""
+    store_for = getattr(request.app.state, "store_for", None)
+    if store_for is not None:
+        return store_for(request)
+    store = getattr(request.app.state, "store", None)
+    if store is None:
+        raise StoreUnavailable("The document store is not initialised.")
+    return store
+
+
+def settings_of(request: Request[Any, Any, Any]) -> tuple[int, int]:
+    """`(max_request_size, max_document_size)` from the app's settings (defaults without)."""
+    settings = getattr(request.app.state, "settings", None)
+    if settings is None:
+        return _DEFAULT_MAX_REQUEST, _DEFAULT_MAX_DOC
+    return settings.max_request_size, settings.max_document_size
+
+
+async def read_body(request: Request[Any, Any, Any], limit: int | None = None) -> bytes:
+    """The raw body, refusing (413) anything over `limit` (default: max request size)."""
+    if limit is None:
+        limit = settings_of(request)[0]
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"Request body is larger than {limit} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"Request body is larger than {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def decode(data: bytes, type_: type[T], what: str = "request body") -> T:
+    """Decode JSON into `type_`; malformed or mistyped input is a 400 `bad_request`."""
+    try:
+        return msgspec.json.decode(data, type=type_)
+    except msgspec.ValidationError as exc:
+        raise BadRequest(f"Invalid {what}: {exc}") from None
+    except msgspec.DecodeError as exc:
+        raise BadRequest(f"Invalid JSON in {what}: {exc}") from None
+
+
+async def read_json(
+    request: Request[Any, Any, Any], type_: type[T], limit: int | None = None
+) -> T:
+    """Read and decode the JSON body; an empty body is a 400 `bad_request`."""
+    body = await read_body(request, limit)
+    if not body.strip():
+        raise BadRequest("Request body must be a JSON object.")
+    return decode(body, type_)

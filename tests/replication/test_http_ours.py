@@ -1,0 +1,153 @@
+"""Wire details only our server is held to (pouchdb-server deviates or crashes on them):
+per-entry errors in `_bulk_docs`, size limits, `_selector`, exact error reasons."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .servers import Server, our_server
+from .test_http import error_of
+
+H1, H2 = "1" * 32, "2" * 32
+
+
+@pytest.fixture
+def http(ours: Server) -> Iterator[httpx.Client]:
+    with ours.client() as client:
+        yield client
+
+
+@pytest.fixture
+def db(http: httpx.Client, db_name: str) -> str:
+    assert http.put(db_name).status_code == 201
+    return db_name
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Ours with tiny limits: 4 KB per document, 64 KB per request."""
+    server = our_server(Path(tmp_path_factory.mktemp("small")),
+                        THIDUA_MAX_DOCUMENT_SIZE="4096", THIDUA_MAX_REQUEST_SIZE="65536")
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_uuid_is_32_lowercase_hex(http: httpx.Client) -> None:
+    uuid = http.get("").json()["uuid"]
+    assert len(uuid) == 32 and int(uuid, 16) >= 0 and uuid == uuid.lower()
+
+
+def test_error_reasons_match_couchdb(http: httpx.Client, db: str) -> None:
+    assert http.get("tnosuchdb").json() == {"error": "not_found",
+                                            "reason": "Database does not exist."}
+    assert http.get(f"{db}/nope").json() == {"error": "not_found", "reason": "missing"}
+    rev = http.put(f"{db}/d", json={}).json()["rev"]
+    http.delete(f"{db}/d", params={"rev": rev})
+    assert http.get(f"{db}/d").json() == {"error": "not_found", "reason": "deleted"}
+    assert error_of(http.delete(f"{db}/d")) == (409, "conflict")
+    assert error_of(http.get(f"{db}/_changes", params={"feed": "continuous"}))[0] == 400
+    assert error_of(http.get(f"{db}/_changes", params={"limit": "x"}))[0] == 400
+    assert error_of(http.get(f"{db}/_all_docs", params={"startkey": "not-json"}))[0] == 400
+    assert error_of(http.get(f"{db}/d", params={"revs": "yes"}))[0] == 400
+
+
+def test_bad_entries_fail_alone(http: httpx.Client, db: str) -> None:
+    docs = [{"_id": "a"}, {"_id": "b", "_rev": "garbage"}, [1, 2], {"_id": "c"}]
+    rows = http.post(f"{db}/_bulk_docs", json={"docs": docs}).json()
+    assert rows[0]["ok"] and rows[3]["ok"]
+    assert rows[1]["id"] == "b" and rows[1]["error"] == "bad_request"
+    assert rows[2]["error"] == "bad_request"
+    assert http.get(f"{db}/a").status_code == 200 and http.get(f"{db}/c").status_code == 200
+
+
+def test_bad_revisions_fail_alone_in_replicated_writes(http: httpx.Client, db: str) -> None:
+    docs = [
+        {"_id": "x", "_rev": f"1-{H1}", "_revisions": {"start": 1, "ids": [H1]}},
+        {"_id": "y", "_rev": f"2-{H2}", "_revisions": {"start": 2, "ids": ["not hex!"]}},
+        {"_id": "z", "_rev": f"2-{H2}", "_revisions": {"start": 5, "ids": [H1]}},
+        {"_id": "w", "_rev": "nonsense"},
+        {"_id": "v", "_rev": f"1-{H2}"},
+    ]
+    answer = http.post(f"{db}/_bulk_docs", json={"docs": docs, "new_edits": False})
+    assert answer.status_code == 201
+    assert sorted(e["id"] for e in answer.json()) == ["w", "y", "z"]
+    assert {e["error"] for e in answer.json()} == {"bad_request"}
+    assert http.get(f"{db}/x").json()["_rev"] == f"1-{H1}"
+    assert http.get(f"{db}/v").json()["_rev"] == f"1-{H2}"
+
+
+def test_ancestors_are_known_to_revs_diff(http: httpx.Client, db: str) -> None:
+    doc = {"_id": "x", "_rev": f"2-{H2}", "_revisions": {"start": 2, "ids": [H2, H1]}}
+    http.post(f"{db}/_bulk_docs", json={"docs": [doc], "new_edits": False})
+    assert http.post(f"{db}/_revs_diff", json={"x": [f"1-{H1}", f"2-{H2}"]}).json() == {}
+
+
+def test_bulk_get_without_rev_gives_the_leaves(http: httpx.Client, db: str) -> None:
+    rev = http.put(f"{db}/d", json={"v": 1}).json()["rev"]
+    results = http.post(f"{db}/_bulk_get", json={"docs": [{"id": "d"}, {"id": "zz"}]}).json()
+    assert results["results"][0]["docs"][0]["ok"]["_rev"] == rev
+    assert results["results"][1]["docs"][0]["error"]["error"] == "not_found"
+
+
+def test_selector_filter(http: httpx.Client, db: str) -> None:
+    for i in range(4):
+        http.put(f"{db}/c{i}", json={"i": i, "kind": "odd" if i % 2 else "even"})
+    selected = http.post(f"{db}/_changes", params={"filter": "_selector", "include_docs": "true"},
+                         json={"selector": {"kind": "odd"}}).json()
+    assert sorted(r["doc"]["i"] for r in selected["results"]) == [1, 3]
+    assert error_of(http.post(f"{db}/_changes", params={"filter": "_selector"}))[0] == 400
+
+
+def test_longpoll_times_out_empty(http: httpx.Client, db: str) -> None:
+    """pouchdb-server ignores `timeout` on longpoll; CouchDB and ours answer an empty page."""
+    now = http.get(f"{db}/_changes", params={"since": "now"}).json()["last_seq"]
+    started = time.monotonic()
+    idle = http.get(f"{db}/_changes", params={"feed": "longpoll", "since": now, "timeout": 500})
+    assert 0.4 < time.monotonic() - started < 5
+    assert idle.json() == {"results": [], "last_seq": now, "pending": 0}
+    beat = http.get(f"{db}/_changes", params={"feed": "longpoll", "since": now, "timeout": 700,
+                                               "heartbeat": 200})
+    assert beat.text.startswith("\n\n") and beat.json()["results"] == []
+    started = time.monotonic()
+    params = {"feed": "longpoll", "since": now, "timeout": 2500, "heartbeat": 2000}
+    with http.stream("GET", f"{db}/_changes", params=params) as streamed:
+        assert streamed.status_code == 200
+        assert time.monotonic() - started < 1.5, "headers wait for the first heartbeat"
+        assert b"".join(streamed.iter_bytes()).strip().startswith(b'{"results":[]')
+
+
+def test_head_document(http: httpx.Client, db: str) -> None:
+    rev = http.put(f"{db}/d", json={"v": 1}).json()["rev"]
+    head = http.head(f"{db}/d")
+    assert head.status_code == 200 and head.headers["etag"] == f'"{rev}"' and not head.content
+    assert http.head(f"{db}/nope").status_code == 404
+
+
+def test_oversized_document_is_413(small: Server, db_name: str) -> None:
+    with small.client() as http:
+        http.put(db_name)
+        big = {"pad": "x" * 5000}
+        assert error_of(http.put(f"{db_name}/big", json=big)) == (413, "too_large")
+        assert error_of(http.post(db_name, json=big)) == (413, "too_large")
+        rows = http.post(f"{db_name}/_bulk_docs",
+                         json={"docs": [{"_id": "ok1"}, {"_id": "big", **big}, {"_id": "ok2"}]})
+        assert rows.status_code == 201
+        assert [r.get("error") for r in rows.json()] == [None, "too_large", None]
+        assert rows.json()[1]["id"] == "big"
+        assert http.get(f"{db_name}/ok2").status_code == 200
+        assert error_of(http.get(f"{db_name}/big")) == (404, "not_found")
+
+
+def test_oversized_request_is_413(small: Server, db_name: str) -> None:
+    with small.client() as http:
+        http.put(db_name)
+        docs = [{"_id": f"d{i}", "pad": "x" * 1000} for i in range(80)]
+        answer = http.post(f"{db_name}/_bulk_docs", json={"docs": docs})
+        assert error_of(answer) == (413, "too_large")
+        assert http.get(db_name).json()["doc_count"] == 0
