@@ -1,25 +1,23 @@
-"""The conformance suite on the embedded SQL store: a real SQLite file, and PostgreSQL when
-`THIDUA_TEST_POSTGRES_URL` is set (e.g. `postgresql+psycopg://user:pw@127.0.0.1:5432/test`)."""
+"""The conformance suite on the embedded SQL store: a real SQLite file and a real PostgreSQL
+server (a throwaway local cluster, or `THIDUA_TEST_POSTGRES_URL`; see `conftest.py`)."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 pytest.register_assert_rewrite("sync.testing")
 
-from server.settings import ConfigError, Settings  # noqa: E402
+from server.settings import Settings  # noqa: E402
 from sync.backends import load_store  # noqa: E402
 from sync.backends.sql import SqlStore  # noqa: E402
 from sync.errors import StoreUnavailable  # noqa: E402
 from sync.testing import StoreConformance  # noqa: E402
-
-POSTGRES_URL = os.environ.get("THIDUA_TEST_POSTGRES_URL", "")
 
 
 class TestSqliteStore(StoreConformance):
@@ -31,14 +29,21 @@ class TestSqliteStore(StoreConformance):
         await store.close()
 
 
-@pytest.mark.skipif(not POSTGRES_URL, reason="THIDUA_TEST_POSTGRES_URL is not set")
 class TestPostgresStore(StoreConformance):
     @pytest.fixture
-    async def store(self) -> AsyncIterator[SqlStore]:
-        store = SqlStore(POSTGRES_URL)
+    async def store(self, fresh_postgres_url: str) -> AsyncIterator[SqlStore]:
+        store = SqlStore(fresh_postgres_url)
         await store.initialize()
         yield store
         await store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty store location on each backend: a new SQLite file or PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    return str(request.getfixturevalue("fresh_postgres_url"))
 
 
 def test_load_store_defaults_to_sqlite_in_data_dir(tmp_path: Path) -> None:
@@ -48,28 +53,22 @@ def test_load_store_defaults_to_sqlite_in_data_dir(tmp_path: Path) -> None:
     assert (store.revs_limit, store.max_document_size) == (7, 5000)
 
 
-def test_couchdb_backend_is_reported_missing(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="THIDUA_COUCHDB_URL"):
-        load_store(Settings(data_dir=tmp_path, couchdb_url="http://127.0.0.1:5984"))
-
-
-async def test_uuid_and_data_survive_reopen(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    first = SqlStore(url)
+async def test_uuid_and_data_survive_reopen(store_url: str) -> None:
+    first = SqlStore(store_url)
     await first.initialize()
     await first.create_db("keep")
     rev = (await first.put("keep", {"_id": "a", "v": 1})).rev
     uid = await first.server_uuid()
     await first.close()
-    second = SqlStore(url)
+    second = SqlStore(store_url)
     await second.initialize()
     assert await second.server_uuid() == uid
     assert (await second.get("keep", "a"))["_rev"] == rev
     await second.close()
 
 
-async def test_small_revs_limit_drops_stemmed_bodies(tmp_path: Path) -> None:
-    store = SqlStore(f"sqlite:///{tmp_path / 's.sqlite3'}", revs_limit=3)
+async def test_small_revs_limit_drops_stemmed_bodies(store_url: str) -> None:
+    store = SqlStore(store_url, revs_limit=3)
     await store.initialize()
     await store.create_db("s")
     revs = [(await store.put("s", {"_id": "d", "n": 0})).rev]
@@ -101,9 +100,8 @@ async def test_sqlite_file_is_wal_and_failures_are_unavailable(tmp_path: Path) -
     await broken.close()
 
 
-async def test_two_stores_on_one_file_keep_seqs_unique(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
-    one, two = SqlStore(url), SqlStore(url)
+async def test_two_stores_on_one_database_keep_seqs_unique(store_url: str) -> None:
+    one, two = SqlStore(store_url), SqlStore(store_url)
     await one.initialize()
     await two.initialize()
     await one.create_db("s")
@@ -122,9 +120,8 @@ async def test_two_stores_on_one_file_keep_seqs_unique(tmp_path: Path) -> None:
     await two.close()
 
 
-async def test_delete_db_removes_every_row(tmp_path: Path) -> None:
-    path = tmp_path / "d.sqlite3"
-    store = SqlStore(f"sqlite:///{path}")
+async def test_delete_db_removes_every_row(store_url: str) -> None:
+    store = SqlStore(store_url)
     await store.initialize()
     await store.create_db("d")
     rev = (await store.put("d", {"_id": "a", "_attachments": {"x": {"data": "AAEC"}}})).rev
@@ -132,7 +129,12 @@ async def test_delete_db_removes_every_row(tmp_path: Path) -> None:
     await store.put_local("d", "l", {"v": 1})
     await store.delete_db("d")
     await store.close()
-    with sqlite3.connect(path) as conn:
-        for table in ("sync_databases", "sync_documents", "sync_revisions", "sync_blobs",
-                      "sync_local_docs"):
-            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
+    engine = create_engine(store_url)
+    try:
+        with engine.connect() as conn:
+            for table in ("sync_databases", "sync_documents", "sync_revisions", "sync_blobs",
+                          "sync_local_docs"):
+                count = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                assert count == 0, table
+    finally:
+        engine.dispose()
