@@ -20,7 +20,7 @@ __all__ = ["MANUAL_CRITERIA", "generate_sheets", "unit_inputs"]
 
 #: Manual criteria without a formula, per unit kind: (criterion id, max points).
 MANUAL_CRITERIA: dict[str, tuple[tuple[str, int], ...]] = {
-    "savings_group": (("SG-B1", 4), ("SG-B2", 3), ("SG-B3", 3)),
+    "savings_group": (),  # the six VBSP group criteria all come from bank data
     "association_commune": (("AC7", 5), ("AC8", 5)),
     "hamlet_head": (("HH4", 15), ("HH5", 15), ("HH6", 5)),
     "transaction_point": (),

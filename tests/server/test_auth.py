@@ -51,9 +51,12 @@ async def test_only_admins_create_and_delete_databases(
     scorer, admin = basic("canbo1", "canbo1-password"), basic("admin", "admin-password")
     assert (await client.put("/db/plain", headers=scorer)).status_code == 403
     assert (await client.put("/db/plain", headers=admin)).status_code == 201
-    put = await client.put("/db/plain/doc1", json={"x": 1}, headers=scorer)
+    # Databases outside the territory prefixes are admin-only (tooling, conformance).
+    assert (await client.put("/db/plain/doc1", json={"x": 1}, headers=scorer)).status_code == 403
+    put = await client.put("/db/plain/doc1", json={"x": 1}, headers=admin)
     assert put.status_code == 201, put.text
-    assert (await client.get("/db/plain/doc1", headers=scorer)).json()["x"] == 1
+    assert (await client.get("/db/plain/doc1", headers=scorer)).status_code == 403
+    assert (await client.get("/db/plain/doc1", headers=admin)).json()["x"] == 1
     assert (await client.delete("/db/plain", headers=scorer)).status_code == 403
     assert (await client.delete("/db/plain", headers=admin)).status_code == 200
 
@@ -169,7 +172,7 @@ async def test_all_dbs_goes_through_the_access_filter(
 
     assert app.state.db_filter is visible_dbs
     admin = basic("admin", "admin-password")
-    for name in ("config", "c-89102"):
+    for name in ("config", "c-26734", "c-89102"):
         assert (await client.put(f"/db/{name}", headers=admin)).status_code == 201
     listed = await client.get("/db/_all_dbs", headers=basic("canbo1", "canbo1-password"))
-    assert listed.json() == ["c-89102", "config"]
+    assert listed.json() == ["c-26734", "config"]  # canbo1's commune only, not c-89102

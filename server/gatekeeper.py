@@ -1,0 +1,292 @@
+"""`GatekeptStore`: the document store as one user on one device may use it.
+
+Every CouchDB route takes its store from `sync.http.wire.store_of(request)`, which calls
+`app.state.store_for(request)` (= `store_for` below): so every route, replication included,
+goes through these checks.
+
+* Database level (`server.access` with the user's resolved territory): reads need
+  `can_read`, writes `can_write`, `_local` checkpoints `can_read`, creating and deleting
+  databases admin rights. Refusals raise `Forbidden` (403) or `Unauthorized` (401).
+* Document level, in `c-`/`p-` databases (`bulk_docs`, and so `put`, attachment and delete
+  routes): each refused document is answered in place as `{id, error: "forbidden", reason}`
+  (PouchDB reports it as `denied` and goes on) and the rest of the batch is stored. Only
+  score sheets are accepted (validated by `server.validation`); `result:` documents are
+  written by the server only (through the raw store); design documents by admins only.
+  Locks: the status `locked` is set and cleared by reviewers only, and a document whose
+  stored winning revision is locked is changed (edited, deleted, or given a forged branch
+  with `new_edits=false`) by reviewers only.
+* Every document write, accepted or refused, is reported to `app.state.write_observers`
+  (async callables `(user, device, db, doc_id, rev, outcome, reason)`; `outcome` is
+  `accepted` or `refused`, followed by `lock`/`unlock` when a write locks or unlocks a sheet).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Literal
+
+from litestar import Request
+
+from sync.errors import Forbidden, StoreUnavailable, Unauthorized
+from sync.store import (
+    Attachment,
+    ChangesPage,
+    DbInfo,
+    Doc,
+    DocumentStore,
+    Seq,
+    WriteResult,
+)
+
+from .access import can_admin_dbs, can_read, can_write, db_kind, is_reviewer
+from .accounts import Account
+from .territory import Directory, Territory
+from .validation import Invalid, check_sheet
+
+__all__ = ["GatekeptStore", "WriteObserver", "store_for"]
+
+logger = logging.getLogger("thidua.gatekeeper")
+
+#: `(user, device, db, doc_id, rev, outcome, reason)`; outcome: accepted|refused|lock|unlock.
+WriteObserver = Callable[[str, str | None, str, str, str | None, str, str], Awaitable[None]]
+Verdict = tuple[str | None, Literal["lock", "unlock"] | None]  # (refusal reason, lock event)
+
+
+def _locked(doc: Mapping[str, Any] | None) -> bool:
+    return bool(doc) and doc.get("type") == "sheet" and doc.get("status") == "locked"  # type: ignore[union-attr]
+
+
+class GatekeptStore(DocumentStore):
+    """Wraps the real store for one user (None: anonymous) and device; see the module doc."""
+
+    def __init__(
+        self,
+        inner: DocumentStore,
+        user: Account | None,
+        territory: Territory,
+        *,
+        device: str | None = None,
+        observers: Sequence[WriteObserver] = (),
+    ) -> None:
+        self.inner = inner
+        self.user = user
+        self.territory = territory
+        self.device = device
+        self.observers = observers
+        self.capabilities = inner.capabilities
+        self._directory: Directory | None = None
+
+    # -- checks --------------------------------------------------------------------
+    async def directory(self) -> Directory:
+        if self._directory is None:
+            self._directory = await self.territory.directory()
+        return self._directory
+
+    def _signed_in(self) -> Account:
+        if self.user is None:
+            raise Unauthorized("You are not signed in.")
+        return self.user
+
+    async def reach(self) -> frozenset[str]:
+        """The `c-`/`p-` databases the user's territory covers."""
+        return (await self.directory()).dbs_for(self._signed_in().territories)
+
+    async def _need(self, db: str, write: bool = False) -> Account:
+        """The user, when they may read (or write) `db`.
+
+        :raises Forbidden: they may not. :raises NotFound: the database does not exist (as
+            CouchDB, which answers 404 before looking at a database's members).
+        """
+        user = self._signed_in()
+        reach = await self.reach()
+        allowed = can_write(user, db, reach) if write else can_read(user, db, reach)
+        if not allowed:
+            await self.inner.db_info(db)  # NotFound first, like CouchDB
+            raise Forbidden(f"You may not {'write' if write else 'read'} the database {db!r}.")
+        return user
+
+    def _need_admin(self, what: str) -> None:
+        if not can_admin_dbs(self._signed_in()):
+            raise Forbidden(f"Only admins {what} databases.")
+
+    # -- lifecycle: the wrapped store belongs to the app ------------------------------
+    async def initialize(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def ping(self) -> bool:
+        return await self.inner.ping()
+
+    async def server_uuid(self) -> str:
+        return await self.inner.server_uuid()
+
+    # -- databases ----------------------------------------------------------------------
+    async def list_dbs(self) -> list[str]:
+        user = self._signed_in()
+        reach = await self.reach()
+        return [db for db in await self.inner.list_dbs() if can_read(user, db, reach)]
+
+    async def create_db(self, db: str) -> None:
+        self._need_admin("create")
+        await self.inner.create_db(db)
+
+    async def delete_db(self, db: str) -> None:
+        self._need_admin("delete")
+        await self.inner.delete_db(db)
+
+    async def db_info(self, db: str) -> DbInfo:
+        await self._need(db)
+        return await self.inner.db_info(db)
+
+    # -- reads ------------------------------------------------------------------------------
+    async def get(self, db: str, doc_id: str, **options: Any) -> Doc:  # type: ignore[override]
+        await self._need(db)
+        return await self.inner.get(db, doc_id, **options)
+
+    async def get_open_revs(  # type: ignore[override]
+        self, db: str, doc_id: str, open_revs: Sequence[str] | Literal["all"], **options: Any
+    ) -> list[dict[str, Any]]:
+        await self._need(db)
+        return await self.inner.get_open_revs(db, doc_id, open_revs, **options)
+
+    async def bulk_get(  # type: ignore[override]
+        self, db: str, requests: Sequence[Mapping[str, Any]], **options: Any
+    ) -> list[dict[str, Any]]:
+        await self._need(db)
+        return await self.inner.bulk_get(db, requests, **options)
+
+    async def revs_diff(
+        self, db: str, revs: Mapping[str, Sequence[str]]
+    ) -> dict[str, dict[str, list[str]]]:
+        await self._need(db)
+        return await self.inner.revs_diff(db, revs)
+
+    async def changes(self, db: str, **options: Any) -> ChangesPage:  # type: ignore[override]
+        await self._need(db)
+        return await self.inner.changes(db, **options)
+
+    async def wait_for_change(self, db: str, since: Seq, timeout: float) -> bool:
+        await self._need(db)
+        return await self.inner.wait_for_change(db, since, timeout)
+
+    async def all_docs(self, db: str, **options: Any) -> dict[str, Any]:  # type: ignore[override]
+        await self._need(db)
+        return await self.inner.all_docs(db, **options)
+
+    async def get_attachment(
+        self, db: str, doc_id: str, name: str, *, rev: str | None = None
+    ) -> Attachment:
+        await self._need(db)
+        return await self.inner.get_attachment(db, doc_id, name, rev=rev)
+
+    # -- local documents: whoever may read the database (see server.access) ----------------
+    async def get_local(self, db: str, local_id: str) -> Doc:
+        await self._need(db)
+        return await self.inner.get_local(db, local_id)
+
+    async def put_local(self, db: str, local_id: str, doc: Doc) -> WriteResult:
+        await self._need(db)
+        return await self.inner.put_local(db, local_id, doc)
+
+    async def delete_local(self, db: str, local_id: str) -> WriteResult:
+        await self._need(db)
+        return await self.inner.delete_local(db, local_id)
+
+    # -- writes -----------------------------------------------------------------------------
+    async def bulk_docs(
+        self, db: str, docs: Sequence[Doc], *, new_edits: bool = True
+    ) -> list[WriteResult]:
+        user = await self._need(db, write=True)
+        verdicts: list[Verdict] = [(None, None)] * len(docs)
+        if db_kind(db) in ("commune", "province"):
+            directory = await self.directory()
+            winners = await self._winners(db, docs)
+            verdicts = [
+                self._judge(user, db, doc, winners.get(str(doc.get("_id"))), directory)
+                for doc in docs
+            ]
+        accepted = [doc for doc, (refusal, _) in zip(docs, verdicts, strict=True) if not refusal]
+        stored = iter(await self.inner.bulk_docs(db, accepted, new_edits=new_edits))
+        results: list[WriteResult] = []
+        for doc, (refusal, event) in zip(docs, verdicts, strict=True):
+            doc_id = doc.get("_id")
+            if refusal:
+                result = WriteResult(id=str(doc_id), error="forbidden", reason=refusal)
+            else:
+                result = next(stored)
+            results.append(result)
+            await self._observe(user, db, doc, result, event)
+        return results
+
+    async def _winners(self, db: str, docs: Sequence[Doc]) -> dict[str, Doc]:
+        """The stored winning revision of each document of the batch that exists."""
+        ids = list(dict.fromkeys(d["_id"] for d in docs if isinstance(d.get("_id"), str)))
+        if not ids:
+            return {}
+        listing = await self.inner.all_docs(db, keys=ids, include_docs=True)
+        return {row["id"]: row["doc"] for row in listing["rows"] if row.get("doc")}
+
+    @staticmethod
+    def _judge(
+        user: Account, db: str, doc: Doc, winner: Doc | None, directory: Directory
+    ) -> Verdict:
+        """Why `user` may not write `doc` into `db` (None: may), and the lock event."""
+        doc_id = doc.get("_id")
+        if not isinstance(doc_id, str):
+            return None, None  # the store answers bad_request for it
+        reviewer = is_reviewer(user)
+        if doc_id.startswith("_design/"):
+            return (None if user.is_admin else "design documents are written by admins only"), None
+        if doc_id.startswith("result:") or doc.get("type") == "result":
+            return "result documents are written by the server only", None
+        if _locked(winner) and not reviewer:
+            return f"the sheet {doc_id!r} is locked: only a reviewer may change it", None
+        if doc.get("_deleted"):
+            return None, None
+        if doc.get("type") != "sheet":
+            return f"only score sheets may be written to {db!r}; got type {doc.get('type')!r}", None
+        try:
+            sheet = check_sheet(doc, db, directory)
+        except Invalid as exc:
+            return str(exc), None
+        locking, was_locked = sheet.status == "locked", _locked(winner)
+        if locking and not was_locked:
+            if not reviewer:
+                return "only reviewers (office_reviewer, branch_reviewer, admin) lock sheets", None
+            return None, "lock"
+        return None, ("unlock" if was_locked and not locking else None)
+
+    async def _observe(
+        self, user: Account, db: str, doc: Doc, result: WriteResult, event: str | None
+    ) -> None:
+        outcome = "refused" if result.error else "accepted"
+        reason = result.reason or result.error or ""
+        rev = result.rev or (doc.get("_rev") if isinstance(doc.get("_rev"), str) else None)
+        events = [outcome] + ([event] if event and outcome == "accepted" else [])
+        for observer in self.observers:
+            for name in events:
+                try:
+                    await observer(user.name, self.device, db, result.id, rev, name, reason)
+                except Exception:  # noqa: BLE001 - an observer must never break a write
+                    logger.exception("write observer failed")
+
+
+def store_for(request: Request[Any, Any, Any]) -> DocumentStore:
+    """The store a request may use: the app's store wrapped for the signed-in user."""
+    state = request.app.state
+    inner = getattr(state, "store", None)
+    if inner is None:
+        raise StoreUnavailable("The document store is not initialised.")
+    territory = getattr(state, "territory", None)
+    if territory is None or territory.store is not inner:
+        territory = state.territory = Territory(inner)
+    return GatekeptStore(
+        inner,
+        request.scope.get("user"),
+        territory,
+        device=request.scope.get("state", {}).get("thidua.token_id"),
+        observers=getattr(state, "write_observers", ()),
+    )

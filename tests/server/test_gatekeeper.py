@@ -1,0 +1,335 @@
+"""The gatekeeper on document writes: refusals in place, locks, forged histories, territory,
+result docs, oversized and malformed documents, write observers, and a real PouchDB."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+import pytest_asyncio
+from gate_world import PASSWORD, add_users, basic, seed_world, sheet
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from replication.node import run_pouch
+from replication.servers import Server, our_server
+
+from server.app import create_app
+from server.settings import Settings
+from sync.backends import load_store
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+Client = AsyncTestClient[Litestar]
+MAX_DOC = 200_000  # above the test campaign (2,000 periods)
+DB = "c-89101"
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Client]:
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("gate"),
+        log_level="WARNING",
+        secret_key="gate-secret-0123456789abcdef",
+        max_document_size=MAX_DOC,
+    )
+    add_users(settings)
+    async with AsyncTestClient(create_app(settings)) as test_client:
+        await seed_world(test_client.app.state.store)
+        yield test_client
+
+
+async def bulk(
+    client: Client, user: str, docs: list[Any], db: str = DB, new_edits: bool = True
+) -> list[dict[str, Any]]:
+    answer = await client.post(
+        f"/db/{db}/_bulk_docs", headers=basic(user), json={"docs": docs, "new_edits": new_edits}
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+async def stored(client: Client, doc_id: str, db: str = DB) -> dict[str, Any] | None:
+    listing = await client.app.state.store.all_docs(db, keys=[doc_id], include_docs=True)
+    return listing["rows"][0].get("doc")
+
+
+async def test_refused_docs_answer_in_place_and_the_rest_is_stored(client: Client) -> None:
+    good1, good2 = sheet("89101"), sheet("89101")
+    elsewhere = sheet("89102")  # a unit of another commune, written into c-89101
+    lying = {**sheet("89101"), "_id": "sheet:2026:savings_group:8910101:other"}
+    unknown_unit = sheet("89101", unit_code="8910199")
+    unknown_unit["_id"] = unknown_unit["_id"].replace("8910101", "8910199")
+    bad_type = {**sheet("89101"), "inputs": {"du_no": "many"}}
+    bad_manual = sheet("89101", manual={"AC7": {"points": "3"}})
+    answer = await bulk(
+        client,
+        "scorer",
+        [
+            good1,
+            {"_id": "result:2026:x", "type": "result", "total": 100},
+            elsewhere,
+            lying,
+            {"_id": "note:1", "type": "note"},
+            good2,
+            unknown_unit,
+            bad_type,
+            bad_manual,
+            {"_id": "_design/app", "views": {}},
+        ],
+    )
+    assert [r.get("ok") for r in answer] == [True] + [None] * 4 + [True] + [None] * 4
+    errors = [r for r in answer if "error" in r]
+    assert {r["error"] for r in errors} == {"forbidden"}
+    reasons = [r["reason"] for r in errors]
+    assert "written by the server only" in reasons[0]
+    assert "outside the database's territory" in reasons[1] and "89102" in reasons[1]
+    assert "does not match" in reasons[2]
+    assert "only score sheets" in reasons[3] and "'note'" in reasons[3]
+    assert "outside the database's territory" in reasons[4] and "8910199" in reasons[4]
+    assert "inputs.du_no: " in reasons[5]
+    assert "manual.AC7" in reasons[6]
+    assert "admins only" in reasons[7]
+    assert [r["id"] for r in errors][:2] == ["result:2026:x", elsewhere["_id"]]
+    assert await stored(client, good1["_id"]) and await stored(client, good2["_id"])
+    assert await stored(client, "result:2026:x") is None
+
+
+async def test_manual_points_within_criterion_max(client: Client) -> None:
+    ok = sheet("89101", unit_kind="association_commune", unit_code="89101-PN")
+    ok["_id"] = ok["_id"].replace("savings_group:8910101", "association_commune:89101-PN")
+    store = client.app.state.store
+    await store.bulk_docs(
+        "config",
+        [
+            {
+                "_id": "unit:association_commune:89101-PN",
+                "type": "unit",
+                "kind": "association_commune",
+                "code": "89101-PN",
+                "name": "Hội PN",
+                "commune_code": "89101",
+                "association": "PN",
+                "chair_name": "B",
+            }
+        ],
+    )
+    too_many = {**ok, "manual": {"AC7": {"points": "5.5"}}}
+    answer = await bulk(client, "scorer", [too_many])
+    assert answer[0]["error"] == "forbidden"
+    assert answer[0]["reason"] == "manual.AC7.points: 5.5 is outside 0..5"
+    fine = await bulk(client, "scorer", [{**ok, "manual": {"AC7": {"points": "4.5"}}}])
+    assert fine[0]["ok"]
+
+
+async def test_oversized_and_malformed_entries_fail_alone(client: Client) -> None:
+    good = sheet("89101")
+    big = sheet("89101", scorer="x" * (MAX_DOC + 10))
+    body = msgspec.json.encode({"docs": [good, big, [1, 2], sheet("89101")]})
+    body = body[:-2] + b',{"_id": "broken", "x": tru}]}'  # one invalid JSON entry
+    answer = await client.post(
+        f"/db/{DB}/_bulk_docs",
+        content=body,
+        headers={**basic("scorer"), "Content-Type": "application/json"},
+    )
+    if answer.status_code == 400:  # the whole body is not JSON: CouchDB answers 400 too
+        assert answer.json()["error"] == "bad_request"
+        body = msgspec.json.encode({"docs": [good, big, [1, 2], sheet("89101")]})
+        answer = await client.post(
+            f"/db/{DB}/_bulk_docs",
+            content=body,
+            headers={**basic("scorer"), "Content-Type": "application/json"},
+        )
+    results = answer.json()
+    assert answer.status_code == 201
+    assert results[0]["ok"] and results[3]["ok"]
+    assert results[1]["error"] == "too_large" and results[1]["id"] == big["_id"]
+    assert results[2]["error"] == "bad_request" and "JSON object" in results[2]["reason"]
+    put = await client.put(f"/db/{DB}/{big['_id']}", json=big, headers=basic("scorer"))
+    assert put.status_code == 413 and put.json()["error"] == "too_large"
+    garbled = await client.put(
+        f"/db/{DB}/x",
+        content=b"{not json",
+        headers={**basic("scorer"), "Content-Type": "application/json"},
+    )
+    assert garbled.status_code == 400 and garbled.json()["error"] == "bad_request"
+
+
+async def _put(client: Client, user: str, doc: dict[str, Any], db: str = DB) -> Any:
+    return await client.put(f"/db/{db}/{doc['_id']}", json=doc, headers=basic(user))
+
+
+async def test_locks_are_for_reviewers_within_their_territory(client: Client) -> None:
+    doc = sheet("89101")
+    first = await _put(client, "scorer", doc)
+    assert first.status_code == 201
+    doc["_rev"] = first.json()["rev"]
+    refused = await _put(client, "scorer", {**doc, "status": "locked"})
+    assert refused.status_code == 403 and "only reviewers" in refused.json()["reason"]
+    locked = await _put(client, "office_reviewer", {**doc, "status": "locked"})
+    assert locked.status_code == 201
+    doc["_rev"] = locked.json()["rev"]
+    for attempt in (
+        _put(client, "scorer", {**doc, "status": "draft"}),
+        client.delete(
+            f"/db/{DB}/{doc['_id']}", headers={**basic("scorer"), "If-Match": doc["_rev"]}
+        ),
+    ):
+        answer = await attempt
+        assert answer.status_code == 403 and "is locked" in answer.json()["reason"]
+    assert (await stored(client, doc["_id"]))["status"] == "locked"
+    unlocked = await _put(client, "office_reviewer", {**doc, "status": "submitted"})
+    assert unlocked.status_code == 201
+    doc["_rev"] = unlocked.json()["rev"]
+    assert (await _put(client, "scorer", {**doc, "inputs": {"du_no": 5}})).status_code == 201
+    # Outside the office's territory (c-89201 belongs to office 890200): the database is closed.
+    other = sheet("89201", status="locked")
+    assert (await _put(client, "office_reviewer", other, "c-89201")).status_code == 403
+    assert (await _put(client, "branch_reviewer", other, "c-89201")).status_code == 201
+
+
+async def test_forged_histories_cannot_change_a_locked_sheet(client: Client) -> None:
+    doc = sheet("89101", status="locked")
+    locked = await _put(client, "branch_reviewer", doc)
+    rev = locked.json()["rev"]
+    start, digest = rev.split("-")
+    forged = [
+        {
+            **doc,
+            "_rev": f"{int(start) + 1}-f0f0",
+            "status": "draft",
+            "_revisions": {"start": int(start) + 1, "ids": ["f0f0", digest]},
+        },
+        {**doc, "_rev": "99-ffff", "status": "draft", "_revisions": {"start": 99, "ids": ["ffff"]}},
+        {
+            "_id": doc["_id"],
+            "_rev": f"{int(start) + 1}-dead",
+            "_deleted": True,
+            "_revisions": {"start": int(start) + 1, "ids": ["dead", digest]},
+        },
+    ]
+    answer = await bulk(client, "scorer", forged, new_edits=False)
+    assert len(answer) == 3 and all(r["error"] == "forbidden" for r in answer)
+    current = await client.app.state.store.get(DB, doc["_id"], conflicts=True)
+    assert current["_rev"] == rev and current["status"] == "locked"
+    assert "_conflicts" not in current
+    # A forged history that sets `locked` on a new doc is refused too.
+    new = sheet("89101", status="locked")
+    answer = await bulk(client, "scorer", [{**new, "_rev": "1-abc"}], new_edits=False)
+    assert answer[0]["error"] == "forbidden" and "only reviewers" in answer[0]["reason"]
+
+
+async def test_viewers_read_only_and_outsiders_get_nothing(client: Client) -> None:
+    doc = sheet("89101")
+    assert (await _put(client, "viewer", doc)).status_code == 403
+    assert (await client.get(f"/db/{DB}/_changes", headers=basic("viewer"))).status_code == 200
+    assert (await _put(client, "scorer", sheet("91101"), "c-91101")).status_code == 403
+    gone = await client.get("/db/c-91101/_changes", headers=basic("scorer"))
+    assert gone.status_code == 403 and gone.json()["error"] == "forbidden"
+
+
+async def test_observers_see_accepted_refused_lock_and_unlock(client: Client) -> None:
+    seen: list[tuple[Any, ...]] = []
+
+    async def observer(*event: Any) -> None:
+        seen.append(event)
+
+    observers = client.app.state.write_observers
+    observers.append(observer)
+    try:
+        doc = sheet("89101", status="locked")
+        answer = await bulk(client, "office_reviewer", [doc, {"_id": "result:y", "type": "result"}])
+        doc["_rev"] = answer[0]["rev"]
+        await _put(client, "office_reviewer", {**doc, "status": "draft"})
+    finally:
+        observers.remove(observer)
+    outcomes = [(e[0], e[2], e[3], e[5]) for e in seen]
+    assert outcomes == [
+        ("office_reviewer", DB, doc["_id"], "accepted"),
+        ("office_reviewer", DB, doc["_id"], "lock"),
+        ("office_reviewer", DB, "result:y", "refused"),
+        ("office_reviewer", DB, doc["_id"], "accepted"),
+        ("office_reviewer", DB, doc["_id"], "unlock"),
+    ]
+    assert seen[0][4] == doc["_rev"] and "server only" in seen[2][6]
+
+
+# -- a real PouchDB against a real server process ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data_dir: Path = tmp_path_factory.mktemp("gate-pouch")
+    server = our_server(data_dir)
+    settings = Settings(data_dir=data_dir, log_level="WARNING")
+    add_users(settings)
+
+    async def seed() -> None:
+        store = load_store(settings)
+        await store.initialize()
+        try:
+            await seed_world(store)
+        finally:
+            await store.close()
+
+    asyncio.run(seed())
+    server.start()
+    yield server
+    server.stop()
+
+
+def as_user(server: Server, name: str) -> Server:
+    return dataclasses.replace(server, auth=(name, PASSWORD), proc=None)
+
+
+@pytest.mark.slow
+def test_pouchdb_scorer_replicates_to_its_own_commune(served: Server) -> None:
+    good = sheet("89101")
+    r = run_pouch(
+        as_user(served, "scorer"),
+        [
+            {"op": "bulk", "db": "a", "docs": [good, {"_id": "result:z", "type": "result"}]},
+            {"op": "replicate", "from": "a", "to": f"remote:{DB}"},
+            {"op": "replicate", "from": f"remote:{DB}", "to": "b"},
+            {"op": "get", "db": "b", "id": good["_id"]},
+        ],
+    )
+    push, pull, back = r[1], r[2], r[3]
+    assert push["ok"] and push["docs_written"] == 1 and push["doc_write_failures"] == 1, push
+    assert pull["ok"] and pull["docs_written"] >= 1, pull
+    assert back["commune_code"] == "89101"
+    with served.client() as http:
+        assert http.get(f"{DB}/result:z").status_code == 404
+
+
+@pytest.mark.slow
+def test_pouchdb_scorer_is_refused_another_commune(served: Server) -> None:
+    r = run_pouch(
+        as_user(served, "scorer"),
+        [
+            {"op": "bulk", "db": "a", "docs": [sheet("91101")]},
+            {"op": "replicate", "from": "a", "to": "remote:c-91101"},
+            {"op": "replicate", "from": "remote:c-91101", "to": "b"},
+        ],
+    )
+    for result in r[1:]:
+        assert result.get("status") in (401, 403) or result.get("ok") is False, result
+
+
+@pytest.mark.slow
+def test_pouchdb_viewer_pulls_but_cannot_push(served: Server) -> None:
+    r = run_pouch(
+        as_user(served, "viewer"),
+        [
+            {"op": "replicate", "from": f"remote:{DB}", "to": "b"},
+            {"op": "replicate", "from": f"remote:{DB}", "to": "b"},
+            {"op": "bulk", "db": "b", "docs": [sheet("89101")]},
+            {"op": "replicate", "from": "b", "to": f"remote:{DB}"},
+        ],
+    )
+    assert r[0]["ok"] and r[1]["ok"] and r[1]["docs_read"] == 0, r[:2]
+    push = r[3]
+    assert push.get("status") in (401, 403) or push.get("doc_write_failures"), push
