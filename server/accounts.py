@@ -21,6 +21,8 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from .audit import account_change
+from .audit_tables import install_audit_table
 from .auth_tables import AccountRow, TokenRow, auth_tables
 from .roles import ROLES
 from .settings import Settings
@@ -32,6 +34,7 @@ __all__ = [
     "Accounts",
     "AuthRecord",
     "DeviceToken",
+    "DuplicateAccount",
     "UnknownAccount",
 ]
 
@@ -48,6 +51,10 @@ class AccountError(ValueError):
 
 class UnknownAccount(AccountError):
     """No account (or token) with that name (or id)."""
+
+
+class DuplicateAccount(AccountError):
+    """The account name is taken."""
 
 
 class Account(msgspec.Struct, frozen=True):
@@ -161,8 +168,9 @@ class Accounts:
         return cls(create_engine(url, connect_args=args, pool_pre_ping=True))
 
     def initialize(self) -> None:
-        """Create the `auth_` tables if missing (idempotent)."""
+        """Create the `auth_` tables and the audit log if missing (idempotent)."""
         AccountRow.metadata.create_all(self.engine, tables=auth_tables())
+        install_audit_table(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -187,7 +195,7 @@ class Accounts:
         now = _now()
         with Session(self.engine) as session:
             if session.get(AccountRow, name) is not None:
-                raise AccountError(f"the account {name!r} already exists")
+                raise DuplicateAccount(f"the account {name!r} already exists")
             row = AccountRow(
                 name=name,
                 password_hash=password_hash,
@@ -197,6 +205,8 @@ class Accounts:
                 updated_at=now,
             )
             session.add(row)
+            detail = f"roles {','.join(row_roles)}; territories {','.join(row_territories)}"
+            session.add(account_change("account.add", name, detail))
             session.commit()
             self.generation += 1
             session.refresh(row)
@@ -236,21 +246,27 @@ class Accounts:
 
     def set_password(self, name: str, password: str) -> None:
         """:raises UnknownAccount: :raises AccountError: password too short."""
-        self._update(name, password_hash=self.hasher.hash(check_password(password)))
+        password_hash = self.hasher.hash(check_password(password))
+        self._update(name, audit=("account.password", ""), password_hash=password_hash)
 
     def disable(self, name: str, disabled: bool = True) -> None:
         """Disable (or re-enable) an account; its tokens and sessions stop working."""
-        self._update(name, disabled=disabled)
+        action = "account.disable" if disabled else "account.enable"
+        self._update(name, audit=(action, ""), disabled=disabled)
 
     def set_roles(
         self, name: str, roles: Sequence[str], territories: Sequence[str] | None = None
     ) -> None:
-        changes: dict[str, object] = {"roles": check_roles(roles)}
+        checked_roles = check_roles(roles)
+        changes: dict[str, object] = {"roles": checked_roles}
+        detail = f"roles {','.join(checked_roles)}"
         if territories is not None:
-            changes["territories"] = check_territories(territories)
-        self._update(name, **changes)
+            checked = changes["territories"] = check_territories(territories)
+            detail += f"; territories {','.join(checked)}"
+        self._update(name, audit=("account.roles", detail), **changes)
 
-    def _update(self, name: str, **changes: object) -> None:
+    def _update(self, name: str, audit: tuple[str, str] | None = None, **changes: object) -> None:
+        """Change columns of `name`; `audit` (action, detail) is logged in the same commit."""
         with Session(self.engine) as session:
             row = session.get(AccountRow, name)
             if row is None:
@@ -259,6 +275,8 @@ class Accounts:
                 setattr(row, key, value)
             row.updated_at = _now()
             session.add(row)
+            if audit is not None:
+                session.add(account_change(audit[0], name, audit[1]))
             session.commit()
             self.generation += 1
 
@@ -280,6 +298,8 @@ class Accounts:
                 created_at=_now(),
             )
             session.add(row)
+            detail = f"token {row.id} for device {device!r}"
+            session.add(account_change("token.create", name, detail))
             session.commit()
             session.refresh(row)
             return _token(row), secret
@@ -300,6 +320,8 @@ class Accounts:
             if row.revoked_at is None:
                 row.revoked_at = _now()
                 session.add(row)
+                detail = f"token {row.id} for device {row.device!r}"
+                session.add(account_change("token.revoke", row.account, detail))
                 session.commit()
                 self.generation += 1
                 session.refresh(row)

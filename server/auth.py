@@ -52,6 +52,12 @@ PROTECTED_PREFIXES = ("/db", "/api")
 READ_TTL = 1.0
 _MAX_READS = 4096
 _ENCODER = msgspec.json.Encoder()
+#: `on_sign_in(name, client, method, ok, reason, always=...)`: the audit hook (`SignInAudit`).
+SignInHook = Callable[..., None]
+
+
+def _no_audit(*args: object, **kwargs: object) -> None:
+    return None
 
 
 class SignInRefused(Exception):
@@ -77,11 +83,16 @@ class Authenticator:
     """Checks credentials; holds the sign-in rate limiter and the Basic verify cache."""
 
     def __init__(
-        self, accounts: Accounts, settings: Settings, clock: Callable[[], float] = time.time
+        self,
+        accounts: Accounts,
+        settings: Settings,
+        clock: Callable[[], float] = time.time,
+        on_sign_in: SignInHook = _no_audit,
     ) -> None:
         self.accounts = accounts
         self.settings = settings
         self.clock = clock
+        self.on_sign_in = on_sign_in
         self.limiter = RateLimiter()
         self.cache = VerifiedCache(settings.secret_key)
         self._reads: dict[str, tuple[float, int, Any]] = {}
@@ -107,27 +118,38 @@ class Authenticator:
         """The account and token of a bearer secret (cached briefly)."""
         return await self._cached("token:" + secret, lambda: self.accounts.verify_token(secret))
 
-    async def sign_in(self, name: str, password: str, client: str) -> Account:
-        """Check a name and password. :raises SignInRefused: 401 or 429 (rate limit)."""
+    async def sign_in(
+        self, name: str, password: str, client: str, method: str = "session"
+    ) -> Account:
+        """Check a name and password. :raises SignInRefused: 401 or 429 (rate limit).
+
+        Audited: `session` sign-ins and wrong passwords always, repeated `basic` ones once
+        in a while.
+        """
         key = f"{name.lower()}|{client}"
         now = self.clock()
         wait = self.limiter.retry_after(key, now)
         if wait:
-            raise SignInRefused(429, f"Too many failed sign-ins; retry in {wait} s.", wait)
+            reason = f"Too many failed sign-ins; retry in {wait} s."
+            self.on_sign_in(name, client, method, False, "Too many failed sign-ins.")
+            raise SignInRefused(429, reason, wait)
         record = await self.record(name)
         if (
             record
             and not record.account.disabled
             and self.cache.hit(name, password, record.password_hash, now)
         ):
+            self.on_sign_in(name, client, method, True, always=method == "session")
             return record.account
         account = await anyio.to_thread.run_sync(self.accounts.verify_password, name, password)
         if account is None:
             self.limiter.failed(key, self.clock())
+            self.on_sign_in(name, client, method, False, BAD_PASSWORD, always=True)
             raise SignInRefused(401, BAD_PASSWORD)
         self.limiter.succeeded(key)
         if record is not None:
             self.cache.remember(name, password, record.password_hash, now)
+        self.on_sign_in(name, client, method, True, always=method == "session")
         return account
 
     async def new_cookie(self, name: str) -> str:
@@ -138,10 +160,11 @@ class Authenticator:
         issued = int(self.clock())
         return session_cookie(name, issued, self.settings.secret_key, record.password_hash)
 
-    async def _from_cookie(self, value: str) -> Identity:
+    async def _from_cookie(self, value: str, client: str) -> Identity:
         claimed = read_session_cookie(value)
         expired = Identity(sent=True, refused=SignInRefused(401, "Your session has expired."))
         if claimed is None:
+            self.on_sign_in(None, client, "cookie", False, "Garbled session cookie.")
             return expired
         name, issued = claimed
         record = await self.record(name)
@@ -154,6 +177,7 @@ class Authenticator:
                 value, self.settings.secret_key, record.password_hash, now=now, timeout=timeout
             )
         ):
+            self.on_sign_in(name, client, "cookie", False, "Your session has expired.")
             return expired
         refresh = None
         if now - issued > timeout / 10:  # CouchDB re-issues a cookie that is being used
@@ -169,15 +193,17 @@ class Authenticator:
                 found = await self.token(value.strip())
                 if found is None:
                     refused = SignInRefused(401, "The device token is unknown or revoked.")
+                    self.on_sign_in(None, client, "token", False, refused.reason)
                     return Identity(sent=True, refused=refused)
                 account, token = found
                 return Identity(user=account, method="token", sent=True, token_id=token.id)
             try:
                 name, password = parse_basic(authorization)
             except ValueError as exc:
+                self.on_sign_in(None, client, "basic", False, str(exc))
                 return Identity(sent=True, refused=SignInRefused(401, str(exc)))
             try:
-                account = await self.sign_in(name, password, client)
+                account = await self.sign_in(name, password, client, "basic")
             except SignInRefused as refused:
                 return Identity(sent=True, refused=refused)
             return Identity(user=account, method="basic", sent=True)
@@ -187,7 +213,7 @@ class Authenticator:
         except Exception:  # noqa: BLE001 - a garbled Cookie header is simply ignored
             return Identity()
         if COOKIE_NAME in cookie and cookie[COOKIE_NAME].value:
-            return await self._from_cookie(cookie[COOKIE_NAME].value)
+            return await self._from_cookie(cookie[COOKIE_NAME].value, client)
         return Identity()
 
 

@@ -1,4 +1,4 @@
-"""The `thidua` command line: serve, demo, seed-demo, user, token, check, import.
+"""The `thidua` command line: serve, demo, seed-demo, user, token, check, import, audit.
 
 Every command reads its configuration through `get_settings` (one loader, never
 `os.environ` directly). A bad configuration stops any command with one message on stderr and
@@ -46,7 +46,10 @@ def _serve(settings: Settings) -> None:
 class ThiduaGroup(click.Group):
     """A group whose commands from other modules load on first use (`import`)."""
 
-    lazy: dict[str, tuple[str, str]] = {"import": ("server.cli_import", "import_cmd")}
+    lazy: dict[str, tuple[str, str]] = {
+        "import": ("server.cli_import", "import_cmd"),
+        "audit": ("server.cli_audit", "audit_cmd"),
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])

@@ -14,11 +14,16 @@ from sync.http import couch_router
 
 from . import __version__
 from .access import visible_dbs
+from .audit_hooks import audit_lifespan
 from .auth import AuthMiddleware
 from .controllers import SessionController, health
+from .controllers.admin import AdminController
+from .controllers.admin_audit import AuditController
 from .errors import exception_handlers
+from .gatekeeper import store_for
 from .lifespan import make_lifespan
 from .logs import access_log_hook, configure_logging
+from .security import SecurityMiddleware
 from .settings import Settings
 
 __all__ = ["PWA_DIR", "ThiduaPlugin"]
@@ -39,11 +44,16 @@ class ThiduaPlugin(InitPlugin):
         app_config.debug = False  # never an HTML traceback
         app_config.state["settings"] = self.settings
         app_config.state["db_filter"] = visible_dbs  # for `_all_dbs` (see server.access)
+        app_config.state["store_for"] = store_for  # every /db route's store (server.gatekeeper)
+        if "write_observers" not in app_config.state:
+            app_config.state["write_observers"] = []  # async callables, see server.gatekeeper
         app_config.lifespan.append(make_lifespan(self.settings))
+        app_config.lifespan.append(audit_lifespan)  # after: it needs accounts and auth
         app_config.request_max_body_size = self.settings.max_request_size
         self._configure_routes(app_config)
         app_config.exception_handlers = {**exception_handlers(), **app_config.exception_handlers}
         app_config.middleware.insert(0, AuthMiddleware())
+        app_config.middleware.insert(0, SecurityMiddleware(self.settings.cors_origins))
         app_config.before_send.append(access_log_hook)
         app_config.openapi_config = OpenAPIConfig(
             title="thidua", version=__version__, path="/schema", use_handler_docstrings=True
@@ -60,6 +70,7 @@ class ThiduaPlugin(InitPlugin):
     @staticmethod
     def _configure_routes(app_config: AppConfig) -> None:
         app_config.route_handlers.extend([health, SessionController, couch_router()])
+        app_config.route_handlers.extend([AdminController, AuditController])
         if PWA_DIR.is_dir():
             app_config.route_handlers.append(
                 create_static_files_router(

@@ -1,0 +1,150 @@
+"""Feeding the audit log: the document-write observer and the sign-in recorder.
+
+`write_observer(audit)` is appended to `app.state.write_observers`; the gatekeeper awaits it
+as `observer(user, device, db, doc_id, rev, outcome, reason)` for every accepted or refused
+document write and every lock or unlock. `SignInAudit` is the `Authenticator`'s `on_sign_in`
+hook; HTTP Basic authenticates every request, so repeats are written once per window.
+`audit_lifespan` (after the main lifespan) wires both, runs the flusher, and flushes on exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+from litestar import Litestar
+from sqlalchemy.exc import SQLAlchemyError
+
+from .audit import Audit, AuditEvent
+
+__all__ = ["SignInAudit", "WriteObserver", "audit_lifespan", "write_observer"]
+
+logger = logging.getLogger("thidua.audit")
+
+WriteObserver = Callable[
+    [object, str | None, str, str, str | None, str, str | None], Awaitable[None]
+]
+#: Gatekeeper outcomes that are an action of their own (with outcome `accepted`).
+_ACTIONS = {"lock": "lock", "unlock": "unlock"}
+
+
+def _name(user: object) -> str | None:
+    """A user name from an `Account`, a plain name or None."""
+    if user is None or isinstance(user, str):
+        return user
+    name = getattr(user, "name", None)
+    return name if isinstance(name, str) else str(user)
+
+
+def write_observer(audit: Audit) -> WriteObserver:
+    """The observer the gatekeeper calls for each document write, lock and unlock."""
+
+    async def observe(
+        user: object,
+        device: str | None,
+        db: str,
+        doc_id: str,
+        rev: str | None,
+        outcome: str,
+        reason: str | None = None,
+    ) -> None:
+        action = _ACTIONS.get(outcome)
+        audit.record(
+            AuditEvent(
+                action=action or "write",
+                outcome="accepted" if action else outcome,
+                user=_name(user),
+                device=device,
+                db=db,
+                doc_id=doc_id,
+                rev=rev,
+                reason=reason or None,
+            )
+        )
+
+    return observe
+
+
+class SignInAudit:
+    """Records sign-in attempts; a repeat of the same (name, client, method, outcome, reason)
+    within `window` seconds is skipped unless `always` (explicit `_session` sign-ins and
+    wrong passwords, which the rate limiter already bounds)."""
+
+    def __init__(
+        self,
+        audit: Audit,
+        window: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 10_000,
+    ) -> None:
+        self.audit, self.window, self.clock, self.max_keys = audit, window, clock, max_keys
+        self._seen: OrderedDict[tuple[str, ...], float] = OrderedDict()
+
+    def _repeat(self, key: tuple[str, ...]) -> bool:
+        now = self.clock()
+        last = self._seen.get(key)
+        if last is not None and now - last < self.window:
+            return True
+        self._seen[key] = now
+        self._seen.move_to_end(key)
+        while len(self._seen) > self.max_keys:
+            self._seen.popitem(last=False)
+        return False
+
+    def __call__(
+        self,
+        name: str | None,
+        client: str,
+        method: str,
+        ok: bool,
+        reason: str = "",
+        *,
+        always: bool = False,
+    ) -> None:
+        outcome = "ok" if ok else "failed"
+        if not always and self._repeat((name or "", client, method, outcome, reason)):
+            return
+        self.audit.record(
+            AuditEvent(
+                action="sign_in",
+                outcome=outcome,
+                user=name,
+                client=client or None,
+                reason=reason or None,
+                detail=method,
+            )
+        )
+
+
+@asynccontextmanager
+async def audit_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """`app.state.audit` on the accounts' database, hooked to sign-ins and document writes.
+
+    Runs after the main lifespan (it needs `app.state.accounts` and `app.state.auth`).
+    """
+    audit = Audit(app.state.accounts.engine)
+    await anyio.to_thread.run_sync(audit.initialize)
+    app.state.audit = audit
+    app.state.auth.on_sign_in = SignInAudit(audit)
+    observers: list[WriteObserver] = app.state.setdefault("write_observers", [])
+    observer = write_observer(audit)
+    observers.append(observer)
+    flusher = asyncio.create_task(audit.run())
+    try:
+        yield
+    finally:
+        observers.remove(observer)
+        flusher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await flusher
+        try:
+            await anyio.to_thread.run_sync(audit.flush)
+        except SQLAlchemyError:
+            lost = {"events": audit.pending}
+            logger.exception("audit flush failed at shutdown", extra={"fields": lost})
