@@ -98,7 +98,7 @@ def demo(ctx: click.Context, seed: int, no_serve: bool) -> None:
     summary, rows = anyio.run(lambda: prepare_demo(settings, seed=seed))
     console = Console(width=120)
     if summary is not None:
-        console.print(f"Seeded the demo province: {summary}")
+        console.print(str(summary))
     table = Table("user", "password", "role", "territories", title="Demo accounts")
     for account, territories, created in rows:
         note = "" if created else " (existing; password unchanged)"
