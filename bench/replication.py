@@ -5,7 +5,8 @@ Prints docs/s per server and the ratios to the targets of issue 3 (see docs/benc
 push and pull >= 1.5x pouchdb-server, within 1.3x of the in-process limit (memory to memory,
 same PouchDB client, no server), 2,000-doc initial pull into a fresh PouchDB < 1 s.
 Each figure is the best of `--repeat` rounds. Our server: uvicorn, one worker, no reload,
-log level warning, a real SQLite file in a temp dir.
+log level warning, a real SQLite file in a temp dir. The client reuses HTTP connections, as
+browsers do (`--no-keepalive`: one connection per request, node-fetch's default).
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ SCRIPT = ROOT / "bench" / "js" / "replication_bench.js"
 STEPS = ("push", "pull", "initial")
 
 
-def run_js(server: Server | None, count: int, initial: int) -> dict[str, float]:
+def run_js(server: Server | None, count: int, initial: int, keepalive: bool) -> dict[str, float]:
     """Seconds per step for one round (server None = the in-process limit)."""
     spec = {
         "couch": server.couch if server else None,
         "auth": server.node_auth if server else None,
-        "count": count, "initial": initial, "repeat": 1,
+        "count": count, "initial": initial, "repeat": 1, "keepalive": keepalive,
     }
     done = subprocess.run(["node", str(SCRIPT)], input=json.dumps(spec).encode(),
                           capture_output=True, cwd=ROOT, timeout=1800)
@@ -53,7 +54,7 @@ def measure_all(servers: dict[str, Server | None], args: argparse.Namespace) -> 
         for round_no in range(args.repeat):
             for name, server in servers.items():
                 print(f"round {round_no + 1}: {name} ...", file=sys.stderr, flush=True)
-                times = run_js(server, args.count, args.initial)
+                times = run_js(server, args.count, args.initial, args.keepalive)
                 best[name] = {s: min(times[s], best.get(name, times)[s]) for s in STEPS}
     finally:
         for server in servers.values():
@@ -88,6 +89,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--initial", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-keepalive", dest="keepalive", action="store_false",
+                        help="a TCP connection per request (PouchDB's node-fetch default) "
+                             "instead of reused connections (what browsers do)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         servers: dict[str, Server | None] = {
@@ -96,6 +100,7 @@ def main() -> None:
             "in-process": None,
         }
         results = measure_all(servers, args)
+    print(f"HTTP connections: {'reused (keep-alive)' if args.keepalive else 'one per request'}")
     print("\n".join(report(results, args)))
 
 

@@ -70,8 +70,8 @@ async def access_log_hook(message: Message, scope: Scope) -> None:
 
     It sees every response, including 404s for unknown routes that no middleware runs for.
     """
-    if scope.get("type") != "http":
-        return
+    if scope.get("type") != "http" or not access_logger.isEnabledFor(logging.INFO):
+        return  # cheap exit: nothing would be written at this level
     state = scope.setdefault("state", {})
     if message["type"] == "http.response.start":
         state[_STATUS_KEY] = message["status"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import msgspec
@@ -32,8 +33,15 @@ def _check_hash(h: object, what: str) -> str:
 
 def parse_rev(rev: str) -> tuple[int, str]:
     """`"N-hash"` -> `(N, hash)`; N is a positive integer without sign or leading zero."""
+    if type(rev) is str:
+        return _parse_str(rev)  # a batch parses each rev several times: cached
     if not isinstance(rev, str):
         raise InvalidRev(f"revision must be a string, got {type(rev).__name__}")
+    return _parse_str(str(rev))
+
+
+@lru_cache(maxsize=8192)
+def _parse_str(rev: str) -> tuple[int, str]:
     num, sep, h = rev.partition("-")
     if not sep:
         raise InvalidRev(f"invalid revision {rev!r}: expected 'N-hash'")

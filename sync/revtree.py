@@ -213,9 +213,11 @@ def _pouch_leaves(tree: RevTree) -> list[Leaf]:
             stack.extend([(pos + 1, child) for child in kids])
         else:
             found.append(Leaf(f"{pos}-{node[0]}", pos, node[0], node[1]))
-    found.sort(key=lambda leaf: leaf.pos)  # stable, then reversed: PouchDB collectLeaves
-    found.reverse()
-    tree._leaves = list(dict.fromkeys(found))  # Leaf is frozen: duplicates collapse
+    if len(found) > 1:  # most documents have one leaf
+        found.sort(key=lambda leaf: leaf.pos)  # stable, then reversed: PouchDB collectLeaves
+        found.reverse()
+        found = list(dict.fromkeys(found))  # Leaf is frozen: duplicates collapse
+    tree._leaves = found
     return tree._leaves
 
 
@@ -263,7 +265,15 @@ def _losers(tree: RevTree, *, deleted: bool) -> list[str]:
 def contains(tree: RevTree, rev: str) -> bool:
     """Is `rev` anywhere in the tree (leaf or internal)? Stemmed revisions are not."""
     pos, h = parse_rev(rev)
-    return any(p == pos and n[0] == h for p, n in _walk(tree))
+    stack = list(tree._roots)
+    while stack:  # _walk, inlined and pruned: nothing below position `pos` can match
+        p, n = stack.pop()
+        if p == pos:
+            if n[0] == h:
+                return True
+        elif p < pos:
+            stack.extend([(p + 1, child) for child in n[2]])
+    return False
 
 
 def is_leaf(tree: RevTree, rev: str) -> bool:

@@ -1,12 +1,15 @@
 // Times PouchDB 9 (memory adapter) replications and prints one JSON line of seconds.
 //
 // stdin: {"couch": "http://host:port/db/" | null, "auth": {...} | null, "count": N,
-//         "initial": M, "repeat": R}
+//         "initial": M, "repeat": R, "keepalive": true|false}
+// keepalive (default true): reuse HTTP connections, as browsers (the PWA) do; without it
+// PouchDB's node-fetch sends `Connection: close` and opens a TCP connection per request.
 // With couch=null it measures the in-process limit: the same replications memory -> memory.
 // Timed: push of N docs into a fresh remote db; pull of those N into a fresh local db;
 // initial pull of M docs (another remote db, filled untimed) into a fresh local db.
 'use strict';
 
+const http = require('http');
 const PouchDB = require('pouchdb').plugin(require('pouchdb-adapter-memory'));
 
 let serial = 0;
@@ -32,7 +35,12 @@ function local() {
 
 function target(spec, name) {
   if (!spec.couch) return local();
-  return new PouchDB(spec.couch + name, spec.auth ? { auth: spec.auth } : {});
+  const options = spec.auth ? { auth: spec.auth } : {};
+  if (spec.keepalive !== false) {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    options.fetch = (url, opts) => PouchDB.fetch(url, { ...opts, agent });
+  }
+  return new PouchDB(spec.couch + name, options);
 }
 
 async function filled(count) {

@@ -110,9 +110,12 @@ def _check(doc: Any, new_edits: bool, max_size: int) -> Incoming:
     if not isinstance(doc, dict):
         raise _Invalid("bad_request", "Document must be a JSON object.")
     doc_id = _doc_id(doc, new_edits)
-    bad = [key for key in doc if key.startswith("_") and key not in _SPECIAL]
-    if bad:
-        raise _Invalid("doc_validation", f"Bad special document member: {bad[0]}")
+    body: dict[str, Any] = {}
+    for key, value in doc.items():  # one pass: user fields, and unknown `_` members refused
+        if key[:1] != "_":
+            body[key] = value
+        elif key not in _SPECIAL:
+            raise _Invalid("doc_validation", f"Bad special document member: {key}")
     deleted = doc.get("_deleted", False)
     if not isinstance(deleted, bool):
         raise _Invalid("bad_request", "_deleted must be true or false.")
@@ -127,7 +130,6 @@ def _check(doc: Any, new_edits: bool, max_size: int) -> Incoming:
             path = revtree.path_from_revisions(rev, doc.get("_revisions"))
     except revtree.InvalidRev as exc:
         raise _Invalid("bad_request", f"Invalid rev format: {exc}") from None
-    body = {k: v for k, v in doc.items() if not k.startswith("_")}
     try:
         body_json = _encode(body)
     except (TypeError, ValueError, OverflowError) as exc:

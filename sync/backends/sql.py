@@ -17,19 +17,21 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+import msgspec
 from sqlalchemy import Connection, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from .. import revtree
-from ..errors import BadRequest, NotFound, PreconditionFailed, StoreUnavailable
+from ..errors import BadRequest, PreconditionFailed, StoreUnavailable
 from ..selector import compile_selector
 from ..store import Attachment, ChangesPage, DbInfo, Doc, DocumentStore, Seq, WriteResult
-from . import sql_docs, sql_listing, sql_local
+from . import sql_changes, sql_docs, sql_listing, sql_local
 from .docinput import prepare
-from .sql_docs import DocOptions, check_rev, decode_atts
+from .sql_changes import ChangesQuery
+from .sql_docs import DocOptions
 from .sql_engine import Runner, make_engine
-from .sql_listing import AllDocsQuery, ChangesQuery
-from .sql_queries import DbRow, blobs, db_row, doc_row, revision_rows
+from .sql_listing import AllDocsQuery
+from .sql_queries import DbRow, db_row
 from .sql_tables import METADATA, T_DATABASES, T_META
 from .sql_write import write_batch
 
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["SqlStore", "parse_since", "validate_db_name"]
 
 T = TypeVar("T")
+_encode = msgspec.json.Encoder().encode
 _DB_NAME = re.compile(r"^[a-z][a-z0-9_$()+/-]*$")
 
 
@@ -215,11 +218,14 @@ class SqlStore(DocumentStore):
         self, db: str, docs: Sequence[Doc], *, new_edits: bool = True
     ) -> list[WriteResult]:
         limit = self.max_document_size
-        items = await asyncio.get_running_loop().run_in_executor(
-            None, lambda: [prepare(doc, new_edits=new_edits, max_size=limit) for doc in docs])
-        results, seq = await self._write(
-            db, lambda conn, row: write_batch(conn, row.id, items, new_edits=new_edits,
-                                              revs_limit=self.revs_limit))
+
+        def write(conn: Connection, row: DbRow) -> tuple[list[WriteResult], int | None]:
+            # Validation runs in the same worker call as the write: one thread hop per batch.
+            items = [prepare(doc, new_edits=new_edits, max_size=limit) for doc in docs]
+            return write_batch(conn, row.id, items, new_edits=new_edits,
+                               revs_limit=self.revs_limit)
+
+        results, seq = await self._write(db, write)
         if seq is not None:
             self._notify(db)
         return results
@@ -234,11 +240,31 @@ class SqlStore(DocumentStore):
         attachments: bool = False,
     ) -> list[dict[str, Any]]:
         """As `DocumentStore.bulk_get`, in one transaction and three queries."""
+        return await self._bulk_get(db, requests, DocOptions(revs=revs, attachments=attachments),
+                                    latest, raw=False)
+
+    async def bulk_get_json(
+        self,
+        db: str,
+        requests: Sequence[Mapping[str, Any]],
+        *,
+        revs: bool = False,
+        latest: bool = False,
+        attachments: bool = False,
+    ) -> bytes:
+        """The `_bulk_get` response body `{"results": [...]}`, already encoded: stored bodies
+        are spliced in as JSON, never decoded (the HTTP layer's fast path)."""
+        results = await self._bulk_get(
+            db, requests, DocOptions(revs=revs, attachments=attachments), latest, raw=True)
+        return _encode({"results": results})
+
+    async def _bulk_get(self, db: str, requests: Sequence[Mapping[str, Any]],
+                        options: DocOptions, latest: bool, *, raw: bool) -> list[dict[str, Any]]:
         asks = [(req["id"], [req["rev"]] if req.get("rev") else None)
                 for req in requests if isinstance(req.get("id"), str)]
-        options = DocOptions(revs=revs, attachments=attachments)
         answers = iter(await self._read(
-            db, lambda conn, row: sql_docs.open_revs_many(conn, row.id, asks, latest, options)))
+            db, lambda conn, row: sql_docs.open_revs_many(conn, row.id, asks, latest, options,
+                                                          raw)))
         results = []
         for req in requests:
             doc_id, rev = req.get("id"), req.get("rev")
@@ -295,7 +321,7 @@ class SqlStore(DocumentStore):
                 since=parse_since(since, row.update_seq), limit=max(limit, 1) if limit is not None
                 else None, style=style, include_docs=include_docs, conflicts=conflicts,
                 doc_ids=doc_ids, predicate=predicate, descending=descending)
-            return sql_listing.changes(conn, row, query)
+            return sql_changes.changes(conn, row, query)
 
         return await self._read(db, run)
 
@@ -354,29 +380,7 @@ class SqlStore(DocumentStore):
     async def get_attachment(
         self, db: str, doc_id: str, name: str, *, rev: str | None = None
     ) -> Attachment:
-        return await self._read(db, lambda conn, row: _attachment(conn, row.id, doc_id, name, rev))
-
-
-def _attachment(conn: Connection, db_id: int, doc_id: str, name: str, rev: str | None) -> Attachment:
-    if rev is not None:
-        check_rev(rev)
-    row = doc_row(conn, db_id, doc_id)
-    if row is None:
-        raise NotFound("missing")
-    if rev is None and row.deleted:
-        raise NotFound("deleted")
-    wanted = rev or row.winner
-    stored = revision_rows(conn, db_id, doc_id, [wanted]).get(wanted)
-    if stored is None:
-        raise NotFound("missing")
-    meta = decode_atts(stored[2]).get(name) if stored[2] else None
-    if meta is None:
-        raise NotFound("Document is missing attachment")
-    data = blobs(conn, db_id, [meta["digest"]])
-    if meta["digest"] not in data:
-        raise NotFound("Document is missing attachment")
-    return Attachment(content_type=meta["content_type"], data=data[meta["digest"]],
-                      digest=meta["digest"])
+        return await self._read(db, lambda conn, row: sql_docs.attachment(conn, row.id, doc_id, name, rev))
 
 
 def _bulk_error(doc_id: Any, rev: Any, error: str, reason: str) -> dict[str, Any]:

@@ -1,24 +1,23 @@
-"""`_changes` and `_all_docs` of the SQL store (run in a worker thread, one read snapshot).
+"""`_all_docs` of the SQL store (run in a worker thread, one read snapshot).
 
-Both read `sync_documents` by index (`(db_id, seq)` and `(db_id, deleted, doc_id)`); when
-bodies are needed the winning revision is joined in, so a page is one query.
+It reads `sync_documents` by the `(db_id, deleted, doc_id)` index; when bodies are needed the
+winning revision is joined in, so a page is one query. (`_changes`: `sql_changes`.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import Connection, Select, and_, func, select
 
 from .. import revtree
-from ..store import ChangeRow, ChangesPage
 from .sql_docs import DocOptions, render
 from .sql_queries import DbRow, chunked
 from .sql_tables import T_DOCUMENTS, T_REVISIONS
 
-__all__ = ["AllDocsQuery", "ChangesQuery", "all_docs", "changes"]
+__all__ = ["AllDocsQuery", "all_docs", "doc_of_row"]
 
 _d, _r = T_DOCUMENTS.c, T_REVISIONS.c
 _STREAM = 500
@@ -35,84 +34,9 @@ def _select(with_body: bool, with_tree: bool) -> Select[Any]:
     return select(*columns, _r.body, _r.atts).select_from(joined)
 
 
-def _doc(row: Any, tree: revtree.RevTree | None, conflicts: bool) -> dict[str, Any]:
+def doc_of_row(row: Any, tree: revtree.RevTree | None, conflicts: bool) -> dict[str, Any]:
     return render(row.doc_id, row.winner, row.deleted, row.body, row.atts, tree=tree,
                   options=DocOptions(conflicts=conflicts))
-
-
-@dataclass(frozen=True, slots=True)
-class ChangesQuery:
-    since: int
-    limit: int | None
-    style: Literal["main_only", "all_docs"]
-    include_docs: bool
-    conflicts: bool
-    doc_ids: Sequence[str] | None
-    predicate: Callable[[dict[str, Any]], bool] | None
-    descending: bool
-
-
-def _change_row(row: Any, q: ChangesQuery) -> ChangeRow | None:
-    need_tree = q.style == "all_docs" or q.conflicts
-    tree = revtree.tree_from_json(row.tree) if need_tree else None
-    doc = None
-    if q.include_docs or q.predicate:
-        doc = _doc(row, tree, q.conflicts and q.include_docs)
-        if q.predicate is not None and not q.predicate(doc):
-            return None
-    changes = [{"rev": row.winner}]
-    if tree is not None and q.style == "all_docs":
-        changes += [{"rev": leaf.rev} for leaf in revtree.leaves(tree) if leaf.rev != row.winner]
-    return ChangeRow(seq=row.seq, id=row.doc_id, changes=changes, deleted=row.deleted,
-                     doc=doc if q.include_docs else None)
-
-
-def _pages(conn: Connection, stmt: Select[Any], descending: bool, size: int) -> Iterator[Any]:
-    """Rows of `stmt` in seq order, fetched `size` at a time (keyset paging on seq)."""
-    cursor: int | None = None
-    while True:
-        page = stmt
-        if cursor is not None:
-            page = page.where(_d.seq < cursor if descending else _d.seq > cursor)
-        rows = conn.execute(page.limit(size)).all()
-        yield from rows
-        if len(rows) < size:
-            return
-        cursor = rows[-1].seq
-
-
-def changes(conn: Connection, db: DbRow, q: ChangesQuery) -> ChangesPage:
-    need_tree = q.style == "all_docs" or q.conflicts
-    where = [_d.db_id == db.id, _d.seq > q.since]
-    wanted_ids = set(q.doc_ids) if q.doc_ids is not None else None
-    if wanted_ids is not None and len(wanted_ids) <= _STREAM:
-        where.append(_d.doc_id.in_(wanted_ids))
-        wanted_ids = None  # filtered by SQL
-    filtered = wanted_ids is not None or q.predicate is not None
-    stmt = _select(q.include_docs or q.predicate is not None, need_tree).where(*where)
-    stmt = stmt.order_by(_d.seq.desc() if q.descending else _d.seq)
-    size = _STREAM if filtered or q.limit is None else min(q.limit, _STREAM)
-    results: list[ChangeRow] = []
-    full = False
-    for row in _pages(conn, stmt, q.descending, size):
-        if wanted_ids is not None and row.doc_id not in wanted_ids:
-            continue
-        change = _change_row(row, q)
-        if change is not None:
-            results.append(change)
-        if q.limit is not None and len(results) >= q.limit:
-            full = True
-            break
-    if q.descending:
-        return ChangesPage(results=results, last_seq=results[-1].seq if results else q.since)
-    if not full:
-        return ChangesPage(results=results, last_seq=max(db.update_seq, q.since))
-    last = results[-1].seq
-    assert isinstance(last, int)
-    pending = conn.execute(
-        select(func.count()).select_from(T_DOCUMENTS).where(*where[:1], _d.seq > last, *where[2:])
-    ).scalar_one()
-    return ChangesPage(results=results, last_seq=last, pending=pending)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +58,7 @@ def _all_docs_row(row: Any, q: AllDocsQuery) -> dict[str, Any]:
         out["value"]["deleted"] = True
     if q.include_docs:
         tree = revtree.tree_from_json(row.tree) if q.conflicts else None
-        out["doc"] = None if row.deleted else _doc(row, tree, q.conflicts)
+        out["doc"] = None if row.deleted else doc_of_row(row, tree, q.conflicts)
     return out
 
 

@@ -8,17 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection
 
 from ..errors import BadRequest, NotFound
 from ..store import WriteResult
-from .sql_tables import T_LOCAL
+from .sql_raw import rows, run
 
 __all__ = ["delete_local", "get_local", "put_local"]
 
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
-_l = T_LOCAL.c
 
 
 def _check_id(local_id: str) -> str:
@@ -37,12 +36,12 @@ def _next_rev(rev: Any) -> int:
 
 
 def get_local(conn: Connection, db_id: int, local_id: str) -> dict[str, Any]:
-    row = conn.execute(
-        select(_l.rev, _l.body).where(_l.db_id == db_id, _l.local_id == _check_id(local_id))
-    ).one_or_none()
-    if row is None:
+    found = rows(conn, "SELECT rev, body FROM sync_local_docs WHERE db_id = ? AND local_id = ?",
+                 (db_id, _check_id(local_id)))
+    if not found:
         raise NotFound("missing")
-    return {"_id": f"_local/{local_id}", "_rev": f"0-{row.rev}", **_decode(row.body)}
+    rev, body = found[0]
+    return {"_id": f"_local/{local_id}", "_rev": f"0-{rev}", **_decode(body)}
 
 
 def put_local(conn: Connection, db_id: int, local_id: str, doc: Any) -> WriteResult:
@@ -50,18 +49,16 @@ def put_local(conn: Connection, db_id: int, local_id: str, doc: Any) -> WriteRes
         raise BadRequest("Document must be a JSON object.")
     rev = _next_rev(doc.get("_rev"))
     body = _encode({k: v for k, v in doc.items() if k not in ("_id", "_rev")})
-    key = (_l.db_id == db_id, _l.local_id == _check_id(local_id))
-    if conn.execute(select(_l.rev).where(*key)).one_or_none() is None:
-        conn.execute(insert(T_LOCAL).values(db_id=db_id, local_id=local_id, rev=rev, body=body))
-    else:
-        conn.execute(update(T_LOCAL).where(*key).values(rev=rev, body=body))
+    key = (db_id, _check_id(local_id))
+    if not run(conn, "UPDATE sync_local_docs SET rev = ?, body = ? WHERE db_id = ? AND "
+                     "local_id = ?", (rev, body, *key)):
+        run(conn, "INSERT INTO sync_local_docs (rev, body, db_id, local_id) VALUES (?, ?, ?, ?)",
+            (rev, body, *key))
     return WriteResult(id=f"_local/{local_id}", rev=f"0-{rev}", ok=True)
 
 
 def delete_local(conn: Connection, db_id: int, local_id: str) -> WriteResult:
-    result = conn.execute(
-        delete(T_LOCAL).where(_l.db_id == db_id, _l.local_id == _check_id(local_id))
-    )
-    if not result.rowcount:
+    if not run(conn, "DELETE FROM sync_local_docs WHERE db_id = ? AND local_id = ?",
+               (db_id, _check_id(local_id))):
         raise NotFound("missing")
     return WriteResult(id=f"_local/{local_id}", rev="0-0", ok=True)

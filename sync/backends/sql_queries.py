@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Connection, Insert, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, select
 
 from ..errors import NotFound
-from .sql_tables import T_BLOBS, T_DATABASES, T_DOCUMENTS, T_REVISIONS
+from .sql_raw import marks, rows
+from .sql_tables import T_BLOBS
 
-__all__ = ["DbRow", "blobs", "chunked", "db_row", "doc_row", "insert_ignore", "revision_rows"]
+__all__ = ["DbRow", "blobs", "chunked", "db_row", "doc_row", "revision_rows"]
 
 T = TypeVar("T")
 _CHUNK = 500
@@ -23,10 +23,11 @@ def chunked(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def insert_ignore(conn: Connection, table: Table) -> Insert:
-    """`INSERT ... ON CONFLICT DO NOTHING` for SQLite and PostgreSQL."""
-    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    return dialect.insert(table).on_conflict_do_nothing()
+class _DocRow(NamedTuple):
+    tree: bytes
+    winner: str
+    deleted: bool
+    seq: int
 
 
 class DbRow:
@@ -41,37 +42,30 @@ class DbRow:
 
 def db_row(conn: Connection, name: str) -> DbRow:
     """:raises NotFound: no database `name`."""
-    c = T_DATABASES.c
-    row = conn.execute(
-        select(c.id, c.update_seq, c.doc_count, c.del_count).where(c.name == name)
-    ).one_or_none()
-    if row is None:
+    found = rows(conn, "SELECT id, update_seq, doc_count, del_count FROM sync_databases "
+                       "WHERE name = ?", (name,))
+    if not found:
         raise NotFound("Database does not exist.")
-    return DbRow(*row)
+    return DbRow(*found[0])
 
 
 def doc_row(conn: Connection, db_id: int, doc_id: str) -> Any:
     """`(tree, winner, deleted, seq)` of a document, or None."""
-    d = T_DOCUMENTS.c
-    return conn.execute(
-        select(d.tree, d.winner, d.deleted, d.seq).where(d.db_id == db_id, d.doc_id == doc_id)
-    ).one_or_none()
+    found = rows(conn, "SELECT tree, winner, deleted, seq FROM sync_documents "
+                       "WHERE db_id = ? AND doc_id = ?", (db_id, doc_id))
+    return _DocRow(found[0][0], found[0][1], bool(found[0][2]), found[0][3]) if found else None
 
 
 def revision_rows(
     conn: Connection, db_id: int, doc_id: str, revs: Iterable[str]
 ) -> dict[str, tuple[bool, bytes, bytes | None]]:
     """Stored revisions of one document: `{rev: (deleted, body, atts)}` (absent: no body)."""
-    r = T_REVISIONS.c
     found: dict[str, tuple[bool, bytes, bytes | None]] = {}
     for chunk in chunked(list(dict.fromkeys(revs))):
-        rows = conn.execute(
-            select(r.rev, r.deleted, r.body, r.atts).where(
-                r.db_id == db_id, r.doc_id == doc_id, r.rev.in_(chunk)
-            )
-        )
-        for rev, deleted, body, atts in rows:
-            found[rev] = (deleted, body, atts)
+        for rev, deleted, body, atts in rows(
+            conn, "SELECT rev, deleted, body, atts FROM sync_revisions WHERE db_id = ? AND "
+            f"doc_id = ? AND rev IN ({marks(len(chunk))})", (db_id, doc_id, *chunk)):
+            found[rev] = (bool(deleted), body, atts)
     return found
 
 
@@ -80,6 +74,6 @@ def blobs(conn: Connection, db_id: int, digests: Iterable[str]) -> dict[str, byt
     b = T_BLOBS.c
     found: dict[str, bytes] = {}
     for chunk in chunked(list(set(digests))):
-        rows = conn.execute(select(b.digest, b.data).where(b.db_id == db_id, b.digest.in_(chunk)))
-        found.update({digest: bytes(data) for digest, data in rows})
+        hits = conn.execute(select(b.digest, b.data).where(b.db_id == db_id, b.digest.in_(chunk)))
+        found.update({digest: bytes(data) for digest, data in hits})
     return found

@@ -11,15 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection
 
 from .. import revtree
 from ..errors import NotFound
 from ..store import WriteResult
 from .attachments import AttMeta, MissingStub, resolve
 from .docinput import Incoming
-from .sql_queries import chunked, insert_ignore
-from .sql_tables import T_BLOBS, T_DATABASES, T_DOCUMENTS, T_REVISIONS
+from .sql_queries import chunked
+from .sql_raw import marks, rows, run, run_many
 
 __all__ = ["write_batch"]
 
@@ -40,39 +40,29 @@ class _Doc:
 class _Batch:
     def __init__(self, conn: Connection, db_id: int, revs_limit: int) -> None:
         self.conn, self.db_id, self.revs_limit = conn, db_id, revs_limit
-        row = conn.execute(
-            select(T_DATABASES.c.update_seq, T_DATABASES.c.doc_count, T_DATABASES.c.del_count)
-            .where(T_DATABASES.c.id == db_id)
-            .with_for_update()
-        ).one_or_none()
-        if row is None:
+        lock = "" if conn.dialect.name == "sqlite" else " FOR UPDATE"
+        found = rows(conn, "SELECT update_seq, doc_count, del_count FROM sync_databases "
+                           "WHERE id = ?" + lock, (db_id,))
+        if not found:
             raise NotFound("Database does not exist.")
-        self.update_seq, self.doc_count, self.del_count = row
+        self.update_seq, self.doc_count, self.del_count = found[0]
         self.docs: dict[str, _Doc] = {}
-        self.new_revs: dict[tuple[str, str], dict[str, Any]] = {}
-        self.stemmed: list[dict[str, str]] = []
+        self.new_revs: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self.stemmed: list[tuple[int, str, str]] = []
         self.blobs: dict[str, bytes] = {}
 
     def load(self, items: list[Incoming]) -> None:
         ids = list(dict.fromkeys(item.doc_id for item in items))
-        d = T_DOCUMENTS.c
         for chunk in chunked(ids):
-            rows = self.conn.execute(
-                select(d.doc_id, d.tree, d.deleted, d.seq).where(
-                    d.db_id == self.db_id, d.doc_id.in_(chunk)
-                )
-            )
-            for doc_id, tree, deleted, seq in rows:
-                self.docs[doc_id] = _Doc(revtree.tree_from_json(tree), True, deleted, seq)
+            for doc_id, tree, deleted, seq in rows(
+                self.conn, "SELECT doc_id, tree, deleted, seq FROM sync_documents WHERE "
+                f"db_id = ? AND doc_id IN ({marks(len(chunk))})", (self.db_id, *chunk)):
+                self.docs[doc_id] = _Doc(revtree.tree_from_json(tree), True, bool(deleted), seq)
         stub_ids = list({i.doc_id for i in items if i.atts and any(a.data is None for a in i.atts)})
-        r = T_REVISIONS.c
         for chunk in chunked(stub_ids):
-            att_rows = self.conn.execute(
-                select(r.doc_id, r.rev, r.atts).where(
-                    r.db_id == self.db_id, r.doc_id.in_(chunk), r.atts.is_not(None)
-                )
-            )
-            for doc_id, rev, atts in att_rows:
+            for doc_id, rev, atts in rows(
+                self.conn, "SELECT doc_id, rev, atts FROM sync_revisions WHERE db_id = ? AND "
+                f"doc_id IN ({marks(len(chunk))}) AND atts IS NOT NULL", (self.db_id, *chunk)):
                 self.docs[doc_id].atts[rev] = _decode_atts(atts)
 
     def _doc(self, doc_id: str) -> _Doc:
@@ -124,35 +114,31 @@ class _Batch:
         self.blobs.update(blobs)
         if atts:
             doc.atts[rev] = atts
-        self.new_revs[(item.doc_id, rev)] = {
-            "db_id": self.db_id, "doc_id": item.doc_id, "rev": rev, "deleted": item.deleted,
-            "body": item.body_json, "atts": _encode(atts) if atts else None,
-        }
+        self.new_revs[(item.doc_id, rev)] = (
+            self.db_id, item.doc_id, rev, item.deleted, item.body_json,
+            _encode(atts) if atts else None)
         for old in stemmed:
             doc.atts.pop(old, None)
             if self.new_revs.pop((item.doc_id, old), None) is None:
-                self.stemmed.append({"b_doc_id": item.doc_id, "b_rev": old})
+                self.stemmed.append((self.db_id, item.doc_id, old))
 
     def flush(self) -> None:
-        conn, r, d = self.conn, T_REVISIONS.c, T_DOCUMENTS.c
-        if self.stemmed:
-            conn.execute(
-                delete(T_REVISIONS).where(r.db_id == self.db_id, r.doc_id == bindparam("b_doc_id"),
-                                          r.rev == bindparam("b_rev")),
-                self.stemmed,
-            )
-        if self.new_revs:
-            conn.execute(insert_ignore(conn, T_REVISIONS), list(self.new_revs.values()))
-        if self.blobs:
-            rows = [{"db_id": self.db_id, "digest": k, "data": v} for k, v in self.blobs.items()]
-            conn.execute(insert_ignore(conn, T_BLOBS), rows)
+        conn = self.conn
+        run_many(conn, "DELETE FROM sync_revisions WHERE db_id = ? AND doc_id = ? AND rev = ?",
+                 self.stemmed)
+        run_many(conn, "INSERT INTO sync_revisions (db_id, doc_id, rev, deleted, body, atts) "
+                       "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                 list(self.new_revs.values()))
+        run_many(conn, "INSERT INTO sync_blobs (db_id, digest, data) VALUES (?, ?, ?) "
+                       "ON CONFLICT DO NOTHING",
+                 [(self.db_id, k, v) for k, v in self.blobs.items()])
         inserts, updates = [], []
         for doc_id, doc in self.docs.items():
             if not doc.changed:
                 continue
             deleted = revtree.winner_deleted(doc.tree)
-            row = {"b_doc_id": doc_id, "seq": doc.seq, "tree": revtree.tree_to_json(doc.tree),
-                   "winner": revtree.winning_rev(doc.tree), "deleted": deleted}
+            row = (doc.seq, revtree.tree_to_json(doc.tree), revtree.winning_rev(doc.tree),
+                   deleted, self.db_id, doc_id)
             if doc.existed:
                 updates.append(row)
                 self.doc_count -= not doc.was_deleted
@@ -161,19 +147,13 @@ class _Batch:
                 inserts.append(row)
             self.doc_count += not deleted
             self.del_count += deleted
-        if updates:
-            conn.execute(
-                update(T_DOCUMENTS).where(d.db_id == self.db_id, d.doc_id == bindparam("b_doc_id")),
-                updates,
-            )
-        if inserts:
-            for row in inserts:
-                row["db_id"], row["doc_id"] = self.db_id, row.pop("b_doc_id")
-            conn.execute(insert(T_DOCUMENTS), inserts)
-        conn.execute(
-            update(T_DATABASES).where(T_DATABASES.c.id == self.db_id).values(
-                update_seq=self.update_seq, doc_count=self.doc_count, del_count=self.del_count)
-        )
+        # Updates first: a doc's new seq may be one another doc of this batch gave up.
+        run_many(conn, "UPDATE sync_documents SET seq = ?, tree = ?, winner = ?, deleted = ? "
+                       "WHERE db_id = ? AND doc_id = ?", updates)
+        run_many(conn, "INSERT INTO sync_documents (seq, tree, winner, deleted, db_id, doc_id) "
+                       "VALUES (?, ?, ?, ?, ?, ?)", inserts)
+        run(conn, "UPDATE sync_databases SET update_seq = ?, doc_count = ?, del_count = ? "
+                  "WHERE id = ?", (self.update_seq, self.doc_count, self.del_count, self.db_id))
 
 
 def write_batch(
