@@ -29,6 +29,8 @@ from litestar.types import (
     Send,
 )
 
+from sync.http.errors import error_name
+
 from .access import decide
 from .accounts import Account, Accounts, AuthRecord, DeviceToken
 from .credentials import (
@@ -40,7 +42,6 @@ from .credentials import (
     session_cookie,
     session_valid,
 )
-from .errors import ERROR_NAMES
 from .logs import mark_request_start
 from .settings import Settings
 
@@ -229,7 +230,7 @@ async def send_json_error(
     send: Send, status: int, reason: str, extra_headers: list[tuple[bytes, bytes]] | None = None
 ) -> None:
     """Answer an ASGI request with the JSON error envelope, outside any route handler."""
-    body = _ENCODER.encode({"error": ERROR_NAMES.get(status, "error"), "reason": reason})
+    body = _ENCODER.encode({"error": error_name(status), "reason": reason})
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from http import HTTPStatus
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -17,44 +16,18 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
 from sync.errors import StoreError
+from sync.http.errors import error_name
 
-__all__ = ["ERROR_NAMES", "error_response", "exception_handlers"]
+__all__ = ["error_response", "exception_handlers"]
 
 logger = logging.getLogger("thidua.errors")
-
-#: CouchDB's error names by status; other statuses use the HTTP phrase in snake_case.
-ERROR_NAMES: Mapping[int, str] = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    409: "conflict",
-    412: "precondition_failed",
-    413: "too_large",
-    415: "bad_content_type",
-    429: "too_many_requests",
-    500: "internal_error",
-    503: "service_unavailable",
-}
-
-
-def _error_name(status: int) -> str:
-    if status in ERROR_NAMES:
-        return ERROR_NAMES[status]
-    try:
-        return HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
-    except ValueError:
-        return "error"
-
 
 def error_response(
     status: int, reason: str, *, error: str | None = None, headers: Mapping[str, str] | None = None
 ) -> Response[dict[str, str]]:
     """The one JSON error envelope."""
     return Response(
-        {"error": error or _error_name(status), "reason": reason},
+        {"error": error or error_name(status), "reason": reason},
         status_code=status,
         media_type=MediaType.JSON,
         headers=dict(headers or {}),
@@ -64,7 +37,7 @@ def error_response(
 def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if exc.status_code >= 500:
         logger.error("server error", exc_info=exc, extra={"fields": {"path": request.url.path}})
-    reason = exc.detail or _error_name(exc.status_code)
+    reason = exc.detail or error_name(exc.status_code)
     if isinstance(exc, ValidationException) and exc.extra:
         reason = f"{reason}: {exc.extra}"
     return error_response(exc.status_code, str(reason), headers=exc.headers)
@@ -86,7 +59,9 @@ def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response
         exc_info=exc,
         extra={"fields": {"path": request.url.path, "method": request.method}},
     )
-    return error_response(500, "Internal server error; the details are in the server log.")
+    return error_response(
+        500, "Internal server error; the details are in the server log.", error="internal_error"
+    )
 
 
 def exception_handlers() -> ExceptionHandlersMap:

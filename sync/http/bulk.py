@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 
 from ..errors import BadRequest
 from ..store import WriteResult
@@ -67,7 +68,7 @@ def _prepare(raw: msgspec.Raw, max_doc: int, new_edits: bool) -> dict[str, Any] 
 
 
 @post("/{db:str}/_bulk_docs", status_code=201)
-async def bulk_docs(request: Req, db: str) -> Response[bytes]:
+async def bulk_docs(request: Req, db: FromPath[str]) -> Response[bytes]:
     """Each bad entry fails alone; `new_edits=false` answers only the errors (as CouchDB)."""
     body = await read_json(request, BulkDocsBody)
     max_doc = settings_of(request)[1]
@@ -83,7 +84,7 @@ async def bulk_docs(request: Req, db: str) -> Response[bytes]:
 
 
 @post("/{db:str}/_bulk_get")
-async def bulk_get(request: Req, db: str) -> Response[bytes]:
+async def bulk_get(request: Req, db: FromPath[str]) -> Response[bytes]:
     """Uses the store's optional `bulk_get_json` (pre-encoded answer) when it has one."""
     body = await read_json(request, BulkGetBody)
     store = store_of(request)
@@ -97,7 +98,7 @@ async def bulk_get(request: Req, db: str) -> Response[bytes]:
 
 
 @post("/{db:str}/_revs_diff")
-async def revs_diff(request: Req, db: str) -> Response[bytes]:
+async def revs_diff(request: Req, db: FromPath[str]) -> Response[bytes]:
     body = await read_json(request, dict[str, list[str]])
     return json_response(await store_of(request).revs_diff(db, body))
 
@@ -136,12 +137,12 @@ async def _all_docs(request: Req, db: str, keys: list[str] | None) -> Response[b
 
 
 @get("/{db:str}/_all_docs")
-async def all_docs_get(request: Req, db: str) -> Response[bytes]:
+async def all_docs_get(request: Req, db: FromPath[str]) -> Response[bytes]:
     return await _all_docs(request, db, None)
 
 
 @post("/{db:str}/_all_docs")
-async def all_docs_post(request: Req, db: str) -> Response[bytes]:
+async def all_docs_post(request: Req, db: FromPath[str]) -> Response[bytes]:
     body = await read_json(request, AllDocsBody)
     return await _all_docs(request, db, body.keys)
 

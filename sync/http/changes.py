@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 from litestar.response import Stream
 
 from ..errors import BadRequest
@@ -144,12 +145,12 @@ async def _changes(request: Req, db: str, body: ChangesBody) -> Response[bytes] 
 
 
 @get("/{db:str}/_changes")
-async def changes_get(request: Req, db: str) -> Response[bytes] | Stream:
+async def changes_get(request: Req, db: FromPath[str]) -> Response[bytes] | Stream:
     return await _changes(request, db, ChangesBody())
 
 
 @post("/{db:str}/_changes")
-async def changes_post(request: Req, db: str) -> Response[bytes] | Stream:
+async def changes_post(request: Req, db: FromPath[str]) -> Response[bytes] | Stream:
     raw = await read_body(request)
     body = decode(raw, ChangesBody) if raw.strip() else ChangesBody()
     return await _changes(request, db, body)

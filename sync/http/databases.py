@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from litestar import Request, Response, delete, get, head, post, put
+from litestar.params import FromPath
 
 from ..errors import TooLarge
 from .wire import decode, json_response, read_body, settings_of, store_of, written
@@ -16,29 +17,29 @@ Req = Request[Any, Any, Any]
 
 
 @get("/{db:str}")
-async def db_info(request: Req, db: str) -> Response[bytes]:
+async def db_info(request: Req, db: FromPath[str]) -> Response[bytes]:
     return json_response(await store_of(request).db_info(db))
 
 
 @head("/{db:str}")
-async def db_exists(request: Req, db: str) -> None:
+async def db_exists(request: Req, db: FromPath[str]) -> None:
     await store_of(request).db_info(db)
 
 
 @put("/{db:str}", status_code=201)
-async def create_db(request: Req, db: str) -> Response[bytes]:
+async def create_db(request: Req, db: FromPath[str]) -> Response[bytes]:
     await store_of(request).create_db(db)
     return json_response({"ok": True}, 201, {"Location": f"/db/{db}"})
 
 
 @delete("/{db:str}", status_code=200)
-async def delete_db(request: Req, db: str) -> Response[bytes]:
+async def delete_db(request: Req, db: FromPath[str]) -> Response[bytes]:
     await store_of(request).delete_db(db)
     return json_response({"ok": True})
 
 
 @post("/{db:str}", status_code=201)
-async def create_doc(request: Req, db: str) -> Response[bytes]:
+async def create_doc(request: Req, db: FromPath[str]) -> Response[bytes]:
     """Create a document; `_id` is generated when absent (as CouchDB's `POST /{db}`)."""
     max_doc = settings_of(request)[1]
     body = await read_body(request)
@@ -50,7 +51,7 @@ async def create_doc(request: Req, db: str) -> Response[bytes]:
 
 
 @post("/{db:str}/_ensure_full_commit", status_code=201)
-async def ensure_full_commit(request: Req, db: str) -> Response[bytes]:
+async def ensure_full_commit(request: Req, db: FromPath[str]) -> Response[bytes]:
     await store_of(request).db_info(db)
     return json_response({"ok": True, "instance_start_time": "0"}, 201)
 

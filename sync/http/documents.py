@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, delete, get, head, put
+from litestar.params import FromPath
 
 from ..errors import BadRequest, Conflict, TooLarge
 from ..store import WriteResult
@@ -34,7 +35,7 @@ def _open_revs(request: Req) -> list[str] | str | None:
 
 
 @get("/{db:str}/{rest:path}")
-async def get_doc(request: Req, db: str, rest: str) -> Response[bytes]:
+async def get_doc(request: Req, db: FromPath[str], rest: FromPath[str]) -> Response[bytes]:
     path = doc_path(request)
     if path.attachment is not None:
         return await attachments.get_attachment(request, path)
@@ -63,7 +64,7 @@ async def get_doc(request: Req, db: str, rest: str) -> Response[bytes]:
 
 
 @head("/{db:str}/{rest:path}")
-async def head_doc(request: Req, db: str, rest: str) -> Response[None]:
+async def head_doc(request: Req, db: FromPath[str], rest: FromPath[str]) -> Response[None]:
     """Existence and current rev (`ETag`), as pycouchdb's delete-by-id asks for it."""
     path = doc_path(request)
     store = store_of(request)
@@ -77,7 +78,7 @@ async def head_doc(request: Req, db: str, rest: str) -> Response[None]:
 
 
 @put("/{db:str}/{rest:path}", status_code=201)
-async def put_doc(request: Req, db: str, rest: str) -> Response[bytes]:
+async def put_doc(request: Req, db: FromPath[str], rest: FromPath[str]) -> Response[bytes]:
     path = doc_path(request)
     if path.attachment is not None:
         return await attachments.put_attachment(request, path)
@@ -99,7 +100,7 @@ async def put_doc(request: Req, db: str, rest: str) -> Response[bytes]:
 
 
 @delete("/{db:str}/{rest:path}", status_code=200)
-async def delete_doc(request: Req, db: str, rest: str) -> Response[bytes]:
+async def delete_doc(request: Req, db: FromPath[str], rest: FromPath[str]) -> Response[bytes]:
     path = doc_path(request)
     if path.attachment is not None:
         return await attachments.delete_attachment(request, path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from litestar import Request, Response
@@ -12,12 +13,12 @@ from litestar.types import ExceptionHandlersMap
 from ..errors import StoreError
 from .wire import json_response
 
-__all__ = ["EXCEPTION_HANDLERS", "couch_error"]
+__all__ = ["ERROR_NAMES", "EXCEPTION_HANDLERS", "couch_error", "error_name"]
 
 log = logging.getLogger("thidua.sync.http")
 
-#: CouchDB's `error` names for the statuses Litestar itself raises.
-_NAMES = {
+#: CouchDB's `error` names by status; other statuses use the HTTP phrase in snake_case.
+ERROR_NAMES = {
     400: "bad_request",
     401: "unauthorized",
     403: "forbidden",
@@ -28,9 +29,20 @@ _NAMES = {
     412: "precondition_failed",
     413: "too_large",
     415: "bad_content_type",
+    429: "too_many_requests",
     500: "unknown_error",
     503: "service_unavailable",
 }
+
+
+def error_name(status: int) -> str:
+    """CouchDB's `error` name for an HTTP status."""
+    if status in ERROR_NAMES:
+        return ERROR_NAMES[status]
+    try:
+        return HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
+    except ValueError:
+        return "unknown_error"
 
 
 def couch_error(status: int, error: str, reason: str) -> Response[bytes]:
@@ -45,7 +57,7 @@ def _store_error(_: Request[Any, Any, Any], exc: StoreError) -> Response[bytes]:
 
 def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
     status = exc.status_code
-    response = couch_error(status, _NAMES.get(status, "unknown_error"), str(exc.detail))
+    response = couch_error(status, error_name(status), str(exc.detail))
     if exc.headers:
         response.headers.update(exc.headers)
     return response

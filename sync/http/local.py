@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, delete, get, put
+from litestar.params import FromPath
 
 from .params import local_id
 from .wire import json_response, read_json, settings_of, store_of
@@ -15,12 +16,12 @@ Req = Request[Any, Any, Any]
 
 
 @get("/{db:str}/_local/{name:path}")
-async def get_local(request: Req, db: str, name: str) -> Response[bytes]:
+async def get_local(request: Req, db: FromPath[str], name: FromPath[str]) -> Response[bytes]:
     return json_response(await store_of(request).get_local(db, local_id(request)))
 
 
 @put("/{db:str}/_local/{name:path}", status_code=201)
-async def put_local(request: Req, db: str, name: str) -> Response[bytes]:
+async def put_local(request: Req, db: FromPath[str], name: FromPath[str]) -> Response[bytes]:
     lid = local_id(request)
     doc = await read_json(request, dict[str, Any], settings_of(request)[1])
     doc["_id"] = f"_local/{lid}"
@@ -29,7 +30,7 @@ async def put_local(request: Req, db: str, name: str) -> Response[bytes]:
 
 
 @delete("/{db:str}/_local/{name:path}", status_code=200)
-async def delete_local(request: Req, db: str, name: str) -> Response[bytes]:
+async def delete_local(request: Req, db: FromPath[str], name: FromPath[str]) -> Response[bytes]:
     result = await store_of(request).delete_local(db, local_id(request))
     return json_response({"ok": True, "id": result.id, "rev": result.rev})
 
