@@ -3,9 +3,6 @@ the triggers refuse UPDATE, DELETE and TRUNCATE; account changes and batches sti
 
 from __future__ import annotations
 
-import contextlib
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -16,35 +13,19 @@ from sqlalchemy.exc import DBAPIError
 
 from server.accounts import Accounts
 from server.audit import Audit, AuditEvent, AuditFilter
-from tests.pg import PgUnavailable, create_database, drop_database, throwaway_cluster
-
-
-@pytest.fixture(scope="module")
-def server_url() -> Iterator[str]:
-    external = os.environ.get("THIDUA_TEST_POSTGRES_URL", "")
-    if external:
-        yield external
-        return
-    with contextlib.ExitStack() as stack:
-        try:
-            cluster = stack.enter_context(throwaway_cluster())
-        except PgUnavailable as exc:
-            pytest.skip(f"no PostgreSQL server: {exc}")
-        yield cluster.url()
 
 
 @pytest.fixture
-def accounts(server_url: str) -> Iterator[Accounts]:
-    name = f"thidua_audit_{uuid.uuid4().hex[:10]}"
-    url = create_database(server_url, name)
-    store = Accounts(create_engine(url), PasswordHasher(time_cost=1, memory_cost=8192))
+def accounts(fresh_postgres_url: str) -> Iterator[Accounts]:
+    store = Accounts(
+        create_engine(fresh_postgres_url), PasswordHasher(time_cost=1, memory_cost=8192)
+    )
     try:
         store.initialize()
         store.initialize()  # the triggers are installed once
         yield store
     finally:
         store.close()
-        drop_database(server_url, name)
 
 
 def test_postgresql_refuses_changes_to_the_log(accounts: Accounts) -> None:
