@@ -122,14 +122,7 @@ class TokenCreated(msgspec.Struct):
 
 
 def _account_out(account: Account) -> AccountOut:
-    return AccountOut(
-        name=account.name,
-        roles=list(account.roles),
-        territories=list(account.territories),
-        disabled=account.disabled,
-        created_at=account.created_at,
-        updated_at=account.updated_at,
-    )
+    return msgspec.convert(msgspec.structs.asdict(account), AccountOut)
 
 
 def _token_out(token: DeviceToken) -> TokenOut:
