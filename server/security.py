@@ -43,6 +43,8 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 #: The OpenAPI pages load their viewer from a CDN: no CSP there (the other headers stay).
 _NO_CSP_PREFIX = "/schema"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_NO_CSP_HEADERS = SECURITY_HEADERS
+_ALL_HEADERS = (*SECURITY_HEADERS, (b"content-security-policy", CSP.encode()))
 _FORM = "application/x-www-form-urlencoded"
 
 
@@ -97,21 +99,20 @@ class SecurityMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         path: str = scope["path"]
-        extra = list(SECURITY_HEADERS)
-        if not path.startswith(_NO_CSP_PREFIX):
-            extra.append((b"content-security-policy", CSP.encode()))
+        extra = _NO_CSP_HEADERS if path.startswith(_NO_CSP_PREFIX) else _ALL_HEADERS
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = [
-                    *message.get("headers", []),
-                    *(h for h in extra if h[0] not in present),
-                ]
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in extra if h[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         method = str(scope.get("method", "GET")).upper()
-        refusal = csrf_refusal(method, path, Headers.from_scope(scope), self.allowed_origins)
+        refusal = None
+        if method not in _SAFE_METHODS:  # (csrf_refusal's first test, without the headers)
+            refusal = csrf_refusal(method, path, Headers.from_scope(scope), self.allowed_origins)
         if refusal:
             await send_json_error(send_with_headers, 403, refusal)
             return

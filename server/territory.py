@@ -6,13 +6,18 @@ A code the directory does not know is read literally as a commune code (`c-<code
 account may be assigned a commune before the directory lists it.
 
 `Territory` keeps a `Directory` snapshot built from the `config` database and refreshes it
-incrementally from `config`'s `_changes` whenever its update sequence has moved.
+incrementally from `config`'s `_changes`. It looks at `config` only when it may have
+changed: at once after a write by this process (the store signals each commit to `config`),
+and at most every `RECHECK` seconds otherwise, for writes by other processes (the CLI, a
+second server). A store without a change signal is read on every call.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -21,7 +26,11 @@ from scoring.model import CONFIG_DB, commune_db, province_db
 from sync.errors import NotFound
 from sync.store import DocumentStore, Seq
 
-__all__ = ["CampaignInfo", "Directory", "Territory", "build_directory"]
+__all__ = ["RECHECK", "CampaignInfo", "Directory", "Territory", "build_directory"]
+
+#: Seconds a directory is trusted without reading `config` while no write of this process
+#: changed it: how late a change made by another process may show.
+RECHECK = 1.0
 
 
 class CampaignInfo(msgspec.Struct, frozen=True):
@@ -120,39 +129,85 @@ def build_directory(entries: dict[str, tuple[str, tuple[Any, ...]]]) -> Director
     )
 
 
+def change_signal(store: DocumentStore, db: str) -> asyncio.Event | None:
+    """An event the store sets after its next commit to `db`, or None when it has none.
+
+    A store may offer `change_signal(db)`; `SqlStore` keeps these events in `_events` (one
+    per database, set and dropped after each commit: what `wait_for_change` waits on).
+    """
+    offered = getattr(store, "change_signal", None)
+    if callable(offered):
+        event = offered(db)
+        return event if isinstance(event, asyncio.Event) else None
+    events = getattr(store, "_events", None)
+    if isinstance(events, dict):
+        found = events.setdefault(db, asyncio.Event())
+        return found if isinstance(found, asyncio.Event) else None
+    return None
+
+
 class Territory:
     """The current `Directory` of a store's `config` database (one per app)."""
 
-    def __init__(self, store: DocumentStore) -> None:
+    def __init__(
+        self,
+        store: DocumentStore,
+        *,
+        recheck: float = RECHECK,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.store = store
+        self.recheck = recheck
+        self.clock = clock
         self._seq: Seq = 0
         self._entries: dict[str, tuple[str, tuple[Any, ...]]] = {}
         self._directory = Directory()
         self._lock: asyncio.Lock | None = None
+        self._signal: asyncio.Event | None = None  # set by the store when `config` changes
+        self._trusted_until = float("-inf")
+
+    def _current(self) -> bool:
+        """True while the snapshot cannot be stale (no signal, not past `recheck`)."""
+        signal = self._signal
+        return signal is not None and not signal.is_set() and self.clock() < self._trusted_until
 
     async def directory(self) -> Directory:
-        """The directory, after reading whatever changed in `config` since the last call."""
+        """The directory, after reading whatever changed in `config` since the last read
+        (no read while it cannot have changed; see the module doc)."""
+        if self._current():
+            return self._directory
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
-            try:
-                page = await self.store.changes(CONFIG_DB, since=self._seq, include_docs=True)
-                if not page.results and _before(page.last_seq, self._seq):
-                    self._seq, self._entries = 0, {}  # `config` was re-created: start over
-                    page = await self.store.changes(CONFIG_DB, since=0, include_docs=True)
-            except NotFound:  # no `config` yet (or it was deleted): an empty directory
-                self._seq, self._entries, self._directory = 0, {}, Directory()
-                return self._directory
-            if page.results:
-                for row in page.results:
-                    entry = None if row.deleted or row.doc is None else _entry(row.doc)
-                    if entry is None:
-                        self._entries.pop(row.id, None)
-                    else:
-                        self._entries[row.id] = entry
-                self._directory = build_directory(self._entries)
-            self._seq = page.last_seq
+            if not self._current():  # else another caller has just refreshed it
+                # Signal first: a commit during the read sets it, and the next call re-reads.
+                self._signal = change_signal(self.store, CONFIG_DB)
+                self._trusted_until = self.clock() + self.recheck
+                try:
+                    await self._refresh()
+                except BaseException:
+                    self._signal = None  # not refreshed: the next call tries again
+                    raise
             return self._directory
+
+    async def _refresh(self) -> None:
+        try:
+            page = await self.store.changes(CONFIG_DB, since=self._seq, include_docs=True)
+            if not page.results and _before(page.last_seq, self._seq):
+                self._seq, self._entries = 0, {}  # `config` was re-created: start over
+                page = await self.store.changes(CONFIG_DB, since=0, include_docs=True)
+        except NotFound:  # no `config` yet (or it was deleted): an empty directory
+            self._seq, self._entries, self._directory = 0, {}, Directory()
+            return
+        if page.results:
+            for row in page.results:
+                entry = None if row.deleted or row.doc is None else _entry(row.doc)
+                if entry is None:
+                    self._entries.pop(row.id, None)
+                else:
+                    self._entries[row.id] = entry
+            self._directory = build_directory(self._entries)
+        self._seq = page.last_seq
 
 
 def _before(seq: Seq, other: Seq) -> bool:

@@ -12,7 +12,7 @@ from litestar.params import FromPath
 from ..errors import BadRequest
 from ..store import WriteResult
 from .params import bool_param, int_param, json_param
-from .wire import JSON_TYPE, json_response, read_json, settings_of, store_of
+from .wire import JSON_TYPE, decode, json_response, read_body, read_json, settings_of, store_of
 
 __all__ = ["BULK_HANDLERS"]
 
@@ -20,7 +20,18 @@ Req = Request[Any, Any, Any]
 
 
 class BulkDocsBody(msgspec.Struct):
+    """Documents kept raw, so that each one's size is checked alone."""
+
     docs: list[msgspec.Raw]
+    new_edits: bool = True
+    all_or_nothing: bool = False
+
+
+class SmallBulkDocsBody(msgspec.Struct):
+    """A body no larger than the document size limit: no document can exceed it, so the
+    documents are decoded in the same pass (the usual replication batch)."""
+
+    docs: list[Any]
     new_edits: bool = True
     all_or_nothing: bool = False
 
@@ -51,15 +62,8 @@ class Rejected(msgspec.Struct):
     reason: str
 
 
-def _prepare(raw: msgspec.Raw, max_doc: int, new_edits: bool) -> dict[str, Any] | Rejected:
-    """Decode one `_bulk_docs` entry, or reject that entry alone."""
-    if len(raw) > max_doc:
-        try:
-            doc_id = msgspec.json.decode(raw, type=_IdOnly).id
-        except msgspec.MsgspecError:
-            doc_id = None
-        return Rejected(doc_id, "too_large", "Document exceeds the maximum document size.")
-    doc = msgspec.json.decode(raw)  # already valid JSON: it was parsed as part of the body
+def _prepare(doc: Any, new_edits: bool) -> dict[str, Any] | Rejected:
+    """One decoded `_bulk_docs` entry, or its rejection (that entry alone)."""
     if not isinstance(doc, dict):
         return Rejected(None, "bad_request", "Document must be a JSON object.")
     if "_id" not in doc and new_edits:
@@ -67,18 +71,41 @@ def _prepare(raw: msgspec.Raw, max_doc: int, new_edits: bool) -> dict[str, Any] 
     return doc
 
 
+def _prepare_raw(raw: msgspec.Raw, max_doc: int, new_edits: bool) -> dict[str, Any] | Rejected:
+    """Decode one `_bulk_docs` entry, or reject that entry alone (too large)."""
+    if len(raw) > max_doc:
+        try:
+            doc_id = msgspec.json.decode(raw, type=_IdOnly).id
+        except msgspec.MsgspecError:
+            doc_id = None
+        return Rejected(doc_id, "too_large", "Document exceeds the maximum document size.")
+    # already valid JSON: it was parsed as part of the body
+    return _prepare(msgspec.json.decode(raw), new_edits)
+
+
+async def _bulk_docs_body(request: Req) -> tuple[list[dict[str, Any] | Rejected], bool]:
+    """The body's entries, decoded or rejected one by one, and its `new_edits`."""
+    max_doc = settings_of(request)[1]
+    raw = await read_body(request)
+    if not raw.strip():
+        raise BadRequest("Request body must be a JSON object.")
+    if len(raw) <= max_doc:
+        small = decode(raw, SmallBulkDocsBody)
+        return [_prepare(doc, small.new_edits) for doc in small.docs], small.new_edits
+    body = decode(raw, BulkDocsBody)
+    return [_prepare_raw(doc, max_doc, body.new_edits) for doc in body.docs], body.new_edits
+
+
 @post("/{db:str}/_bulk_docs", status_code=201)
 async def bulk_docs(request: Req, db: FromPath[str]) -> Response[bytes]:
     """Each bad entry fails alone; `new_edits=false` answers only the errors (as CouchDB)."""
-    body = await read_json(request, BulkDocsBody)
-    max_doc = settings_of(request)[1]
-    prepared = [_prepare(raw, max_doc, body.new_edits) for raw in body.docs]
+    prepared, new_edits = await _bulk_docs_body(request)
     valid = [doc for doc in prepared if not isinstance(doc, Rejected)]
-    written = iter(await store_of(request).bulk_docs(db, valid, new_edits=body.new_edits))
+    written = iter(await store_of(request).bulk_docs(db, valid, new_edits=new_edits))
     results: list[Rejected | WriteResult] = [
         entry if isinstance(entry, Rejected) else next(written) for entry in prepared
     ]
-    if not body.new_edits:
+    if not new_edits:
         results = [entry for entry in results if entry.error]
     return json_response(results, 201)
 
@@ -92,8 +119,9 @@ async def bulk_get(request: Req, db: FromPath[str]) -> Response[bytes]:
     flags = {name: bool_param(request, name) for name in ("revs", "latest", "attachments")}
     fast = getattr(store, "bulk_get_json", None)
     if fast is not None:
-        return Response(content=await fast(db, asks, **flags), status_code=200,
-                        media_type=JSON_TYPE)
+        return Response(
+            content=await fast(db, asks, **flags), status_code=200, media_type=JSON_TYPE
+        )
     return json_response({"results": await store.bulk_get(db, asks, **flags)})
 
 
