@@ -3,7 +3,8 @@
 Exact arithmetic only: measures are int pairs (n, d) with d > 0, thresholds are exact
 rationals p/q and a band test is ``n*q <op> p*d``; points are integer tenths. Fractions
 appear only for non-integer inputs. A missing or invalid input scores its criterion 0
-with a status code; explanations are rendered on demand by ``scoring.explain``.
+with a status code; explanations are rendered on demand by ``scoring.explain``. Bank-export
+points (``code_export``, see ``scoring.bankpoints``) replace a criterion's formula when present.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import msgspec
 
 from scoring.bands import OPS
+from scoring.bankpoints import BANK_POINTS, SOURCE_BANK, bank_result, criterion_source, with_bank
 from scoring.criteria import CriteriaSet
 from scoring.criteria_schema import Criterion, Measure, Part, Rule, UnitKind
 from scoring.numbers import parse_exact, round_half_up, to_tenths
@@ -53,7 +55,8 @@ class SheetScore(msgspec.Struct, frozen=True, gc=False):
     """Score of one sheet: per-criterion points (tenths, criteria order), total, class.
 
     ``details`` holds (points, status, detail) per criterion for explanations; ``excluded`` the ids
-    of the exclusion rules that apply (scored but not ranked for awards).
+    of the exclusion rules that apply (scored but not ranked for awards); ``sources`` where each
+    criterion's points come from: "bank_export_points", "formula" or "manual".
     """
 
     kind: str
@@ -64,6 +67,7 @@ class SheetScore(msgspec.Struct, frozen=True, gc=False):
     forced_by: str | None
     excluded: tuple[str, ...]
     details: tuple[tuple[int, int, Any], ...]
+    sources: tuple[str, ...] = ()
 
 
 class _Bad(Exception):
@@ -248,6 +252,10 @@ def _compile_part(c: Part | Criterion, kind: UnitKind) -> Callable[[Inputs, Mapp
     return measured
 
 
+def _no_bank(raw: Any, inputs: Inputs) -> Result:
+    raise AssertionError("no code_export")
+
+
 def _fast_ratio(c: Part | Criterion, kind: UnitKind, rule: Rule, max_t: int) -> Callable[[Inputs], Result | None] | None:
     """Hot path for the common case: a plain ratio of two non-negative int inputs with a
     positive denominator, scored by bands or linear. Returns None to fall back."""
@@ -255,10 +263,16 @@ def _fast_ratio(c: Part | Criterion, kind: UnitKind, rule: Rule, max_t: int) -> 
     if m is None or m.ratio is None or kind.inputs[m.ratio.num].signed or kind.inputs[m.ratio.den].signed:
         return None
     num, den = m.ratio.num, m.ratio.den
+    code = c.code_export if isinstance(c, Criterion) else None
+    bank = bank_result(c) if isinstance(c, Criterion) and code is not None else _no_bank
     if rule.bands is not None:
         table = [(OPS[b.op], *_rational(b.value), to_tenths(b.points), i) for i, b in enumerate(rule.bands)]
 
         def bands(inputs: Inputs) -> Result | None:
+            if code is not None:
+                raw = inputs.get(code)
+                if raw is not None:
+                    return bank(raw, inputs)
             a = inputs.get(num)
             b = inputs.get(den)
             if type(a) is not int or type(b) is not int or a < 0 or b <= 0:
@@ -273,16 +287,18 @@ def _fast_ratio(c: Part | Criterion, kind: UnitKind, rule: Rule, max_t: int) -> 
 
 
 class _Kind:
-    __slots__ = ("criteria", "exclusions", "name", "overrides", "scale")
+    __slots__ = ("base_sources", "criteria", "exclusions", "name", "overrides", "scale")
 
     def __init__(self, cset: CriteriaSet, name: str) -> None:
         kind = cset.unit_kinds[name]
         self.name = name
         self.criteria = [
-            (_fast_ratio(c, kind, c.rule, to_tenths(c.max_points))
-             if c.require is None and c.deduct_per_item is None else None, _compile_part(c, kind))
+            ((_fast_ratio(c, kind, c.rule, to_tenths(c.max_points))
+              if c.require is None and c.deduct_per_item is None else None) or with_bank(c),
+             _compile_part(c, kind))
             for c in kind.criteria
         ]
+        self.base_sources = tuple(criterion_source(c, OK) for c in kind.criteria)
         index = {c.id: i for i, c in enumerate(kind.criteria)}
         scale = cset.classification_scales[kind.scale]
         self.scale = [(to_tenths(b.min), b.label_vi) for b in scale.bands]
@@ -294,10 +310,18 @@ class _Kind:
 
     def score(self, inputs: Inputs, manual: Mapping[str, Any], flags: Mapping[str, Any]) -> SheetScore:
         results = []
+        bank = False
         for fast, slow in self.criteria:
             r = fast(inputs) if fast is not None else None
-            results.append(r if r is not None else slow(inputs, manual))
+            if r is None:
+                r = slow(inputs, manual)
+            elif r[1] >= BANK_POINTS:
+                bank = True
+            results.append(r)
         points = tuple([r[0] for r in results])
+        sources = self.base_sources
+        if bank:
+            sources = tuple([SOURCE_BANK if r[1] >= BANK_POINTS else b for r, b in zip(results, sources, strict=True)])
         total = sum(points)
         computed = self.scale[-1][1]
         for lo, label in self.scale:
@@ -326,7 +350,7 @@ class _Kind:
                 if f is not None and cmp(f.numerator * q, p * f.denominator):
                     hits.append(eid)
             excluded = tuple(hits)
-        return SheetScore(self.name, points, total, label, computed, forced, excluded, tuple(results))
+        return SheetScore(self.name, points, total, label, computed, forced, excluded, tuple(results), sources)
 
 
 class CompiledSet:

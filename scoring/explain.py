@@ -14,6 +14,13 @@ from typing import Any
 import msgspec
 
 from scoring.bands import OP_SYMBOL
+from scoring.bankpoints import (
+    BANK_NOT_NUMBER,
+    BANK_NOT_TENTHS,
+    BANK_OUT_OF_RANGE,
+    BANK_POINTS,
+    criterion_source,
+)
 from scoring.criteria import CriteriaSet
 from scoring.criteria_schema import Criterion, Measure, Part
 from scoring.engine import (
@@ -25,7 +32,7 @@ from scoring.engine import (
     MISSING,
     SheetScore,
 )
-from scoring.numbers import format_points, format_vi, to_tenths
+from scoring.numbers import format_points, format_vi, parse_exact, to_tenths
 
 __all__ = ["CriterionExplanation", "explain", "format_measure"]
 
@@ -36,6 +43,7 @@ class CriterionExplanation(msgspec.Struct, frozen=True):
     points: int  # tenths
     max_points: int  # tenths
     text: str
+    source: str = "formula"  # "bank_export_points" | "formula" | "manual"
 
 
 def format_measure(value: Fraction, measure: Measure, others: Iterable[Fraction] = ()) -> str:
@@ -55,6 +63,18 @@ def _out_of(points: int, max_t: int) -> str:
     return f"{format_points(points)}/{format_points(max_t)} điểm"
 
 
+_BANK_FAILED = {
+    BANK_NOT_NUMBER: "không phải là số; phải từ 0 đến",
+    BANK_OUT_OF_RANGE: "ngoài khoảng 0 đến",
+    BANK_NOT_TENTHS: "không là bội số của 0,1; phải từ 0 đến",
+}
+
+
+def _bank(points: int, detail: Any, max_t: int) -> str:
+    text = f"Điểm hệ thống NHCSXH (CDTOTKVV): {_out_of(points, max_t)}"
+    return text + ("; có cả số liệu gốc nhưng điểm hệ thống được ưu tiên, không tính theo công thức" if detail[2] else "")
+
+
 def _failure(status: int, detail: Any, c: Part | Criterion, max_t: int) -> str | None:
     if status == MISSING:
         return f"Thiếu số liệu: {detail} → {_out_of(0, max_t)}"
@@ -66,6 +86,11 @@ def _failure(status: int, detail: Any, c: Part | Criterion, max_t: int) -> str |
         return f"Chưa chấm → {_out_of(0, max_t)}"
     if status == MANUAL_INVALID:
         return f"Điểm nhập không hợp lệ ({detail}; phải từ 0 đến {format_points(max_t)}) → {_out_of(0, max_t)}"
+    if status in _BANK_FAILED:
+        code, raw, _ = detail
+        value = parse_exact(raw)
+        shown = f" = {format_vi(value, 8)}" if value is not None else ""
+        return f"Điểm hệ thống NHCSXH ({code}){shown} {_BANK_FAILED[status]} {format_points(max_t)} → {_out_of(0, max_t)}"
     if status == GATE_FAILED and c.require is not None:
         r = c.require
         return f"Không đạt điều kiện {r.input} {OP_SYMBOL[r.op]} {format_vi(Fraction(r.value))} → {_out_of(0, max_t)}"
@@ -103,6 +128,8 @@ def _one(c: Part | Criterion, points: int, status: int, detail: Any) -> str:
     failed = _failure(status, detail, c, max_t)
     if failed is not None:
         return failed
+    if status == BANK_POINTS:
+        return _bank(points, detail, max_t)
     rule = c.rule
     if rule.manual is not None:
         entry = detail
@@ -131,5 +158,6 @@ def explain(cset: CriteriaSet, score: SheetScore) -> tuple[CriterionExplanation,
     kind = cset.unit_kinds[score.kind]
     out = []
     for c, (pts, status, detail) in zip(kind.criteria, score.details, strict=True):
-        out.append(CriterionExplanation(c.id, c.label_vi, pts, to_tenths(c.max_points), _one(c, pts, status, detail)))
+        out.append(CriterionExplanation(c.id, c.label_vi, pts, to_tenths(c.max_points), _one(c, pts, status, detail),
+                                        criterion_source(c, status)))
     return tuple(out)

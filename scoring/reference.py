@@ -50,8 +50,25 @@ def _measure(m: Measure, inputs: Mapping[str, Any], kind: UnitKind) -> Decimal:
     return num / den
 
 
+def _bank(c: Criterion, raw: Any) -> Decimal:
+    """Bank-export points taken as they are when valid (0..max, tenths), else 0."""
+    f = parse_exact(raw)
+    if f is None:
+        return Decimal(0)
+    value = Decimal(f.numerator) / Decimal(f.denominator)
+    ok = 0 <= value <= Decimal(c.max_points) and value == value.quantize(Decimal("0.1"))
+    return value if ok else Decimal(0)
+
+
+def _has_bank(c: Part | Criterion, inputs: Mapping[str, Any]) -> bool:
+    return isinstance(c, Criterion) and c.code_export is not None and inputs.get(c.code_export) is not None
+
+
 def _points(c: Part | Criterion, inputs: Mapping[str, Any], manual: Mapping[str, Any], kind: UnitKind) -> Decimal:
     rule, top = c.rule, Decimal(c.max_points)
+    if isinstance(c, Criterion) and _has_bank(c, inputs):
+        assert c.code_export is not None
+        return _bank(c, inputs[c.code_export])
     if rule.manual is not None:
         entry = manual.get(c.id)
         raw = entry.get("points") if isinstance(entry, Mapping) else getattr(entry, "points", entry)
@@ -108,6 +125,8 @@ def reference_score(
             for w in ov.when_any:
                 c = crits[w.criterion]
                 assert c.measure is not None
+                if _has_bank(c, inputs):
+                    continue  # bank points replace the formula: no measure to test
                 try:
                     m = _measure(c.measure, inputs, kind)
                 except _Zero:

@@ -5,6 +5,11 @@
 
 export const OK = 0, MISSING = 1, INVALID = 2, DEN_ZERO_SKIP = 3,
   MANUAL_MISSING = 4, MANUAL_INVALID = 5, GATE_FAILED = 6;
+// Bank-export points (scoring/bankpoints.py): a criterion with `code_export` whose key is in
+// the inputs takes VBSP's own points (CDTOTKVV) instead of its formula, even when raw inputs
+// are present too; an invalid value scores 0 with one of the reasons below.
+export const BANK_POINTS = 7, BANK_NOT_NUMBER = 8, BANK_OUT_OF_RANGE = 9, BANK_NOT_TENTHS = 10;
+const isBank = (status) => status >= BANK_POINTS && status <= BANK_NOT_TENTHS;
 
 const OPS = {
   '>=': (a, b) => a >= b, '>': (a, b) => a > b, '<=': (a, b) => a <= b,
@@ -183,11 +188,38 @@ function compilePart(c, kind, isCriterion) {
   };
 }
 
+/** [points (tenths), status] for a bank-export points value (see scoring/bankpoints.py). */
+export function bankPoints(raw, maxT) {
+  const f = parseExact(raw);
+  if (f === null) return [0n, BANK_NOT_NUMBER];
+  const [n, d] = [f[0] * 10n, f[1]];
+  if (n < 0n || n > maxT * d) return [0n, BANK_OUT_OF_RANGE];
+  if (n % d !== 0n) return [0n, BANK_NOT_TENTHS];
+  return [n / d, BANK_POINTS];
+}
+
+function withBank(c, fn) {
+  const code = c.code_export;
+  if (!code) return fn;
+  const maxT = tenths(c.max_points);
+  const m = c.measure, r = m && (m.ratio || m.difference_ratio);
+  const rawNames = !m ? [] : m.value != null ? [m.value]
+    : m.ratio ? [m.ratio.num, m.ratio.den] : [r.plus, r.minus, r.den];
+  return (inputs, manual) => {
+    const raw = inputs[code];
+    if (raw === undefined || raw === null) return fn(inputs, manual);
+    const [pts, status] = bankPoints(raw, maxT);
+    return [pts, status, [code, raw, rawNames.every((n) => inputs[n] !== undefined && inputs[n] !== null)]];
+  };
+}
+
+const criterionSource = (c, status) => (isBank(status) ? 'bank_export_points' : c.rule.manual ? 'manual' : 'formula');
+
 /** Compile a criteria-set JSON object into {cset, kinds: {name: scorer}}. */
 export function compileSet(cset) {
   const kinds = {};
   for (const [name, kind] of Object.entries(cset.unit_kinds)) {
-    const crits = kind.criteria.map((c) => compilePart(c, kind, true));
+    const crits = kind.criteria.map((c) => withBank(c, compilePart(c, kind, true)));
     const index = Object.fromEntries(kind.criteria.map((c, i) => [c.id, i]));
     const scale = cset.classification_scales[kind.scale].bands.map((b) => [tenths(b.min), b.label_vi]);
     const overrides = (kind.overrides || []).map((o) => [o.id, o.force_class,
@@ -212,7 +244,8 @@ export function compileSet(cset) {
       }
       return {
         kind: name, points: results.map((r) => Number(r[0])), total: Number(total),
-        statuses: results.map((r) => r[1]), classification: label, computed_class: computed,
+        statuses: results.map((r) => r[1]), sources: results.map((r, i) => criterionSource(kind.criteria[i], r[1])),
+        classification: label, computed_class: computed,
         forced_by: forced, excluded, details: results,
       };
     };
@@ -269,6 +302,12 @@ function formatMeasure(v, m, others = []) {
   return text + (percent ? '%' : '');
 }
 
+const BANK_FAILED = {
+  [BANK_NOT_NUMBER]: 'không phải là số; phải từ 0 đến',
+  [BANK_OUT_OF_RANGE]: 'ngoài khoảng 0 đến',
+  [BANK_NOT_TENTHS]: 'không là bội số của 0,1; phải từ 0 đến',
+};
+
 function failureText(status, detail, c, maxT) {
   const zero = outOf(0n, maxT);
   if (status === MISSING) return `Thiếu số liệu: ${detail} → ${zero}`;
@@ -276,6 +315,11 @@ function failureText(status, detail, c, maxT) {
   if (status === DEN_ZERO_SKIP) return `${detail} bằng 0, không chấm được → ${zero}`;
   if (status === MANUAL_MISSING) return `Chưa chấm → ${zero}`;
   if (status === MANUAL_INVALID) return `Điểm nhập không hợp lệ (${detail}; phải từ 0 đến ${formatPoints(maxT)}) → ${zero}`;
+  if (BANK_FAILED[status]) {
+    const [code, raw] = detail, v = parseExact(raw);
+    const shown = v !== null ? ` = ${formatVi(v, 8)}` : '';
+    return `Điểm hệ thống NHCSXH (${code})${shown} ${BANK_FAILED[status]} ${formatPoints(maxT)} → ${zero}`;
+  }
   if (status === GATE_FAILED && c.require) {
     const r = c.require;
     return `Không đạt điều kiện ${r.input} ${SYMBOL[r.op]} ${formatVi(rational(r.value))} → ${zero}`;
@@ -314,6 +358,10 @@ function criterionText(c, [points, status, detail]) {
   const maxT = tenths(c.max_points);
   const fail = failureText(status, detail, c, maxT);
   if (fail !== null) return fail;
+  if (status === BANK_POINTS) {
+    const text = `Điểm hệ thống NHCSXH (CDTOTKVV): ${outOf(points, maxT)}`;
+    return text + (detail[2] ? '; có cả số liệu gốc nhưng điểm hệ thống được ưu tiên, không tính theo công thức' : '');
+  }
   const rule = c.rule;
   if (rule.manual) {
     const e = detail && typeof detail === 'object' ? detail : {};
@@ -343,5 +391,6 @@ export function explainSheet(compiled, result) {
   return kind.criteria.map((c, i) => ({
     id: c.id, label_vi: c.label_vi, points: result.points[i],
     max_points: Number(tenths(c.max_points)), text: criterionText(c, result.details[i]),
+    source: result.sources[i],
   }));
 }

@@ -1,4 +1,5 @@
-"""Random score sheets for tests: band edges, zeros, missing, invalid and decimal inputs."""
+"""Random score sheets for tests: band edges, zeros, missing, invalid and decimal inputs, and
+bank-export points (``code_export`` keys: valid, out of range, not tenths, with or without raw inputs)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,27 @@ def _thresholds(c: Criterion | Part) -> list[Fraction]:
 
 def _odd(rng: random.Random) -> Any:
     return rng.choice([None, -5, "abc", "", "7,5", "12.25", "1e3", 0.5, True, " 40 "])
+
+
+def _bank_value(top: int, rng: random.Random) -> Any:
+    return rng.choice([
+        rng.randint(0, top), top, 0, rng.randint(0, top * 10) / 10, f"{rng.randint(0, top * 10) / 10}",
+        f"{rng.randint(0, top - 1)},5",  # valid
+        top + 1, -1, "-0.5", f"{top}.1",  # out of range
+        "0.05", f"{rng.randint(0, top - 1)}.25", 2.55,  # not tenths
+        "abc", "", True,  # not a number / boolean
+    ])
+
+
+def _bank_points(crits: tuple[Criterion, ...], inputs: dict[str, Any], rng: random.Random) -> None:
+    """Give some criteria their bank-export points; sometimes drop their raw inputs too."""
+    for c in crits:
+        if c.code_export is None or rng.random() < 0.6:
+            continue
+        inputs[c.code_export] = _bank_value(int(c.max_points), rng)
+        if c.measure is not None and rng.random() < 0.5:
+            for _, name in measure_inputs(c.measure):
+                inputs.pop(name, None)
 
 
 def random_sheet(cset: CriteriaSet, kind_name: str, rng: random.Random) -> dict[str, Any]:
@@ -54,6 +76,7 @@ def random_sheet(cset: CriteriaSet, kind_name: str, rng: random.Random) -> dict[
             inputs[name] = _odd(rng)
         elif roll < 0.09:
             inputs[name] = str(inputs[name])
+    _bank_points(kind.criteria, inputs, rng)
     manual: dict[str, Any] = {}
     for c in kind.criteria:
         if c.rule.manual is not None and rng.random() < 0.85:

@@ -1,5 +1,6 @@
 """Python engine and the PWA's JS evaluator agree on >= 5,000 generated sheets: points,
-totals, classification, statuses and the Vietnamese explanation texts."""
+totals, classification, statuses, point sources (bank export / formula / manual) and the
+Vietnamese explanation texts."""
 
 from __future__ import annotations
 
@@ -37,19 +38,22 @@ def test_python_and_js_agree_on_6000_sheets(tmp_path: Path) -> None:
     )
     js = json.loads(proc.stdout)
     assert len(js) == len(sheets)
-    statuses = set()
+    statuses: set[int] = set()
+    bank_texts: set[bool] = set()
     for sheet, got in zip(sheets, js, strict=True):
         py = score_sheet(cset, sheet["kind"], sheet["inputs"], sheet["manual"], sheet["flags"])
         mine = {
             "points": list(py.points), "total": py.total, "classification": py.classification,
             "computed_class": py.computed_class, "forced_by": py.forced_by,
             "excluded": list(py.excluded), "statuses": [r[1] for r in py.details],
-            "texts": [e.text for e in explain(cset, py)],
+            "sources": list(py.sources), "texts": [e.text for e in explain(cset, py)],
         }
         theirs = {k: got[k] for k in mine}
         assert mine == theirs, sheet
         statuses.update(mine["statuses"])
-    assert statuses >= {0, 1, 2, 3, 4, 5}, statuses  # the generator reached every path
+        bank_texts.update(t.endswith("theo công thức") for t in mine["texts"] if t.startswith("Điểm hệ thống NHCSXH (CDTOTKVV)"))
+    assert statuses >= {0, 1, 2, 3, 4, 5, 7, 8, 9, 10}, statuses  # the generator reached every path
+    assert bank_texts == {True, False}  # bank points with and without the raw inputs
 
 
 @pytest.mark.torture
