@@ -24,11 +24,12 @@ from typing import Any
 import anyio
 import anyio.to_thread
 import msgspec
-from sqlalchemy import Engine, insert
+from msgspec.structs import astuple
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from .audit_tables import AuditRow, install_audit_table
+from .audit_tables import AUDIT_TABLE, AuditRow, install_audit_table
 
 __all__ = [
     "CSV_COLUMNS",
@@ -153,6 +154,42 @@ def _values(event: AuditEvent) -> dict[str, Any]:
     return values
 
 
+_INSERTED = tuple(name for name in CSV_COLUMNS if name != "id")
+
+
+def _insert_sql(connection: Connection) -> str:
+    """The driver-level INSERT of one audit row (columns in `_INSERTED` order)."""
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    return (f"INSERT INTO {quote(AUDIT_TABLE)} ({', '.join(quote(n) for n in _INSERTED)}) "
+            f"VALUES ({', '.join([mark] * len(_INSERTED))})")
+
+
+_TEXT_LIMITS = tuple(_LIMITS.get(name) for name in _INSERTED[1:])
+# `AuditEvent`'s fields start with the text columns, in `_INSERTED[1:]` order.
+assert AuditEvent.__struct_fields__[: len(_TEXT_LIMITS)] == _INSERTED[1:]
+
+
+def _insert_rows(connection: Connection, batch: list[AuditEvent]) -> None:
+    """Write `batch` with one driver `executemany` (no ORM/Core compilation per row); `at` goes
+    through the column type's own bind processor so rows read back exactly as ORM-written ones.
+    Text that already fits (ASCII, no NUL, within the limit: nearly all) skips `_fit`."""
+    at_type = AuditRow.__table__.c.at.type  # type: ignore[attr-defined]
+    process = at_type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+    rows = []
+    for event in batch:
+        at = _utc(event.at)
+        texts = [
+            value if value is None or (value.isascii() and "\x00" not in value
+                                       and (limit is None or len(value) <= limit))
+            else _fit(value, limit)
+            for value, limit in zip(astuple(event), _TEXT_LIMITS)  # noqa: B905 - event is longer
+        ]
+        rows.append((process(at) if process else at, *texts))
+    connection.exec_driver_sql(_insert_sql(connection), rows)
+
+
 def account_change(action: str, target: str, detail: str = "") -> AuditRow:
     """The row of an account change by the current actor (added to the change's session)."""
     actor = current_actor()
@@ -246,7 +283,7 @@ class Audit:
                 return 0
             try:
                 with self.engine.begin() as connection:
-                    connection.execute(insert(AuditRow), [_values(e) for e in batch])
+                    _insert_rows(connection, batch)
             except SQLAlchemyError:
                 with self._pending_lock:
                     self._pending[:0] = batch

@@ -2,8 +2,9 @@
 
 `write_observer(audit)` is appended to `app.state.write_observers`; the gatekeeper awaits it
 as `observer(user, device, db, doc_id, rev, outcome, reason)` for every accepted or refused
-document write and every lock or unlock. `SignInAudit` is the `Authenticator`'s `on_sign_in`
-hook; HTTP Basic authenticates every request, so repeats are written once per window.
+document write and every lock or unlock (or once per batch via `observer.record_batch`).
+`SignInAudit` is the `Authenticator`'s `on_sign_in` hook; HTTP Basic authenticates every
+request, so repeats are written once per window.
 `audit_lifespan` (after the main lifespan) wires both, runs the flusher, and flushes on exit.
 """
 
@@ -14,8 +15,9 @@ import contextlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio.to_thread
 from litestar import Litestar
@@ -42,8 +44,19 @@ def _name(user: object) -> str | None:
     return name if isinstance(name, str) else str(user)
 
 
+def _write_event(
+    user: object, device: str | None, db: str, doc_id: str, rev: str | None, outcome: str,
+    reason: str | None = None,
+) -> AuditEvent:
+    action = _ACTIONS.get(outcome)
+    return AuditEvent(action=action or "write", outcome="accepted" if action else outcome,
+                      user=_name(user), device=device, db=db, doc_id=doc_id, rev=rev,
+                      reason=reason or None)
+
+
 def write_observer(audit: Audit) -> WriteObserver:
-    """The observer the gatekeeper calls for each document write, lock and unlock."""
+    """The observer the gatekeeper calls for each document write, lock and unlock; its
+    `record_batch(reports)` takes a whole `_bulk_docs` batch of argument tuples at once."""
 
     async def observe(
         user: object,
@@ -54,20 +67,12 @@ def write_observer(audit: Audit) -> WriteObserver:
         outcome: str,
         reason: str | None = None,
     ) -> None:
-        action = _ACTIONS.get(outcome)
-        audit.record(
-            AuditEvent(
-                action=action or "write",
-                outcome="accepted" if action else outcome,
-                user=_name(user),
-                device=device,
-                db=db,
-                doc_id=doc_id,
-                rev=rev,
-                reason=reason or None,
-            )
-        )
+        audit.record(_write_event(user, device, db, doc_id, rev, outcome, reason))
 
+    async def record_batch(reports: Sequence[tuple[Any, ...]]) -> None:
+        audit.record_many([_write_event(*report) for report in reports])
+
+    observe.record_batch = record_batch  # type: ignore[attr-defined]
     return observe
 
 

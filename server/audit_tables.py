@@ -11,11 +11,13 @@ from datetime import datetime
 from sqlalchemy import Engine, text
 from sqlmodel import Field, SQLModel
 
-__all__ = ["AuditRow", "install_audit_table"]
+__all__ = ["AUDIT_TABLE", "AuditRow", "install_audit_table"]
+
+AUDIT_TABLE = "audit_log"
 
 
 class AuditRow(SQLModel, table=True):
-    __tablename__ = "audit_log"
+    __tablename__ = AUDIT_TABLE
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(index=True)

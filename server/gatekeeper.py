@@ -52,6 +52,8 @@ _ENCODER = msgspec.json.Encoder()
 
 #: `(user, device, db, doc_id, rev, outcome, reason)`; outcome: accepted|refused|lock|unlock.
 WriteObserver = Callable[[str, str | None, str, str, str | None, str, str], Awaitable[None]]
+#: One observer call's arguments: (user, device, db, doc_id, rev, outcome, reason).
+WriteReport = tuple[str, str | None, str, str, str | None, str, str]
 Verdict = tuple[str | None, Literal["lock", "unlock"] | None]  # (refusal reason, lock event)
 
 
@@ -232,6 +234,7 @@ class GatekeptStore(DocumentStore):
         accepted = [doc for doc, (refusal, _) in zip(docs, verdicts, strict=True) if not refusal]
         stored = iter(await self.inner.bulk_docs(db, accepted, new_edits=new_edits))
         results: list[WriteResult] = []
+        reports: list[WriteReport] = []
         for doc, (refusal, event) in zip(docs, verdicts, strict=True):
             doc_id = doc.get("_id")
             if refusal:
@@ -239,7 +242,8 @@ class GatekeptStore(DocumentStore):
             else:
                 result = next(stored)
             results.append(result)
-            await self._observe(user, db, doc, result, event)
+            reports.extend(self._reports(user, db, doc, result, event))
+        await self._observe(reports)
         return results
 
     async def _winners(self, db: str, docs: Sequence[Doc]) -> dict[str, Doc]:
@@ -280,19 +284,33 @@ class GatekeptStore(DocumentStore):
             return None, "lock"
         return None, ("unlock" if was_locked and not locking else None)
 
-    async def _observe(
+    def _reports(
         self, user: Account, db: str, doc: Doc, result: WriteResult, event: str | None
-    ) -> None:
+    ) -> list[WriteReport]:
+        """The observer calls one write makes: its outcome, then a lock/unlock if accepted."""
         outcome = "refused" if result.error else "accepted"
         reason = result.reason or result.error or ""
         rev = result.rev or (doc.get("_rev") if isinstance(doc.get("_rev"), str) else None)
         events = [outcome] + ([event] if event and outcome == "accepted" else [])
+        return [(user.name, self.device, db, result.id, rev, name, reason) for name in events]
+
+    async def _observe(self, reports: list[WriteReport]) -> None:
+        """Report a batch's writes to each observer: in one `record_batch(reports)` call when
+        the observer offers one, else one call per report."""
         for observer in self.observers:
-            for name in events:
-                try:
-                    await observer(user.name, self.device, db, result.id, rev, name, reason)
-                except Exception:  # noqa: BLE001 - an observer must never break a write
-                    logger.exception("write observer failed")
+            batch = getattr(observer, "record_batch", None)
+            if callable(batch):
+                await _call(batch, reports)
+            else:
+                for report in reports:
+                    await _call(observer, *report)
+
+
+async def _call(observer: Callable[..., Awaitable[None]], *args: Any) -> None:
+    try:
+        await observer(*args)
+    except Exception:  # noqa: BLE001 - an observer must never break a write
+        logger.exception("write observer failed")
 
 
 def store_for(request: Request[Any, Any, Any]) -> DocumentStore:

@@ -132,17 +132,13 @@ def build_directory(entries: dict[str, tuple[str, tuple[Any, ...]]]) -> Director
 def change_signal(store: DocumentStore, db: str) -> asyncio.Event | None:
     """An event the store sets after its next commit to `db`, or None when it has none.
 
-    A store may offer `change_signal(db)`; `SqlStore` keeps these events in `_events` (one
-    per database, set and dropped after each commit: what `wait_for_change` waits on).
+    A store may offer `change_signal(db)` (`SqlStore` does: one event per database, set and
+    dropped after each commit, what `wait_for_change` waits on).
     """
     offered = getattr(store, "change_signal", None)
     if callable(offered):
         event = offered(db)
         return event if isinstance(event, asyncio.Event) else None
-    events = getattr(store, "_events", None)
-    if isinstance(events, dict):
-        found = events.setdefault(db, asyncio.Event())
-        return found if isinstance(found, asyncio.Event) else None
     return None
 
 

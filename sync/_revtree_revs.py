@@ -96,7 +96,9 @@ def path_from_revisions(rev: str, revisions: Any) -> list[str]:
         raise InvalidRev(f"_revisions.ids[0] {ids[0]!r} does not match revision {rev!r}")
     if len(ids) > start:
         raise InvalidRev(f"_revisions has {len(ids)} ids but start is {start}: positions below 1")
-    return [f"{start - i}-{_check_hash(x, f'_revisions.ids[{i}]')}" for i, x in enumerate(ids)]
+    # ids[0] is rev's own hash (checked above), so rev itself heads the path.
+    return [rev, *(f"{start - i}-{_check_hash(x, f'_revisions.ids[{i}]')}"
+                   for i, x in enumerate(ids[1:], 1))]
 
 
 def parse_path(path: Sequence[str]) -> list[tuple[int, str]]:

@@ -171,6 +171,9 @@ def merge_path(
     node: _Node = [parsed[0][1], bool(deleted), []]
     for _, h in parsed[1:]:
         node = [h, False, [node]]
+    if not tree._roots and len(parsed) <= revs_limit:
+        # Fast path (a new document): the path alone is the tree; nothing to merge or stem.
+        return RevTree([(parsed[-1][0], node)]), MergeOutcome.NEW_LEAF, []
     roots, outcome, stemmed = _m.merge(tree._roots, (parsed[-1][0], node), revs_limit)
     return RevTree(roots), MergeOutcome(outcome), stemmed
 

@@ -122,12 +122,12 @@ def _check(doc: Any, new_edits: bool, max_size: int) -> Incoming:
     rev = doc.get("_rev")
     path: list[str] | None = None
     try:
-        if rev is not None:
-            revtree.parse_rev(rev)
         if not new_edits:
             if rev is None:
                 raise _Invalid("bad_request", "A replicated document needs a _rev.")
-            path = revtree.path_from_revisions(rev, doc.get("_revisions"))
+            path = revtree.path_from_revisions(rev, doc.get("_revisions"))  # parses `rev` too
+        elif rev is not None:
+            revtree.parse_rev(rev)
     except revtree.InvalidRev as exc:
         raise _Invalid("bad_request", f"Invalid rev format: {exc}") from None
     try:

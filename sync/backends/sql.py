@@ -132,6 +132,13 @@ class SqlStore(DocumentStore):
     def _lock(self, db: str) -> asyncio.Lock:
         return self._locks.setdefault(db, asyncio.Lock())
 
+    def change_signal(self, db: str) -> asyncio.Event:
+        """An event set (and dropped) after the next commit to `db` in this process."""
+        event = self._events.get(db)
+        if event is None:
+            event = self._events[db] = asyncio.Event()
+        return event
+
     def _notify(self, db: str) -> None:
         event = self._events.pop(db, None)
         if event is not None:
@@ -222,7 +229,7 @@ class SqlStore(DocumentStore):
         def write(conn: Connection, row: DbRow) -> tuple[list[WriteResult], int | None]:
             # Validation runs in the same worker call as the write: one thread hop per batch.
             items = [prepare(doc, new_edits=new_edits, max_size=limit) for doc in docs]
-            return write_batch(conn, row.id, items, new_edits=new_edits,
+            return write_batch(conn, row, items, new_edits=new_edits,
                                revs_limit=self.revs_limit)
 
         results, seq = await self._write(db, write)
@@ -330,7 +337,7 @@ class SqlStore(DocumentStore):
         deadline = loop.time() + timeout
         target: int | None = None
         while True:
-            event = self._events.setdefault(db, asyncio.Event())
+            event = self.change_signal(db)
             current = (await self._read(db, lambda conn, row: row)).update_seq
             if target is None:
                 target = parse_since(since, current)

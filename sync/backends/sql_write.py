@@ -18,7 +18,7 @@ from ..errors import NotFound
 from ..store import WriteResult
 from .attachments import AttMeta, MissingStub, resolve
 from .docinput import Incoming
-from .sql_queries import chunked
+from .sql_queries import DbRow, chunked
 from .sql_raw import marks, rows, run, run_many
 
 __all__ = ["write_batch"]
@@ -38,14 +38,16 @@ class _Doc:
 
 
 class _Batch:
-    def __init__(self, conn: Connection, db_id: int, revs_limit: int) -> None:
-        self.conn, self.db_id, self.revs_limit = conn, db_id, revs_limit
-        lock = "" if conn.dialect.name == "sqlite" else " FOR UPDATE"
-        found = rows(conn, "SELECT update_seq, doc_count, del_count FROM sync_databases "
-                           "WHERE id = ?" + lock, (db_id,))
-        if not found:
-            raise NotFound("Database does not exist.")
-        self.update_seq, self.doc_count, self.del_count = found[0]
+    def __init__(self, conn: Connection, db: DbRow, revs_limit: int) -> None:
+        self.conn, self.db_id, self.revs_limit = conn, db.id, revs_limit
+        self.update_seq, self.doc_count, self.del_count = db.update_seq, db.doc_count, db.del_count
+        if conn.dialect.name != "sqlite":
+            # `db` was read before this lock: re-read the counters under it.
+            found = rows(conn, "SELECT update_seq, doc_count, del_count FROM sync_databases "
+                               "WHERE id = ? FOR UPDATE", (db.id,))
+            if not found:
+                raise NotFound("Database does not exist.")
+            self.update_seq, self.doc_count, self.del_count = found[0]
         self.docs: dict[str, _Doc] = {}
         self.new_revs: dict[tuple[str, str], tuple[Any, ...]] = {}
         self.stemmed: list[tuple[int, str, str]] = []
@@ -158,14 +160,18 @@ class _Batch:
 
 def write_batch(
     conn: Connection,
-    db_id: int,
+    db: DbRow,
     items: list[Incoming | WriteResult],
     *,
     new_edits: bool,
     revs_limit: int,
 ) -> tuple[list[WriteResult], int | None]:
-    """Apply a prepared batch; returns the results and the new update_seq (None: no change)."""
-    batch = _Batch(conn, db_id, revs_limit)
+    """Apply a prepared batch; returns the results and the new update_seq (None: no change).
+
+    `db` must have been read in this transaction: on SQLite it is current (the transaction
+    began with `BEGIN IMMEDIATE`, so it holds the write lock); PostgreSQL re-reads it locked.
+    """
+    batch = _Batch(conn, db, revs_limit)
     batch.load([item for item in items if isinstance(item, Incoming)])
     results: list[WriteResult] = []
     for item in items:
