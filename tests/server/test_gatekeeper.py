@@ -257,6 +257,28 @@ async def test_observers_see_accepted_refused_lock_and_unlock(client: Client) ->
     assert seen[0][4] == doc["_rev"] and "server only" in seen[2][6]
 
 
+async def test_batch_observers_get_one_call_per_bulk_docs(client: Client) -> None:
+    batches: list[list[tuple[Any, ...]]] = []
+
+    async def observer(*event: Any) -> None:  # never called: record_batch takes precedence
+        raise AssertionError(event)
+
+    async def record_batch(reports: Any) -> None:
+        batches.append(list(reports))
+
+    observer.record_batch = record_batch  # type: ignore[attr-defined]
+    observers = client.app.state.write_observers
+    observers.append(observer)
+    try:
+        docs = [sheet("89101"), sheet("89101")]  # two periods of one group
+        await bulk(client, "scorer", [*docs, {"_id": "result:z", "type": "result"}])
+    finally:
+        observers.remove(observer)
+    assert len(batches) == 1
+    assert [(r[3], r[5]) for r in batches[0]] == [
+        (docs[0]["_id"], "accepted"), (docs[1]["_id"], "accepted"), ("result:z", "refused")]
+
+
 # -- a real PouchDB against a real server process ----------------------------------------------
 
 

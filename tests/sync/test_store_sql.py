@@ -138,3 +138,19 @@ async def test_delete_db_removes_every_row(store_url: str) -> None:
                 assert count == 0, table
     finally:
         engine.dispose()
+
+
+async def test_change_signal_is_set_by_the_next_commit(tmp_path: Path) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'signal.sqlite3'}")
+    await store.initialize()
+    try:
+        await store.create_db("watched")
+        await store.create_db("other")
+        signal = store.change_signal("watched")
+        await store.put("other", {"_id": "x"})
+        assert not signal.is_set()
+        await store.put("watched", {"_id": "a"})
+        assert signal.is_set()
+        assert not store.change_signal("watched").is_set()  # a fresh event for the next commit
+    finally:
+        await store.close()
