@@ -16,6 +16,7 @@ __all__ = [
     "StoreUnavailable",
     "TooLarge",
     "Unauthorized",
+    "error_for",
 ]
 
 
@@ -74,3 +75,19 @@ class StoreUnavailable(StoreError):
     def __init__(self, reason: str = "", *, original: BaseException | None = None) -> None:
         super().__init__(reason or "The document store is unavailable.")
         self.original = original
+
+
+_BY_NAME: dict[str, type[StoreError]] = {
+    "conflict": Conflict,
+    "forbidden": Forbidden,
+    "not_found": NotFound,
+    "too_large": TooLarge,
+    "unauthorized": Unauthorized,
+    "missing_stub": PreconditionFailed,
+}
+
+
+def error_for(error: str, reason: str | None = None) -> StoreError:
+    """The exception for a per-document error entry (`{id, error, reason}` of `_bulk_docs`)."""
+    cls = _BY_NAME.get(error, BadRequest)
+    return cls(reason or error, error=error)

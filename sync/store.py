@@ -182,15 +182,10 @@ class DocumentStore(abc.ABC):
     async def put(self, db: str, doc: Doc) -> WriteResult:
         """Interactive write of one doc. :raises Conflict: stale `_rev`."""
         [result] = await self.bulk_docs(db, [doc])
-        if result.error == "conflict":
-            from .errors import Conflict
-
-            raise Conflict(result.reason or "Document update conflict.")
         if result.error:
-            from .errors import BadRequest, Forbidden
+            from .errors import error_for
 
-            cls = Forbidden if result.error == "forbidden" else BadRequest
-            raise cls(result.reason or result.error, error=result.error)
+            raise error_for(result.error, result.reason)
         return result
 
     @abc.abstractmethod

@@ -11,7 +11,7 @@ from typing import Any
 from litestar import Request, Response, delete, get, head, put
 from litestar.params import FromPath
 
-from ..errors import BadRequest, Conflict, TooLarge
+from ..errors import BadRequest, Conflict, TooLarge, error_for
 from ..store import WriteResult
 from . import attachments
 from .params import bool_param, doc_path, json_param, rev_param
@@ -95,7 +95,7 @@ async def put_doc(request: Req, db: FromPath[str], rest: FromPath[str]) -> Respo
         return written(await store.put(path.db, doc))
     [result] = await store.bulk_docs(path.db, [doc], new_edits=False)
     if result.error:
-        raise BadRequest(result.reason or result.error, error=result.error)
+        raise error_for(result.error, result.reason)
     return written(WriteResult(id=path.doc_id, rev=result.rev or doc.get("_rev"), ok=True))
 
 

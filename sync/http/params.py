@@ -98,7 +98,7 @@ def rev_param(request: Req, body_rev: object = None) -> str | None:
 def _raw_rest(request: Req) -> list[str]:
     """Percent-encoded path segments after `/db/`."""
     raw = request.scope.get("raw_path")
-    path = raw.decode("latin-1") if raw else request.url.path
+    path = raw.decode("latin-1").split("?", 1)[0] if raw else request.url.path
     root = request.scope.get("root_path") or ""
     if root and path.startswith(root):
         path = path[len(root) :]

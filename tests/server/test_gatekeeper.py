@@ -257,6 +257,21 @@ async def test_observers_see_accepted_refused_lock_and_unlock(client: Client) ->
     assert seen[0][4] == doc["_rev"] and "server only" in seen[2][6]
 
 
+async def test_refused_replicated_put_is_403_and_query_is_not_part_of_the_id(
+    client: Client,
+) -> None:
+    forged = {"_id": "result:q", "_rev": "1-" + "a" * 32, "type": "result"}
+    answer = await client.put(
+        f"/db/{DB}/result:q?new_edits=false", json=forged, headers=basic("scorer")
+    )
+    assert answer.status_code == 403 and answer.json()["error"] == "forbidden"
+    doc = sheet("89101")
+    created = await _put(client, "scorer", doc)
+    rev = created.json()["rev"]
+    got = await client.get(f"/db/{DB}/{doc['_id']}?rev={rev}", headers=basic("scorer"))
+    assert got.status_code == 200 and got.json()["_rev"] == rev
+
+
 async def test_batch_observers_get_one_call_per_bulk_docs(client: Client) -> None:
     batches: list[list[tuple[Any, ...]]] = []
 
