@@ -1,26 +1,20 @@
 """The gatekeeper on document writes: refusals in place, locks, forged histories, territory,
-result docs, oversized and malformed documents, write observers, and a real PouchDB."""
+result docs, oversized and malformed documents, write observers (PouchDB: test_gatekeeper_pouchdb)."""
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
 import pytest
 import pytest_asyncio
-from gate_world import PASSWORD, add_users, basic, seed_world, sheet
+from gate_world import add_users, basic, seed_world, sheet
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from replication.node import run_pouch
-from replication.servers import Server, our_server
 
 from server.app import create_app
 from server.settings import Settings
-from sync.backends import load_store
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 Client = AsyncTestClient[Litestar]
@@ -292,81 +286,3 @@ async def test_batch_observers_get_one_call_per_bulk_docs(client: Client) -> Non
     assert len(batches) == 1
     assert [(r[3], r[5]) for r in batches[0]] == [
         (docs[0]["_id"], "accepted"), (docs[1]["_id"], "accepted"), ("result:z", "refused")]
-
-
-# -- a real PouchDB against a real server process ----------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data_dir: Path = tmp_path_factory.mktemp("gate-pouch")
-    server = our_server(data_dir)
-    settings = Settings(data_dir=data_dir, log_level="WARNING")
-    add_users(settings)
-
-    async def seed() -> None:
-        store = load_store(settings)
-        await store.initialize()
-        try:
-            await seed_world(store)
-        finally:
-            await store.close()
-
-    asyncio.run(seed())
-    server.start()
-    yield server
-    server.stop()
-
-
-def as_user(server: Server, name: str) -> Server:
-    return dataclasses.replace(server, auth=(name, PASSWORD), proc=None)
-
-
-@pytest.mark.slow
-def test_pouchdb_scorer_replicates_to_its_own_commune(served: Server) -> None:
-    good = sheet("89101")
-    r = run_pouch(
-        as_user(served, "scorer"),
-        [
-            {"op": "bulk", "db": "a", "docs": [good, {"_id": "result:z", "type": "result"}]},
-            {"op": "replicate", "from": "a", "to": f"remote:{DB}"},
-            {"op": "replicate", "from": f"remote:{DB}", "to": "b"},
-            {"op": "get", "db": "b", "id": good["_id"]},
-        ],
-    )
-    push, pull, back = r[1], r[2], r[3]
-    assert push["ok"] and push["docs_written"] == 1 and push["doc_write_failures"] == 1, push
-    assert pull["ok"] and pull["docs_written"] >= 1, pull
-    assert back["commune_code"] == "89101"
-    with served.client() as http:
-        assert http.get(f"{DB}/result:z").status_code == 404
-
-
-@pytest.mark.slow
-def test_pouchdb_scorer_is_refused_another_commune(served: Server) -> None:
-    r = run_pouch(
-        as_user(served, "scorer"),
-        [
-            {"op": "bulk", "db": "a", "docs": [sheet("91101")]},
-            {"op": "replicate", "from": "a", "to": "remote:c-91101"},
-            {"op": "replicate", "from": "remote:c-91101", "to": "b"},
-        ],
-    )
-    for result in r[1:]:
-        assert result.get("status") in (401, 403) or result.get("ok") is False, result
-
-
-@pytest.mark.slow
-def test_pouchdb_viewer_pulls_but_cannot_push(served: Server) -> None:
-    r = run_pouch(
-        as_user(served, "viewer"),
-        [
-            {"op": "replicate", "from": f"remote:{DB}", "to": "b"},
-            {"op": "replicate", "from": f"remote:{DB}", "to": "b"},
-            {"op": "bulk", "db": "b", "docs": [sheet("89101")]},
-            {"op": "replicate", "from": "b", "to": f"remote:{DB}"},
-        ],
-    )
-    assert r[0]["ok"] and r[1]["ok"] and r[1]["docs_read"] == 0, r[:2]
-    push = r[3]
-    assert push.get("status") in (401, 403) or push.get("doc_write_failures"), push

@@ -149,7 +149,7 @@ async def test_basic_and_bearer_are_not_subject_to_csrf(client: Client, cookie: 
         assert answer.status_code == 201, answer.text
 
 
-def test_csrf_rules_without_a_server() -> None:
+async def test_csrf_rules_without_a_server() -> None:
     def refusal(method: str, path: str, **headers: str) -> str | None:
         return csrf_refusal(method, path, Headers({"host": "h", **headers}))
 
