@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 import msgspec
 
+from .errors import NotFound, error_for
+
 __all__ = [
     "AllDocsRow",
     "Attachment",
@@ -183,8 +185,6 @@ class DocumentStore(abc.ABC):
         """Interactive write of one doc. :raises Conflict: stale `_rev`."""
         [result] = await self.bulk_docs(db, [doc])
         if result.error:
-            from .errors import error_for
-
             raise error_for(result.error, result.reason)
         return result
 
@@ -204,41 +204,33 @@ class DocumentStore(abc.ABC):
         attachments: bool = False,
     ) -> list[dict[str, Any]]:
         """`_bulk_get` results: one `{id, docs: [{ok} | {error}]}` per request entry."""
-        results = []
-        for request in requests:
-            doc_id = request.get("id")
-            if not isinstance(doc_id, str):
-                results.append(
-                    {
-                        "id": doc_id,
-                        "docs": [{"error": {"id": doc_id, "rev": request.get("rev"),
-                                            "error": "bad_request", "reason": "Missing id."}}],
-                    }
-                )
-                continue
-            rev = request.get("rev")
-            wanted: Sequence[str] | Literal["all"] = [rev] if rev else "all"
-            from .errors import NotFound
+        return [
+            await self._bulk_get_one(db, request, revs=revs, latest=latest, attachments=attachments)
+            for request in requests
+        ]
 
-            try:
-                found = await self.get_open_revs(
-                    db, doc_id, wanted, revs=revs, latest=latest, attachments=attachments
-                )
-            except NotFound as exc:
-                found = [{"missing": rev}] if rev else []
-                if not rev:
-                    results.append({"id": doc_id, "docs": [{"error": {
-                        "id": doc_id, "rev": "undefined", "error": "not_found",
-                        "reason": exc.reason}}]})
-                    continue
-            docs = [
-                {"ok": entry["ok"]} if "ok" in entry else {"error": {
-                    "id": doc_id, "rev": entry["missing"], "error": "not_found",
-                    "reason": "missing"}}
-                for entry in found
-            ]
-            results.append({"id": doc_id, "docs": docs})
-        return results
+    async def _bulk_get_one(
+        self, db: str, request: Mapping[str, Any], **options: bool
+    ) -> dict[str, Any]:
+        """One `_bulk_get` entry through `get_open_revs`; a missing doc or rev is an error entry."""
+        doc_id, rev = request.get("id"), request.get("rev")
+
+        def error(error: str, reason: str, missing_rev: Any) -> dict[str, Any]:
+            return {"error": {"id": doc_id, "rev": missing_rev, "error": error, "reason": reason}}
+
+        if not isinstance(doc_id, str):
+            return {"id": doc_id, "docs": [error("bad_request", "Missing id.", rev)]}
+        try:
+            found = await self.get_open_revs(db, doc_id, [rev] if rev else "all", **options)
+        except NotFound as exc:
+            if not rev:
+                return {"id": doc_id, "docs": [error("not_found", exc.reason, "undefined")]}
+            found = [{"missing": rev}]
+        docs = [
+            {"ok": entry["ok"]} if "ok" in entry else error("not_found", "missing", entry["missing"])
+            for entry in found
+        ]
+        return {"id": doc_id, "docs": docs}
 
     # -- changes ----------------------------------------------------------------
     @abc.abstractmethod
