@@ -38,6 +38,7 @@ from sync.store import (
     DocumentStore,
     Seq,
     WriteResult,
+    decoded,
 )
 
 from .access import can_admin_dbs, can_read, can_write, db_kind, is_reviewer
@@ -225,6 +226,7 @@ class GatekeptStore(DocumentStore):
         user = await self._need(db, write=True)
         verdicts: list[Verdict] = [(None, None)] * len(docs)
         if db_kind(db) in ("commune", "province"):
+            docs = [decoded(doc) if isinstance(doc, dict) else doc for doc in docs]
             directory = await self.directory()
             winners = await self._winners(db, docs)
             verdicts = [

@@ -30,8 +30,10 @@ __all__ = [
     "ChangesPage",
     "DbInfo",
     "DocumentStore",
+    "RAW_VALUES",
     "Seq",
     "WriteResult",
+    "decoded",
 ]
 
 Seq = int | str
@@ -88,6 +90,22 @@ class Attachment(msgspec.Struct):
     content_type: str
     data: bytes
     digest: str
+
+
+#: Capability: `bulk_docs(..., new_edits=False)` accepts `msgspec.Raw` values for a
+#: document's user fields (its `_` members are always decoded) and stores them as given.
+RAW_VALUES = "raw_values"
+
+
+_decode_json = msgspec.json.Decoder().decode
+
+
+def decoded(doc: Doc) -> Doc:
+    """`doc` with its raw JSON field values (`msgspec.Raw`, see `RAW_VALUES`) decoded."""
+    if not any(type(value) is msgspec.Raw for value in doc.values()):
+        return doc
+    return {key: _decode_json(value) if type(value) is msgspec.Raw else value
+            for key, value in doc.items()}
 
 
 class DocumentStore(abc.ABC):

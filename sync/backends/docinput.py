@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 
 from .. import revtree
-from ..store import WriteResult
+from ..store import WriteResult, decoded
 
 __all__ = ["AttSpec", "Incoming", "md5_digest", "prepare"]
 
@@ -116,6 +116,8 @@ def _check(doc: Any, new_edits: bool, max_size: int) -> Incoming:
             body[key] = value
         elif key not in _SPECIAL:
             raise _Invalid("doc_validation", f"Bad special document member: {key}")
+    if new_edits:
+        body = decoded(body)  # the new rev hashes the canonical JSON of decoded values
     deleted = doc.get("_deleted", False)
     if not isinstance(deleted, bool):
         raise _Invalid("bad_request", "_deleted must be true or false.")

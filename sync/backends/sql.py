@@ -24,12 +24,21 @@ from sqlalchemy.exc import IntegrityError
 from .. import revtree
 from ..errors import BadRequest, PreconditionFailed, StoreUnavailable
 from ..selector import compile_selector
-from ..store import Attachment, ChangesPage, DbInfo, Doc, DocumentStore, Seq, WriteResult
+from ..store import (
+    RAW_VALUES,
+    Attachment,
+    ChangesPage,
+    DbInfo,
+    Doc,
+    DocumentStore,
+    Seq,
+    WriteResult,
+)
 from . import sql_changes, sql_docs, sql_listing, sql_local
 from .docinput import prepare
 from .sql_changes import ChangesQuery
 from .sql_docs import DocOptions
-from .sql_engine import Runner, make_engine
+from .sql_engine import SMALL, Runner, make_engine
 from .sql_listing import AllDocsQuery
 from .sql_queries import DbRow, db_row
 from .sql_tables import METADATA, T_DATABASES, T_META
@@ -71,7 +80,7 @@ class SqlStore(DocumentStore):
     """`DocumentStore` over SQLAlchemy; `url` is a `sqlite:///` or `postgresql+psycopg://` URL."""
 
     capabilities = frozenset({"deterministic_revs", "integer_seqs", "replicated_revpos",
-                              "revision_bodies", "revs_limit"})
+                              "revision_bodies", "revs_limit", RAW_VALUES})
 
     def __init__(
         self,
@@ -117,7 +126,8 @@ class SqlStore(DocumentStore):
 
     async def ping(self) -> bool:
         try:
-            await self._runner.read(lambda conn: conn.execute(text("SELECT 1")).scalar_one())
+            await self._runner.read(lambda conn: conn.execute(text("SELECT 1")).scalar_one(),
+                                    small=True)
         except StoreUnavailable:
             return False
         return True
@@ -144,12 +154,16 @@ class SqlStore(DocumentStore):
         if event is not None:
             event.set()
 
-    async def _read(self, db: str, fn: Callable[[Connection, DbRow], T]) -> T:
-        return await self._runner.read(lambda conn: fn(conn, db_row(conn, db)))
+    async def _read(self, db: str, fn: Callable[[Connection, DbRow], T], *,
+                    small: bool = False) -> T:
+        """`fn(conn, row of db)` in a read transaction; `small` as in `Runner.read`."""
+        return await self._runner.read(lambda conn: fn(conn, db_row(conn, db)), small=small)
 
-    async def _write(self, db: str, fn: Callable[[Connection, DbRow], T]) -> T:
+    async def _write(self, db: str, fn: Callable[[Connection, DbRow], T], *,
+                     small: bool = False) -> T:
         async with self._lock(db):
-            return await self._runner.write(lambda conn: fn(conn, db_row(conn, db)))
+            return await self._runner.write(lambda conn: fn(conn, db_row(conn, db)),
+                                            small=small)
 
     # -- databases --------------------------------------------------------------
     async def list_dbs(self) -> list[str]:
@@ -184,7 +198,7 @@ class SqlStore(DocumentStore):
         self._notify(db)
 
     async def db_info(self, db: str) -> DbInfo:
-        row = await self._read(db, lambda conn, row: row)
+        row = await self._read(db, lambda conn, row: row, small=True)
         return DbInfo(db_name=db, doc_count=row.doc_count, doc_del_count=row.del_count,
                       update_seq=row.update_seq)
 
@@ -204,7 +218,8 @@ class SqlStore(DocumentStore):
     ) -> Doc:
         options = DocOptions(revs, conflicts, deleted_conflicts, revs_info, attachments)
         return await self._read(
-            db, lambda conn, row: sql_docs.get_doc(conn, row.id, doc_id, rev, latest, options))
+            db, lambda conn, row: sql_docs.get_doc(conn, row.id, doc_id, rev, latest, options),
+            small=not attachments)
 
     async def get_open_revs(
         self,
@@ -219,7 +234,8 @@ class SqlStore(DocumentStore):
         wanted = None if open_revs == "all" else list(open_revs)
         options = DocOptions(revs=revs, attachments=attachments)
         return await self._read(
-            db, lambda conn, row: sql_docs.open_revs(conn, row.id, doc_id, wanted, latest, options))
+            db, lambda conn, row: sql_docs.open_revs(conn, row.id, doc_id, wanted, latest, options),
+            small=not attachments and (wanted is None or len(wanted) <= SMALL))
 
     async def bulk_docs(
         self, db: str, docs: Sequence[Doc], *, new_edits: bool = True
@@ -232,7 +248,7 @@ class SqlStore(DocumentStore):
             return write_batch(conn, row, items, new_edits=new_edits,
                                revs_limit=self.revs_limit)
 
-        results, seq = await self._write(db, write)
+        results, seq = await self._write(db, write, small=_small_batch(docs))
         if seq is not None:
             self._notify(db)
         return results
@@ -271,7 +287,8 @@ class SqlStore(DocumentStore):
                 for req in requests if isinstance(req.get("id"), str)]
         answers = iter(await self._read(
             db, lambda conn, row: sql_docs.open_revs_many(conn, row.id, asks, latest, options,
-                                                          raw)))
+                                                          raw),
+            small=len(asks) <= SMALL and not options.attachments))
         results = []
         for req in requests:
             doc_id, rev = req.get("id"), req.get("rev")
@@ -300,7 +317,8 @@ class SqlStore(DocumentStore):
             except revtree.InvalidRev as exc:
                 raise BadRequest(f"Invalid rev format: {exc}") from None
             wanted[doc_id] = list(doc_revs)
-        return await self._read(db, lambda conn, row: sql_docs.revs_diff(conn, row.id, wanted))
+        return await self._read(db, lambda conn, row: sql_docs.revs_diff(conn, row.id, wanted),
+                                small=len(wanted) <= SMALL)
 
     # -- changes ----------------------------------------------------------------
     async def changes(
@@ -330,7 +348,9 @@ class SqlStore(DocumentStore):
                 doc_ids=doc_ids, predicate=predicate, descending=descending)
             return sql_changes.changes(conn, row, query)
 
-        return await self._read(db, run)
+        # Filters may scan many rows to fill a page: only a plain limited page is small.
+        small = limit is not None and limit <= SMALL and doc_ids is None and selector is None
+        return await self._read(db, run, small=small)
 
     async def wait_for_change(self, db: str, since: Seq, timeout: float) -> bool:
         loop = asyncio.get_running_loop()
@@ -338,7 +358,7 @@ class SqlStore(DocumentStore):
         target: int | None = None
         while True:
             event = self.change_signal(db)
-            current = (await self._read(db, lambda conn, row: row)).update_seq
+            current = (await self._read(db, lambda conn, row: row, small=True)).update_seq
             if target is None:
                 target = parse_since(since, current)
             if current > target:
@@ -351,15 +371,16 @@ class SqlStore(DocumentStore):
 
     # -- local documents --------------------------------------------------------
     async def get_local(self, db: str, local_id: str) -> Doc:
-        return await self._read(db, lambda conn, row: sql_local.get_local(conn, row.id, local_id))
+        return await self._read(db, lambda conn, row: sql_local.get_local(conn, row.id, local_id),
+                                small=True)
 
     async def put_local(self, db: str, local_id: str, doc: Doc) -> WriteResult:
         return await self._write(
-            db, lambda conn, row: sql_local.put_local(conn, row.id, local_id, doc))
+            db, lambda conn, row: sql_local.put_local(conn, row.id, local_id, doc), small=True)
 
     async def delete_local(self, db: str, local_id: str) -> WriteResult:
         return await self._write(
-            db, lambda conn, row: sql_local.delete_local(conn, row.id, local_id))
+            db, lambda conn, row: sql_local.delete_local(conn, row.id, local_id), small=True)
 
     # -- listing and attachments --------------------------------------------------
     async def all_docs(
@@ -382,12 +403,22 @@ class SqlStore(DocumentStore):
             raise BadRequest("`limit` and `skip` must not be negative.")
         query = AllDocsQuery(keys, startkey, endkey, inclusive_end, include_docs, conflicts,
                              descending, limit, skip)
-        return await self._read(db, lambda conn, row: sql_listing.all_docs(conn, row, query))
+        small = len(keys) <= SMALL if keys is not None else (
+            limit is not None and limit + skip <= SMALL)
+        return await self._read(db, lambda conn, row: sql_listing.all_docs(conn, row, query),
+                                small=small)
 
     async def get_attachment(
         self, db: str, doc_id: str, name: str, *, rev: str | None = None
     ) -> Attachment:
         return await self._read(db, lambda conn, row: sql_docs.attachment(conn, row.id, doc_id, name, rev))
+
+
+def _small_batch(docs: Sequence[Doc]) -> bool:
+    """A `_bulk_docs` batch small enough for the event loop: at most `SMALL` documents and
+    no inline attachment data (its base64 is decoded and hashed)."""
+    return len(docs) <= SMALL and not any(
+        isinstance(doc, dict) and doc.get("_attachments") for doc in docs)
 
 
 def _bulk_error(doc_id: Any, rev: Any, error: str, reason: str) -> dict[str, Any]:

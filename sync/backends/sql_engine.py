@@ -1,32 +1,43 @@
-"""Engine set-up and the error choke point of the embedded SQL store.
+"""Engine set-up, the error choke point and where the embedded SQL store's work runs.
 
 SQLite gets WAL, `synchronous=NORMAL`, foreign keys and a busy timeout; its transactions are
 started by us (`BEGIN`, or `BEGIN IMMEDIATE` for writers) instead of by the pysqlite driver,
 so a write batch holds the write lock from its first read and readers see a snapshot.
 On PostgreSQL, writers run in READ COMMITTED and lock their database row with
 `SELECT ... FOR UPDATE`; readers run in REPEATABLE READ so a call sees one snapshot.
+
+Where calls run (`Runner`): work goes to a small thread pool, except *small* SQLite calls
+(a bounded number of rows: one replication batch, a checkpoint, database info), which run
+on the event loop itself, on two dedicated connections that never wait for a lock
+(`busy_timeout=0`). A thread hop costs far more than such a query (measured in
+docs/benchmarks.md); when the database is locked by another writer (another process, a big
+batch in a worker thread), the call is retried in the pool, which waits for the lock there,
+so the event loop never blocks on a lock.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ..errors import StoreError, StoreUnavailable
 
-__all__ = ["WRITE", "Runner", "make_engine", "translate_errors"]
+__all__ = ["SMALL", "WRITE", "Runner", "make_engine", "translate_errors"]
 
 T = TypeVar("T")
 
 #: Execution option that makes a SQLite transaction start with `BEGIN IMMEDIATE`.
 WRITE = {"thidua_write": True}
+#: The most documents (or ids, or rows) a call may touch to count as small (run on the loop).
+SMALL = 500
 
 
 def make_engine(url: str) -> Engine:
@@ -82,12 +93,24 @@ def translate_errors() -> Iterator[None]:
         raise StoreUnavailable(f"The document store failed: {exc}", original=exc) from exc
 
 
+class _Locked(Exception):
+    """SQLite answered SQLITE_BUSY on a loop connection: run the call in the pool instead."""
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    return getattr(exc.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+
+
 class Runner:
-    """Runs blocking database work in a small thread pool, one connection per call."""
+    """Runs blocking database work: small SQLite calls on the event loop, the rest in a small
+    thread pool (one pooled connection per call). Each call is one transaction."""
 
     def __init__(self, engine: Engine, workers: int = 4) -> None:
         self.engine = engine
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="thidua-sql")
+        self._on_loop = engine.dialect.name == "sqlite"
+        self._loop_conns: dict[bool, Connection] = {}  # write? -> connection
+        self._closed = False
 
     def _call(self, fn: Callable[[Connection], T], write: bool) -> T:
         with translate_errors(), self.engine.connect() as conn:
@@ -98,16 +121,53 @@ class Runner:
             with conn.begin():
                 return fn(conn)
 
-    async def read(self, fn: Callable[[Connection], T]) -> T:
-        """`fn(conn)` in a read transaction (a consistent snapshot)."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self._call, fn, False)
+    def _loop_conn(self, write: bool) -> Connection:
+        conn = self._loop_conns.get(write)
+        if conn is None or conn.invalidated or conn.closed:
+            conn = self.engine.connect()
+            conn.detach()  # owned by this runner until `close`, never back in the pool
+            conn.connection.dbapi_connection.execute("PRAGMA busy_timeout = 0")  # type: ignore[union-attr]
+            if write:
+                conn.execution_options(**WRITE)
+            self._loop_conns[write] = conn
+        return conn
 
-    async def write(self, fn: Callable[[Connection], T]) -> T:
-        """`fn(conn)` in one write transaction, committed when it returns."""
+    def _call_on_loop(self, fn: Callable[[Connection], T], write: bool) -> T:
+        with translate_errors():
+            conn = self._loop_conn(write)
+            try:
+                with conn.begin():
+                    return fn(conn)
+            except OperationalError as exc:
+                if _is_busy(exc):
+                    raise _Locked from exc
+                raise
+
+    async def _run(self, fn: Callable[[Connection], T], write: bool, small: bool) -> T:
+        if self._closed:
+            raise StoreUnavailable("The document store is closed.")
+        if small and self._on_loop:
+            try:
+                return self._call_on_loop(fn, write)
+            except _Locked:
+                pass  # another writer holds the lock: wait for it in a worker thread
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self._call, fn, True)
+        return await loop.run_in_executor(self._pool, self._call, fn, write)
+
+    async def read(self, fn: Callable[[Connection], T], *, small: bool = False) -> T:
+        """`fn(conn)` in a read transaction (a consistent snapshot); `small`: it touches at
+        most `SMALL` rows, so SQLite may run it on the event loop."""
+        return await self._run(fn, False, small)
+
+    async def write(self, fn: Callable[[Connection], T], *, small: bool = False) -> T:
+        """`fn(conn)` in one write transaction, committed when it returns (`small` as in
+        `read`)."""
+        return await self._run(fn, True, small)
 
     def close(self) -> None:
+        self._closed = True
         self._pool.shutdown(wait=True)
+        for conn in self._loop_conns.values():
+            conn.close()
+        self._loop_conns.clear()
         self.engine.dispose()

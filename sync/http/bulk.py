@@ -10,7 +10,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from ..errors import BadRequest
-from ..store import WriteResult
+from ..store import RAW_VALUES, WriteResult
 from .params import bool_param, int_param, json_param
 from .wire import JSON_TYPE, decode, json_response, read_body, read_json, settings_of, store_of
 
@@ -32,6 +32,14 @@ class SmallBulkDocsBody(msgspec.Struct):
     documents are decoded in the same pass (the usual replication batch)."""
 
     docs: list[Any]
+    new_edits: bool = True
+    all_or_nothing: bool = False
+
+
+class ReplicatedBulkDocsBody(msgspec.Struct):
+    """A small body of objects: user fields stay raw JSON (stored as sent, never decoded)."""
+
+    docs: list[dict[str, msgspec.Raw]]
     new_edits: bool = True
     all_or_nothing: bool = False
 
@@ -83,13 +91,40 @@ def _prepare_raw(raw: msgspec.Raw, max_doc: int, new_edits: bool) -> dict[str, A
     return _prepare(msgspec.json.decode(raw), new_edits)
 
 
-async def _bulk_docs_body(request: Req) -> tuple[list[dict[str, Any] | Rejected], bool]:
-    """The body's entries, decoded or rejected one by one, and its `new_edits`."""
+def _raw_values(body: bytes) -> list[dict[str, Any]] | None:
+    """The documents of a replicated batch (`new_edits: false`, every entry an object) with
+    their `_` members decoded and user fields as `msgspec.Raw`; None for any other body."""
+    try:
+        batch = _REPLICATED.decode(body)
+    except msgspec.MsgspecError:
+        return None
+    if batch.new_edits:
+        return None
+    for doc in batch.docs:
+        for key, value in doc.items():
+            if key[:1] == "_":
+                doc[key] = _decode_any(value)
+    return batch.docs  # type: ignore[return-value]
+
+
+_REPLICATED = msgspec.json.Decoder(ReplicatedBulkDocsBody)
+_decode_any = msgspec.json.Decoder().decode
+
+
+async def _bulk_docs_body(
+    request: Req, raw_values: bool
+) -> tuple[list[dict[str, Any] | Rejected], bool]:
+    """The body's entries, decoded or rejected one by one, and its `new_edits`.
+
+    With `raw_values` (the store takes `msgspec.Raw` field values), a replicated batch keeps
+    its user fields raw: the store writes them as sent, without decoding and re-encoding."""
     max_doc = settings_of(request)[1]
     raw = await read_body(request)
     if not raw.strip():
         raise BadRequest("Request body must be a JSON object.")
     if len(raw) <= max_doc:
+        if raw_values and (docs := _raw_values(raw)) is not None:
+            return docs, False  # type: ignore[return-value]
         small = decode(raw, SmallBulkDocsBody)
         return [_prepare(doc, small.new_edits) for doc in small.docs], small.new_edits
     body = decode(raw, BulkDocsBody)
@@ -99,9 +134,10 @@ async def _bulk_docs_body(request: Req) -> tuple[list[dict[str, Any] | Rejected]
 @post("/{db:str}/_bulk_docs", status_code=201)
 async def bulk_docs(request: Req, db: FromPath[str]) -> Response[bytes]:
     """Each bad entry fails alone; `new_edits=false` answers only the errors (as CouchDB)."""
-    prepared, new_edits = await _bulk_docs_body(request)
+    store = store_of(request)
+    prepared, new_edits = await _bulk_docs_body(request, RAW_VALUES in store.capabilities)
     valid = [doc for doc in prepared if not isinstance(doc, Rejected)]
-    written = iter(await store_of(request).bulk_docs(db, valid, new_edits=new_edits))
+    written = iter(await store.bulk_docs(db, valid, new_edits=new_edits))
     results: list[Rejected | WriteResult] = [
         entry if isinstance(entry, Rejected) else next(written) for entry in prepared
     ]

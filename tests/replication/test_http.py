@@ -218,3 +218,22 @@ def test_fields_named_error_are_just_fields(http: httpx.Client, db: str) -> None
     replicated = {"_id": "f", "_rev": "1-" + "f" * 32, "error": "x"}
     assert _bulk(http, db, [replicated], new_edits=False).json() == []
     assert http.get(f"{db}/f").json()["error"] == "x"
+
+
+def test_replicated_batch_keeps_nested_content(http: httpx.Client, db: str) -> None:
+    """A replicated batch's user fields come back exactly as sent (ours stores them raw)."""
+    h1 = "a" * 32
+    nested = {"tên": "Tổ TK&VV ấp Phú Hòa", "criteria": [{"code": "TC1", "score": 9.5,
+              "notes": [None, True, {"deep": [1, -2, 3e-7]}]}], "empty": {}, "n": 12345678901}
+    docs = [
+        {"_id": "n", "_rev": f"1-{h1}", "_revisions": {"start": 1, "ids": [h1]}, **nested},
+        {"_id": "gone", "_rev": f"1-{h1}", "_deleted": True, "why": "removed"},
+    ]
+    answer = _bulk(http, db, docs, new_edits=False)
+    assert answer.status_code == 201 and answer.json() == []
+    stored = http.get(f"{db}/n").json()
+    assert {k: v for k, v in stored.items() if not k.startswith("_")} == nested
+    got = http.post(f"{db}/_bulk_get", json={"docs": [{"id": "n", "rev": f"1-{h1}"}]}).json()
+    assert got["results"][0]["docs"][0]["ok"]["criteria"] == nested["criteria"]
+    assert http.get(f"{db}/gone").status_code == 404
+    assert http.get(f"{db}/gone", params={"rev": f"1-{h1}"}).json()["why"] == "removed"

@@ -151,3 +151,20 @@ def test_oversized_request_is_413(small: Server, db_name: str) -> None:
         answer = http.post(f"{db_name}/_bulk_docs", json={"docs": docs})
         assert error_of(answer) == (413, "too_large")
         assert http.get(db_name).json()["doc_count"] == 0
+
+
+def test_replicated_batch_with_a_non_object_entry(http: httpx.Client, db: str) -> None:
+    """A replicated batch that is not all objects is decoded entry by entry: the odd entry
+    fails alone, as does an unknown `_` member (pouchdb-server answers 500 for the whole
+    batch there; CouchDB answers `doc_validation` for that document), and the rest is
+    stored."""
+    docs = [{"_id": "a", "_rev": f"1-{H1}", "v": 1}, "not a document",
+            {"_id": "b", "_rev": f"1-{H2}"}, {"_id": "c", "_rev": f"1-{H1}", "_foo": 1}]
+    answer = http.post(f"{db}/_bulk_docs", json={"docs": docs, "new_edits": False})
+    assert answer.status_code == 201
+    assert [e["error"] for e in answer.json()] == ["bad_request", "doc_validation"]
+    raw_batch = [docs[0], docs[3], {"_id": "d", "_rev": f"1-{H2}", "w": [1]}]
+    answer = http.post(f"{db}/_bulk_docs", json={"docs": raw_batch, "new_edits": False})
+    assert [(e["id"], e["error"]) for e in answer.json()] == [("c", "doc_validation")]
+    assert http.get(f"{db}/d").json()["w"] == [1] and http.get(f"{db}/c").status_code == 404
+    assert http.get(f"{db}/a").json()["v"] == 1 and http.get(f"{db}/b").status_code == 200

@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import msgspec
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -152,5 +153,56 @@ async def test_change_signal_is_set_by_the_next_commit(tmp_path: Path) -> None:
         await store.put("watched", {"_id": "a"})
         assert signal.is_set()
         assert not store.change_signal("watched").is_set()  # a fresh event for the next commit
+    finally:
+        await store.close()
+
+
+async def test_small_calls_never_block_the_loop_on_a_locked_sqlite_file(tmp_path: Path) -> None:
+    """Small calls run on the event loop; while another connection holds the write lock,
+    writes wait for it in a worker thread (the loop keeps running) and reads go on."""
+    path = tmp_path / "locked.sqlite3"
+    store = SqlStore(f"sqlite:///{path}")
+    await store.initialize()
+    await store.create_db("d")
+    await store.put_local("d", "cp", {"seq": 1})
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        writes = asyncio.gather(store.put_local("d", "cp", {"_rev": "0-1", "seq": 2}),
+                                store.bulk_docs("d", [{"_id": "a"}, {"_id": "b"}]))
+        ticks = 0
+        for _ in range(10):  # the loop keeps turning while the writes wait for the lock
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert ticks == 10 and not writes.done()
+        assert (await store.get_local("d", "cp"))["seq"] == 1  # readers are not blocked
+        assert (await store.db_info("d")).doc_count == 0
+        holder.execute("COMMIT")
+        local, docs = await asyncio.wait_for(writes, 10)
+        assert local.ok and all(result.ok for result in docs)
+        assert (await store.get_local("d", "cp"))["seq"] == 2
+        assert (await store.db_info("d")).doc_count == 2
+    finally:
+        holder.close()
+        await store.close()
+
+
+async def test_raw_json_values_store_as_decoded_ones(tmp_path: Path) -> None:
+    """`msgspec.Raw` field values (the HTTP layer's replicated batches) are stored as given;
+    in an interactive write they get the same deterministic rev as decoded values."""
+    store = SqlStore(f"sqlite:///{tmp_path / 'raw.sqlite3'}")
+    await store.initialize()
+    try:
+        await store.create_db("r")
+        body = {"v": [1, {"b": 2, "a": "ấp"}], "s": "x"}
+        raw = {key: msgspec.Raw(msgspec.json.encode(value)) for key, value in body.items()}
+        decoded_rev = (await store.bulk_docs("r", [{"_id": "d", **body}]))[0].rev
+        raw_rev = (await store.bulk_docs("r", [{"_id": "e", **raw}]))[0].rev
+        assert raw_rev == decoded_rev  # the hash covers content, not the id
+        rev = f"1-{'c' * 32}"
+        assert await store.bulk_docs("r", [{"_id": "f", "_rev": rev, **raw}], new_edits=False)
+        for doc_id in ("e", "f"):
+            doc = await store.get("r", doc_id)
+            assert {k: v for k, v in doc.items() if k[0] != "_"} == body
     finally:
         await store.close()
