@@ -17,7 +17,7 @@ from .. import revtree
 from ..store import ChangeRow, ChangesPage
 from .sql_listing import doc_of_row
 from .sql_queries import DbRow
-from .sql_raw import marks, rows
+from .sql_raw import marks, named_rows, rows
 
 __all__ = ["ChangesQuery", "changes"]
 
@@ -61,9 +61,9 @@ def _pages(conn: Connection, sql: str, params: tuple[Any, ...], descending: bool
     cursor: int | None = None
     while True:
         if cursor is None:
-            page = rows(conn, sql + order, (*params, size))
+            page = named_rows(conn, sql + order, (*params, size))
         else:
-            page = rows(conn, sql + (" AND d.seq < ?" if descending else " AND d.seq > ?") + order,
+            page = named_rows(conn, sql + (" AND d.seq < ?" if descending else " AND d.seq > ?") + order,
                         (*params, cursor, size))
         yield from page
         if len(page) < size:
