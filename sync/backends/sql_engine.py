@@ -13,12 +13,18 @@ on the event loop itself, on two dedicated connections that never wait for a loc
 docs/benchmarks.md); when the database is locked by another writer (another process, a big
 batch in a worker thread), the call is retried in the pool, which waits for the lock there,
 so the event loop never blocks on a lock.
+
+WAL checkpoints (copying committed pages back into the database file) run in a worker thread
+shortly after writes (`PRAGMA wal_checkpoint(PASSIVE)`, which blocks neither readers nor
+writers), not inside a commit on the event loop; SQLite's own automatic checkpoint stays as a
+safety net at a larger WAL size.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -33,11 +39,16 @@ from ..errors import StoreError, StoreUnavailable
 __all__ = ["SMALL", "WRITE", "Runner", "make_engine", "translate_errors"]
 
 T = TypeVar("T")
+logger = logging.getLogger("thidua.sync.store")
 
 #: Execution option that makes a SQLite transaction start with `BEGIN IMMEDIATE`.
 WRITE = {"thidua_write": True}
 #: The most documents (or ids, or rows) a call may touch to count as small (run on the loop).
 SMALL = 500
+#: Seconds between a write and the background WAL checkpoint it schedules.
+CHECKPOINT_DELAY = 0.2
+#: WAL pages at which SQLite checkpoints inside a commit (only if the background one lags).
+AUTO_CHECKPOINT_PAGES = 10_000
 
 
 def make_engine(url: str) -> Engine:
@@ -68,6 +79,7 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
         "foreign_keys=ON",
         "busy_timeout=30000",
         "cache_size=-32000",
+        f"wal_autocheckpoint={AUTO_CHECKPOINT_PAGES}",
     ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
@@ -97,6 +109,11 @@ def translate_errors() -> Iterator[None]:
         raise StoreUnavailable(f"The document store failed: {exc}", original=exc) from exc
 
 
+def _log_failure(done: asyncio.Future[None]) -> None:
+    if not done.cancelled() and (exc := done.exception()) is not None:
+        logger.warning("background WAL checkpoint failed: %s", exc)
+
+
 class _Locked(Exception):
     """SQLite answered SQLITE_BUSY on a loop connection: run the call in the pool instead."""
 
@@ -115,6 +132,7 @@ class Runner:
         self._on_loop = engine.dialect.name == "sqlite"
         self._loop_conns: dict[bool, Connection] = {}  # write? -> connection
         self._closed = False
+        self._checkpoint_due = False
 
     def _call(self, fn: Callable[[Connection], T], write: bool) -> T:
         with translate_errors(), self.engine.connect() as conn:
@@ -150,6 +168,8 @@ class Runner:
     async def _run(self, fn: Callable[[Connection], T], write: bool, small: bool) -> T:
         if self._closed:
             raise StoreUnavailable("The document store is closed.")
+        if write and self._on_loop:
+            self._schedule_checkpoint()
         if small and self._on_loop:
             try:
                 return self._call_on_loop(fn, write)
@@ -157,6 +177,26 @@ class Runner:
                 pass  # another writer holds the lock: wait for it in a worker thread
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self._call, fn, write)
+
+    def _schedule_checkpoint(self) -> None:
+        if not self._checkpoint_due:
+            self._checkpoint_due = True
+            asyncio.get_running_loop().call_later(CHECKPOINT_DELAY, self._start_checkpoint)
+
+    def _start_checkpoint(self) -> None:
+        self._checkpoint_due = False  # writes from now on schedule the next one
+        if self._closed:
+            return
+        try:
+            done = asyncio.get_running_loop().run_in_executor(self._pool, self._checkpoint)
+        except RuntimeError:  # the pool shut down meanwhile (`close` in another thread)
+            return
+        done.add_done_callback(_log_failure)
+
+    def _checkpoint(self) -> None:
+        with self.engine.connect() as conn:
+            conn.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+                "PRAGMA wal_checkpoint(PASSIVE)")
 
     async def read(self, fn: Callable[[Connection], T], *, small: bool = False) -> T:
         """`fn(conn)` in a read transaction (a consistent snapshot); `small`: it touches at

@@ -206,3 +206,25 @@ async def test_raw_json_values_store_as_decoded_ones(tmp_path: Path) -> None:
             assert {k: v for k, v in doc.items() if k[0] != "_"} == body
     finally:
         await store.close()
+
+
+async def test_wal_is_checkpointed_in_the_background_after_writes(tmp_path: Path) -> None:
+    """Commits only append to the WAL; a checkpoint shortly after copies the pages into the
+    database file (no other connection asks for it here)."""
+    path = tmp_path / "ckpt.sqlite3"
+    store = SqlStore(f"sqlite:///{path}")
+    await store.initialize()
+    try:
+        await store.create_db("c")
+        await asyncio.sleep(0.5)
+        before = path.stat().st_size
+        docs = [{"_id": f"d{i:04}", "text": "x" * 2000} for i in range(200)]
+        assert all(r.ok for r in await store.bulk_docs("c", docs))
+        assert path.stat().st_size - before < 100_000  # the 400 KB are in the WAL so far
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            if path.stat().st_size - before > 400_000:
+                break
+        assert path.stat().st_size - before > 400_000
+    finally:
+        await store.close()
