@@ -15,7 +15,7 @@ import getpass
 import io
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -171,22 +171,32 @@ _TEXT_LIMITS = tuple(_LIMITS.get(name) for name in _INSERTED[1:])
 assert AuditEvent.__struct_fields__[: len(_TEXT_LIMITS)] == _INSERTED[1:]
 
 
-def _insert_rows(connection: Connection, batch: list[AuditEvent]) -> None:
-    """Write `batch` with one driver `executemany` (no ORM/Core compilation per row); `at` goes
-    through the column type's own bind processor so rows read back exactly as ORM-written ones.
-    Text that already fits (ASCII, no NUL, within the limit: nearly all) skips `_fit`."""
+def _fits(value: str | None, limit: int | None) -> bool:
+    return value is None or (value.isascii() and "\x00" not in value
+                             and (limit is None or len(value) <= limit))
+
+
+def _at_binder(connection: Connection) -> Callable[[datetime], Any]:
+    """`at` as the driver gets it: on SQLite the text SQLAlchemy's DATETIME writes (UTC,
+    `YYYY-MM-DD HH:MM:SS.ffffff`) made in C; elsewhere the column type's own bind processor."""
+    if connection.dialect.name == "sqlite":
+        return lambda at: _utc(at).replace(tzinfo=None).isoformat(" ", "microseconds")
     at_type = AuditRow.__table__.c.at.type  # type: ignore[attr-defined]
     process = at_type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+    return (lambda at: process(_utc(at))) if process else _utc
+
+
+def _insert_rows(connection: Connection, batch: list[AuditEvent]) -> None:
+    """Write `batch` with one driver `executemany` (no ORM/Core compilation per row), `at`
+    bound as the ORM would. Text that already fits (ASCII, no NUL, within the limit: nearly
+    all) skips `_fit`."""
+    bind_at = _at_binder(connection)
     rows = []
     for event in batch:
-        at = _utc(event.at)
-        texts = [
-            value if value is None or (value.isascii() and "\x00" not in value
-                                       and (limit is None or len(value) <= limit))
-            else _fit(value, limit)
-            for value, limit in zip(astuple(event), _TEXT_LIMITS)  # noqa: B905 - event is longer
-        ]
-        rows.append((process(at) if process else at, *texts))
+        texts = astuple(event)[: len(_TEXT_LIMITS)]
+        if not all(map(_fits, texts, _TEXT_LIMITS)):
+            texts = tuple(map(_fit, texts, _TEXT_LIMITS))
+        rows.append((bind_at(event.at), *texts))
     connection.exec_driver_sql(_insert_sql(connection), rows)
 
 

@@ -376,3 +376,28 @@ def test_cli_account_changes_and_audit_command(settings: Settings, tmp_path: Pat
     assert "account.add" in table and "account.disable" in table and "nguyen.an" in table
     bad = runner.invoke(cli, ["audit", "--since", "last week"], env=env)
     assert bad.exit_code == 2 and "ISO 8601" in bad.output
+
+
+@pytest.mark.parametrize("moment", [
+    datetime(2026, 3, 1, 8, 5, tzinfo=UTC),  # no microseconds
+    datetime(2026, 3, 1, 15, 5, 0, 123456).astimezone(__import__("zoneinfo").ZoneInfo("Asia/Ho_Chi_Minh")),
+    datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+])
+def test_flushed_rows_store_at_as_the_orm_does(audit: Audit, moment: datetime) -> None:
+    """The flush binds `at` itself (fast path); the text must equal the ORM's."""
+    from sqlmodel import Session
+
+    from server.audit import _values
+    from server.audit_tables import AuditRow
+
+    event = AuditEvent(action="write", outcome="accepted", doc_id="fast", at=moment)
+    audit.record(event)
+    audit.flush()
+    with Session(audit.engine) as session:
+        session.add(AuditRow(**{**_values(event), "doc_id": "orm"}))
+        session.commit()
+    with audit.engine.connect() as conn:
+        stored = dict(conn.execute(text("SELECT doc_id, at FROM audit_log")).all())
+    assert stored["fast"] == stored["orm"]
+    [back] = audit.query(AuditFilter(doc_id="fast"))
+    assert back.at == moment
