@@ -192,11 +192,14 @@ def _insert_rows(connection: Connection, batch: list[AuditEvent]) -> None:
     all) skips `_fit`."""
     bind_at = _at_binder(connection)
     rows = []
+    last_at, bound_at = None, None
     for event in batch:
         texts = astuple(event)[: len(_TEXT_LIMITS)]
         if not all(map(_fits, texts, _TEXT_LIMITS)):
             texts = tuple(map(_fit, texts, _TEXT_LIMITS))
-        rows.append((bind_at(event.at), *texts))
+        if event.at is not last_at:  # a batch's events usually share one moment
+            last_at, bound_at = event.at, bind_at(event.at)
+        rows.append((bound_at, *texts))
     connection.exec_driver_sql(_insert_sql(connection), rows)
 
 
@@ -280,6 +283,12 @@ class Audit:
     def record_many(self, events: Iterable[AuditEvent]) -> None:
         with self._pending_lock:
             self._pending.extend(events)
+
+    def write(self, connection: Connection, events: list[AuditEvent]) -> None:
+        """Write `events` now, in the caller's transaction (a document batch's own, so its
+        audit rows commit with it); `connection` must be on this log's database."""
+        if events:
+            _insert_rows(connection, events)
 
     def flush(self) -> int:
         """Write the queued events in one INSERT; the number written.

@@ -5,7 +5,9 @@ as `observer(user, device, db, doc_id, rev, outcome, reason)` for every accepted
 document write and every lock or unlock (or once per batch via `observer.record_batch`).
 `SignInAudit` is the `Authenticator`'s `on_sign_in` hook; HTTP Basic authenticates every
 request, so repeats are written once per window.
-`audit_lifespan` (after the main lifespan) wires both, runs the flusher, and flushes on exit.
+`audit_lifespan` (after the main lifespan) wires both, runs the flusher, and flushes on exit;
+when the document store shares the audit log's database, document writes are recorded in
+their own transaction (`record_in`) instead of through the queue.
 """
 
 from __future__ import annotations
@@ -17,15 +19,20 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio.to_thread
 from litestar import Litestar
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from sync.store import JOURNAL
 
 from .audit import Audit, AuditEvent
 
-__all__ = ["SignInAudit", "WriteObserver", "audit_lifespan", "write_observer"]
+__all__ = ["SignInAudit", "WriteObserver", "audit_lifespan", "shares_database", "write_observer"]
 
 logger = logging.getLogger("thidua.audit")
 
@@ -46,17 +53,22 @@ def _name(user: object) -> str | None:
 
 def _write_event(
     user: object, device: str | None, db: str, doc_id: str, rev: str | None, outcome: str,
-    reason: str | None = None,
+    reason: str | None = None, *, at: datetime | None = None,
 ) -> AuditEvent:
     action = _ACTIONS.get(outcome)
     return AuditEvent(action=action or "write", outcome="accepted" if action else outcome,
                       user=_name(user), device=device, db=db, doc_id=doc_id, rev=rev,
-                      reason=reason or None)
+                      reason=reason or None, at=at or datetime.now(UTC))
 
 
-def write_observer(audit: Audit) -> WriteObserver:
+def write_observer(audit: Audit, *, in_transaction: bool = False) -> WriteObserver:
     """The observer the gatekeeper calls for each document write, lock and unlock; its
-    `record_batch(reports)` takes a whole `_bulk_docs` batch of argument tuples at once."""
+    `record_batch(reports)` takes a whole `_bulk_docs` batch of argument tuples at once.
+
+    `in_transaction` (the document store shares the audit log's database): it also offers
+    `record_in(conn, reports)`, which the gatekeeper calls inside the batch's own transaction,
+    so a batch's documents and its audit rows commit together (nothing queued, nothing lost
+    in a crash)."""
 
     async def observe(
         user: object,
@@ -72,8 +84,26 @@ def write_observer(audit: Audit) -> WriteObserver:
     async def record_batch(reports: Sequence[tuple[Any, ...]]) -> None:
         audit.record_many([_write_event(*report) for report in reports])
 
+    def record_in(conn: Connection, reports: Sequence[tuple[Any, ...]]) -> None:
+        at = datetime.now(UTC)  # one transaction, one moment
+        audit.write(conn, [_write_event(*report, at=at) for report in reports])
+
     observe.record_batch = record_batch  # type: ignore[attr-defined]
+    if in_transaction:
+        observe.record_in = record_in  # type: ignore[attr-defined]
     return observe
+
+
+def shares_database(store: object, engine: Engine) -> bool:
+    """Whether `store` keeps its documents in `engine`'s database and can run a journal in
+    its write transactions (the embedded store on the settings' database URL)."""
+    url = getattr(store, "url", None)
+    if not isinstance(url, str) or JOURNAL not in getattr(store, "capabilities", ()):
+        return False
+    try:
+        return make_url(url) == engine.url
+    except ArgumentError:
+        return False
 
 
 class SignInAudit:
@@ -138,7 +168,8 @@ async def audit_lifespan(app: Litestar) -> AsyncIterator[None]:
     app.state.audit = audit
     app.state.auth.on_sign_in = SignInAudit(audit)
     observers: list[WriteObserver] = app.state.setdefault("write_observers", [])
-    observer = write_observer(audit)
+    observer = write_observer(
+        audit, in_transaction=shares_database(getattr(app.state, "store", None), audit.engine))
     observers.append(observer)
     flusher = asyncio.create_task(audit.run())
     try:

@@ -18,6 +18,9 @@ goes through these checks.
 * Every document write, accepted or refused, is reported to `app.state.write_observers`
   (async callables `(user, device, db, doc_id, rev, outcome, reason)`; `outcome` is
   `accepted` or `refused`, followed by `lock`/`unlock` when a write locks or unlocks a sheet).
+  An observer with a `record_in(conn, reports)` method gets a batch's reports inside the
+  store's write transaction instead, when the store offers that (`JOURNAL`): its rows commit
+  with the documents or not at all.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from litestar import Request
 
 from sync.errors import Forbidden, StoreUnavailable, Unauthorized
 from sync.store import (
+    JOURNAL,
     Attachment,
     ChangesPage,
     DbInfo,
@@ -234,19 +238,40 @@ class GatekeptStore(DocumentStore):
                 for doc in docs
             ]
         accepted = [doc for doc, (refusal, _) in zip(docs, verdicts, strict=True) if not refusal]
-        stored = iter(await self.inner.bulk_docs(db, accepted, new_edits=new_edits))
+        outcome: list[tuple[list[WriteResult], list[WriteReport]]] = []
+        in_transaction = [o for o in self.observers if getattr(o, "record_in", None)]
+        if not (accepted and in_transaction and JOURNAL in self.inner.capabilities):
+            in_transaction = []
+            stored = await self.inner.bulk_docs(db, accepted, new_edits=new_edits)
+        else:
+            def journal(conn: Any, written: list[WriteResult]) -> None:
+                outcome.append(self._outcome(user, db, docs, verdicts, written))
+                for observer in in_transaction:
+                    observer.record_in(conn, outcome[-1][1])  # type: ignore[attr-defined]
+
+            stored = await self.inner.bulk_docs(  # type: ignore[call-arg]
+                db, accepted, new_edits=new_edits, journal=journal)
+        results, reports = outcome[-1] if outcome else self._outcome(
+            user, db, docs, verdicts, stored)
+        await self._observe(reports, skip=in_transaction)
+        return results
+
+    def _outcome(
+        self, user: Account, db: str, docs: Sequence[Doc], verdicts: list[Verdict],
+        stored: list[WriteResult],
+    ) -> tuple[list[WriteResult], list[WriteReport]]:
+        """Each document's result (refused in place, else the store's) and the reports."""
+        written = iter(stored)
         results: list[WriteResult] = []
         reports: list[WriteReport] = []
         for doc, (refusal, event) in zip(docs, verdicts, strict=True):
-            doc_id = doc.get("_id")
             if refusal:
-                result = WriteResult(id=str(doc_id), error="forbidden", reason=refusal)
+                result = WriteResult(id=str(doc.get("_id")), error="forbidden", reason=refusal)
             else:
-                result = next(stored)
+                result = next(written)
             results.append(result)
             reports.extend(self._reports(user, db, doc, result, event))
-        await self._observe(reports)
-        return results
+        return results, reports
 
     async def _winners(self, db: str, docs: Sequence[Doc]) -> dict[str, Doc]:
         """The stored winning revision of each document of the batch that exists."""
@@ -296,10 +321,13 @@ class GatekeptStore(DocumentStore):
         events = [outcome] + ([event] if event and outcome == "accepted" else [])
         return [(user.name, self.device, db, result.id, rev, name, reason) for name in events]
 
-    async def _observe(self, reports: list[WriteReport]) -> None:
-        """Report a batch's writes to each observer: in one `record_batch(reports)` call when
-        the observer offers one, else one call per report."""
+    async def _observe(self, reports: list[WriteReport], skip: Sequence[object] = ()) -> None:
+        """Report a batch's writes to each observer (but those in `skip`, which recorded them
+        in the store's transaction): in one `record_batch(reports)` call when the observer
+        offers one, else one call per report."""
         for observer in self.observers:
+            if observer in skip:
+                continue
             batch = getattr(observer, "record_batch", None)
             if callable(batch):
                 await _call(batch, reports)

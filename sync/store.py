@@ -29,6 +29,7 @@ __all__ = [
     "ChangeRow",
     "ChangesPage",
     "DbInfo",
+    "JOURNAL",
     "DocumentStore",
     "RAW_VALUES",
     "Seq",
@@ -95,6 +96,9 @@ class Attachment(msgspec.Struct):
 #: Capability: `bulk_docs(..., new_edits=False)` accepts `msgspec.Raw` values for a
 #: document's user fields (its `_` members are always decoded) and stores them as given.
 RAW_VALUES = "raw_values"
+#: Capability: `bulk_docs(..., journal=fn)` calls `fn(connection, results)` inside the batch's
+#: transaction, so rows the caller writes there (the audit log) commit with the batch.
+JOURNAL = "journal"
 
 
 _decode_json = msgspec.json.Decoder().decode

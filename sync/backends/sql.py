@@ -25,6 +25,7 @@ from .. import revtree
 from ..errors import BadRequest, PreconditionFailed, StoreUnavailable
 from ..selector import compile_selector
 from ..store import (
+    JOURNAL,
     RAW_VALUES,
     Attachment,
     ChangesPage,
@@ -47,9 +48,11 @@ from .sql_write import write_batch
 if TYPE_CHECKING:
     from server.settings import Settings
 
-__all__ = ["SqlStore", "parse_since", "validate_db_name"]
+__all__ = ["Journal", "SqlStore", "parse_since", "validate_db_name"]
 
 T = TypeVar("T")
+#: `journal(conn, results)`: extra rows for a `_bulk_docs` batch, written in its transaction.
+Journal = Callable[[Connection, list[WriteResult]], None]
 _encode = msgspec.json.Encoder().encode
 _DB_NAME = re.compile(r"^[a-z][a-z0-9_$()+/-]*$")
 
@@ -80,7 +83,7 @@ class SqlStore(DocumentStore):
     """`DocumentStore` over SQLAlchemy; `url` is a `sqlite:///` or `postgresql+psycopg://` URL."""
 
     capabilities = frozenset({"deterministic_revs", "integer_seqs", "replicated_revpos",
-                              "revision_bodies", "revs_limit", RAW_VALUES})
+                              "revision_bodies", "revs_limit", RAW_VALUES, JOURNAL})
 
     def __init__(
         self,
@@ -238,15 +241,25 @@ class SqlStore(DocumentStore):
             small=not attachments and (wanted is None or len(wanted) <= SMALL))
 
     async def bulk_docs(
-        self, db: str, docs: Sequence[Doc], *, new_edits: bool = True
+        self,
+        db: str,
+        docs: Sequence[Doc],
+        *,
+        new_edits: bool = True,
+        journal: Journal | None = None,
     ) -> list[WriteResult]:
+        """As `DocumentStore.bulk_docs`; `journal(conn, results)` (capability `JOURNAL`) runs
+        in the batch's transaction once it is applied: rows it writes commit with the batch
+        or not at all, and its failure fails the batch."""
         limit = self.max_document_size
 
         def write(conn: Connection, row: DbRow) -> tuple[list[WriteResult], int | None]:
-            # Validation runs in the same worker call as the write: one thread hop per batch.
             items = [prepare(doc, new_edits=new_edits, max_size=limit) for doc in docs]
-            return write_batch(conn, row, items, new_edits=new_edits,
-                               revs_limit=self.revs_limit)
+            results, seq = write_batch(conn, row, items, new_edits=new_edits,
+                                       revs_limit=self.revs_limit)
+            if journal is not None:
+                journal(conn, results)
+            return results, seq
 
         results, seq = await self._write(db, write, small=_small_batch(docs))
         if seq is not None:

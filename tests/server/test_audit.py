@@ -401,3 +401,32 @@ def test_flushed_rows_store_at_as_the_orm_does(audit: Audit, moment: datetime) -
     assert stored["fast"] == stored["orm"]
     [back] = audit.query(AuditFilter(doc_id="fast"))
     assert back.at == moment
+
+
+async def test_document_writes_are_audited_in_their_own_transaction(
+    app: Litestar, client: Client, accounts: Accounts, basic: Basic
+) -> None:
+    """A batch's audit rows are written with its documents (no queue), and commit with them
+    or not at all: when the audit row cannot be written, the batch is not stored either."""
+    admin = basic("admin", "admin-password")
+    assert (await client.put("/db/tooling", headers=admin)).status_code == 201
+    docs = [{"_id": "one", "_rev": f"1-{'a' * 32}"}, {"_id": "two", "_rev": f"1-{'b' * 32}"}]
+    stored = await client.post("/db/tooling/_bulk_docs", json={"docs": docs, "new_edits": False},
+                               headers=admin)
+    assert stored.status_code == 201 and stored.json() == []
+    audit: Audit = app.state.audit
+    with audit.engine.connect() as conn:
+        rows = conn.execute(text("SELECT doc_id, rev, outcome FROM audit_log WHERE "
+                                 "action = 'write' ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [("one", f"1-{'a' * 32}", "accepted"),
+                                        ("two", f"1-{'b' * 32}", "accepted")]
+    with audit.engine.begin() as conn:
+        conn.execute(text("CREATE TRIGGER poison BEFORE INSERT ON audit_log "
+                          "WHEN NEW.doc_id = 'poison' BEGIN SELECT RAISE(ABORT, 'refused'); END"))
+    docs = [{"_id": "three", "_rev": f"1-{'c' * 32}"}, {"_id": "poison", "_rev": f"1-{'d' * 32}"}]
+    failed = await client.post("/db/tooling/_bulk_docs", json={"docs": docs, "new_edits": False},
+                               headers=admin)
+    assert failed.status_code == 503, failed.text
+    assert (await client.get("/db/tooling/three", headers=admin)).status_code == 404
+    assert (await client.get("/db/tooling", headers=admin)).json()["doc_count"] == 2
+    assert not audit.query(AuditFilter(doc_id="three"))
