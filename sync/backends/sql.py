@@ -39,7 +39,7 @@ from . import sql_changes, sql_docs, sql_listing, sql_local
 from .docinput import prepare
 from .sql_changes import ChangesQuery
 from .sql_docs import DocOptions
-from .sql_engine import SMALL, Runner, make_engine
+from .sql_engine import SMALL, SMALL_BYTES, Runner, make_engine
 from .sql_listing import AllDocsQuery
 from .sql_queries import DbRow, db_row
 from .sql_tables import METADATA, T_DATABASES, T_META
@@ -428,10 +428,18 @@ class SqlStore(DocumentStore):
 
 
 def _small_batch(docs: Sequence[Doc]) -> bool:
-    """A `_bulk_docs` batch small enough for the event loop: at most `SMALL` documents and
-    no inline attachment data (its base64 is decoded and hashed)."""
-    return len(docs) <= SMALL and not any(
-        isinstance(doc, dict) and doc.get("_attachments") for doc in docs)
+    """A `_bulk_docs` batch small enough for the event loop: at most `SMALL` documents, no
+    attachments (data is decoded and hashed, stubs looked up) and at most `SMALL_BYTES` of
+    raw JSON values (a replicated batch; decoded documents are bounded by their count)."""
+    if len(docs) > SMALL:
+        return False
+    size = 0
+    for doc in docs:
+        if isinstance(doc, dict):
+            if doc.get("_attachments"):
+                return False
+            size += sum(len(value) for value in doc.values() if type(value) is msgspec.Raw)
+    return size <= SMALL_BYTES
 
 
 def _bulk_error(doc_id: Any, rev: Any, error: str, reason: str) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from ..errors import StoreError, StoreUnavailable
 
-__all__ = ["SMALL", "WRITE", "Runner", "make_engine", "translate_errors"]
+__all__ = ["SMALL", "SMALL_BYTES", "WRITE", "Runner", "make_engine", "translate_errors"]
 
 T = TypeVar("T")
 logger = logging.getLogger("thidua.sync.store")
@@ -45,6 +45,8 @@ logger = logging.getLogger("thidua.sync.store")
 WRITE = {"thidua_write": True}
 #: The most documents (or ids, or rows) a call may touch to count as small (run on the loop).
 SMALL = 500
+#: The most bytes of raw JSON a small `_bulk_docs` batch may carry (PouchDB's are ~100 KB).
+SMALL_BYTES = 2_000_000
 #: Seconds between a write and the background WAL checkpoint it schedules.
 CHECKPOINT_DELAY = 0.2
 #: WAL pages at which SQLite checkpoints inside a commit (only if the background one lags).

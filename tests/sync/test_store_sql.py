@@ -228,3 +228,19 @@ async def test_wal_is_checkpointed_in_the_background_after_writes(tmp_path: Path
         assert path.stat().st_size - before > 400_000
     finally:
         await store.close()
+
+
+def test_only_small_batches_are_written_on_the_event_loop() -> None:
+    """A replication batch runs on the loop; many documents, big raw bodies or attachments
+    go to the worker threads."""
+    from sync.backends.sql import _small_batch
+
+    def raw(size: int) -> msgspec.Raw:
+        return msgspec.Raw(msgspec.json.encode("x" * size))
+
+    batch = [{"_id": f"d{i}", "_rev": f"1-{'a' * 32}", "v": raw(1000)} for i in range(100)]
+    assert _small_batch(batch)
+    assert not _small_batch([{"_id": f"d{i}"} for i in range(501)])
+    assert not _small_batch([{"_id": f"b{i}", "v": raw(1_000_000)} for i in range(3)])
+    assert not _small_batch([{"_id": "a", "_attachments": {"f": {"data": "AAEC"}}}])
+    assert not _small_batch([{"_id": "a", "_attachments": {"f": {"stub": True}}}])
