@@ -134,7 +134,7 @@ class Runner:
         self._on_loop = engine.dialect.name == "sqlite"
         self._loop_conns: dict[bool, Connection] = {}  # write? -> connection
         self._closed = False
-        self._checkpoint_due = False
+        self._checkpoint_due: asyncio.AbstractEventLoop | None = None  # loop it is scheduled on
 
     def _call(self, fn: Callable[[Connection], T], write: bool) -> T:
         with translate_errors(), self.engine.connect() as conn:
@@ -181,12 +181,13 @@ class Runner:
         return await loop.run_in_executor(self._pool, self._call, fn, write)
 
     def _schedule_checkpoint(self) -> None:
-        if not self._checkpoint_due:
-            self._checkpoint_due = True
-            asyncio.get_running_loop().call_later(CHECKPOINT_DELAY, self._start_checkpoint)
+        loop = asyncio.get_running_loop()
+        if self._checkpoint_due is not loop:  # not yet scheduled on this loop
+            self._checkpoint_due = loop
+            loop.call_later(CHECKPOINT_DELAY, self._start_checkpoint)
 
     def _start_checkpoint(self) -> None:
-        self._checkpoint_due = False  # writes from now on schedule the next one
+        self._checkpoint_due = None  # writes from now on schedule the next one
         if self._closed:
             return
         try:

@@ -244,3 +244,28 @@ def test_only_small_batches_are_written_on_the_event_loop() -> None:
     assert not _small_batch([{"_id": f"b{i}", "v": raw(1_000_000)} for i in range(3)])
     assert not _small_batch([{"_id": "a", "_attachments": {"f": {"data": "AAEC"}}}])
     assert not _small_batch([{"_id": "a", "_attachments": {"f": {"stub": True}}}])
+
+
+def test_checkpoints_go_on_when_a_store_outlives_its_event_loop(tmp_path: Path) -> None:
+    """A loop that closes before its scheduled checkpoint does not stop the next loop's."""
+    path = tmp_path / "loops.sqlite3"
+    store = SqlStore(f"sqlite:///{path}")
+
+    async def first() -> None:
+        await store.initialize()
+        await store.create_db("c")  # schedules a checkpoint, then the loop ends at once
+
+    async def second() -> int:
+        before = path.stat().st_size
+        docs = [{"_id": f"d{i:04}", "text": "x" * 2000} for i in range(200)]
+        assert all(r.ok for r in await store.bulk_docs("c", docs))
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            if path.stat().st_size - before > 400_000:
+                break
+        grown = path.stat().st_size - before  # (closing the store checkpoints too)
+        await store.close()
+        return grown
+
+    asyncio.run(first())
+    assert asyncio.run(second()) > 400_000
