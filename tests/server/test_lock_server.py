@@ -1,4 +1,7 @@
-"""A lock holds against a scorer's replicated write sent at the same moment (real server).
+"""Locks against a real server: a race with a scorer's push, and PouchDB devices converging
+on a sheet locked on a losing branch.
+
+A lock holds against a scorer's replicated write sent at the same moment:
 
 The reviewer locks revision 1 of a sheet with `PUT`, the scorer's phone pushes a branch of a
 higher generation (`_bulk_docs new_edits=false`) from the same revision; both requests race.
@@ -11,6 +14,7 @@ which a gatekeeper that reads, then writes, lets the lock slip in between.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import uuid
 from collections.abc import Iterator
@@ -19,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 from gate_world import PASSWORD, PERIODS, served_world, sheet
+from replication.node import run_pouch
 from replication.servers import Server
 
 DB = "c-89101"
@@ -81,3 +86,45 @@ async def test_a_lock_answered_201_always_leaves_the_sheet_locked(served: Server
     for lock, pushed, final in outcomes:
         assert (final.get("status") == "locked") == (lock == 201)
         assert pushed or lock == 201
+
+
+@pytest.mark.slow
+def test_pouchdb_devices_converge_on_a_sheet_locked_on_a_losing_branch(served: Server) -> None:
+    """The scorer's phone edits twice offline, the reviewer's phone locks the first revision
+    offline; the scorer syncs first (its branch is higher), then the reviewer: the lock wins on
+    the server, and every device, a fresh one too, reads the locked sheet without conflicts."""
+    doc = sheet("89101", PERIODS[1999])
+    doc_id = doc["_id"]
+    as_scorer, as_reviewer = f"remote:{DB}~scorer", f"remote:{DB}~office_reviewer"
+    steps: list[dict[str, Any]] = [
+        {"op": "put", "db": "scorer", "doc": doc},
+        {"op": "replicate", "from": "scorer", "to": as_scorer},
+        {"op": "replicate", "from": as_reviewer, "to": "reviewer",
+         "opts": {"doc_ids": [doc_id]}},
+        # offline
+        {"op": "update", "db": "scorer", "id": doc_id, "set": {"inputs": {"du_no": 7}}},
+        {"op": "update", "db": "scorer", "id": doc_id, "set": {"inputs": {"du_no": 8}}},
+        {"op": "update", "db": "reviewer", "id": doc_id, "set": {"status": "locked"}},
+        # back online: the scorer first
+        {"op": "replicate", "from": "scorer", "to": as_scorer},
+        {"op": "get", "db": as_scorer, "id": doc_id},
+        {"op": "replicate", "from": "reviewer", "to": as_reviewer},
+        *({"op": "replicate", "from": as_scorer if device == "scorer" else as_reviewer,
+           "to": device, "opts": {"doc_ids": [doc_id]}}
+          for device in ("scorer", "reviewer", "fresh")),
+        *({"op": "get", "db": device, "id": doc_id, "opts": {"conflicts": True}}
+          for device in ("scorer", "reviewer", "fresh")),
+        {"op": "get", "db": as_reviewer, "id": doc_id, "opts": {"conflicts": True}},
+    ]
+    r = run_pouch(dataclasses.replace(served, auth=("scorer", PASSWORD), proc=None), steps)
+    scorer_push, before_lock, lock_push = r[6], r[7], r[8]
+    assert scorer_push["ok"] and scorer_push["docs_written"] == 1, scorer_push
+    assert before_lock["_rev"].startswith("3-") and before_lock.get("status") != "locked"
+    assert lock_push["ok"] and lock_push["docs_written"] == 1, lock_push
+    lock_rev = r[5]["rev"]
+    assert lock_rev.startswith("2-")
+    *devices, server = r[-4:]
+    for seen in (*devices, server):
+        assert seen["_rev"] == lock_rev and seen["status"] == "locked", seen
+        assert "_conflicts" not in seen, seen
+    assert server["inputs"] == {"du_no": 100}  # the locked content, not the scorer's edits
