@@ -17,12 +17,11 @@ import asyncio
 import dataclasses
 import hashlib
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from gate_world import PASSWORD, PERIODS, served_world, sheet
+from gate_world import PASSWORD, PERIODS, sheet
 from replication.node import run_pouch
 from replication.servers import Server
 
@@ -36,15 +35,13 @@ FILLER = [
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = served_world(tmp_path_factory.mktemp("lock-race"))
-    server.start()
-    with server.client() as http:
+def served(world_server: Server) -> Server:
+    """The shared server, holding the filler sheets every race pushes again."""
+    with world_server.client() as http:
         answer = http.post(f"{DB}/_bulk_docs", auth=ADMIN,
                            json={"docs": FILLER, "new_edits": False})
         assert answer.status_code == 201 and answer.json() == [], answer.text
-    yield server
-    server.stop()
+    return world_server
 
 
 def scorer_branch(doc: dict[str, Any], rev: str) -> dict[str, Any]:
