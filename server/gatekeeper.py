@@ -14,10 +14,16 @@ goes through these checks.
   written by the server only (through the raw store); design documents by admins only.
   Locks: the status `locked` is set and cleared by reviewers only, and a document whose
   stored winning revision is locked is changed (edited, deleted, or given a forged branch
-  with `new_edits=false`) by reviewers only.
+  with `new_edits=false`) by reviewers only. A lock prevails: written on a losing branch, the
+  other open leaves are closed in the same batch (`sync.closing`). Non-admins send only
+  `N-<32 hex>` revision ids (`server.validation.malformed_revision`).
+  These rules are the store's validation callback (`sync.store.Validator`): the store judges
+  each document on its stored winner under its write serialisation, in the transaction that
+  commits the batch, so nothing can land between the judgement and the write.
 * Every document write, accepted or refused, is reported to `app.state.write_observers`
   (async callables `(user, device, db, doc_id, rev, outcome, reason)`; `outcome` is
-  `accepted` or `refused`, followed by `lock`/`unlock` when a write locks or unlocks a sheet).
+  `accepted` or `refused`, followed by `lock`/`unlock` when a write locks or unlocks a sheet;
+  a lock's reason names the leaves it closed).
   An observer with a `record_in(conn, reports)` method gets a batch's reports inside the
   store's write transaction instead, when the store offers that (`JOURNAL`): its rows commit
   with the documents or not at all.
