@@ -247,7 +247,8 @@ class GatekeptStore(DocumentStore):
 
             def validate(index: int, doc: Doc, stored: Stored) -> Verdict:
                 """The rules, judged by the store on the stored winner, under its write lock."""
-                refusal, event = self._judge(user, db, doc, stored.winner, directory)
+                refusal, event = self._judge(user, db, stored.doc_id, doc, stored.winner,
+                                             directory)
                 if refusal is not None:
                     return Verdict(refusal)
                 closes = stored.closes if event == "lock" else ()
@@ -284,12 +285,10 @@ class GatekeptStore(DocumentStore):
 
     @staticmethod
     def _judge(
-        user: Account, db: str, doc: Doc, winner: Doc | None, directory: Directory
+        user: Account, db: str, doc_id: str, doc: Doc, winner: Doc | None, directory: Directory
     ) -> Judgement:
-        """Why `user` may not write `doc` into `db` (None: may), and the lock event."""
-        doc_id = doc.get("_id")
-        if not isinstance(doc_id, str):
-            return None, None  # the store answers bad_request for it
+        """Why `user` may not write `doc` (stored as `doc_id`: the store makes one for a doc
+        without `_id`) into `db` (None: may), and the lock event."""
         if not user.is_admin and (bad := malformed_revision(doc)) is not None:
             return bad, None
         reviewer = is_reviewer(user)

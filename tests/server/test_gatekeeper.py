@@ -74,9 +74,10 @@ async def test_refused_docs_answer_in_place_and_the_rest_is_stored(client: Clien
             bad_type,
             bad_manual,
             {"_id": "_design/app", "views": {}},
+            {"type": "note"},  # no _id: the store makes one, and it is judged all the same
         ],
     )
-    assert [r.get("ok") for r in answer] == [True] + [None] * 4 + [True] + [None] * 4
+    assert [r.get("ok") for r in answer] == [True] + [None] * 4 + [True] + [None] * 5
     errors = [r for r in answer if "error" in r]
     assert {r["error"] for r in errors} == {"forbidden"}
     reasons = [r["reason"] for r in errors]
@@ -88,6 +89,7 @@ async def test_refused_docs_answer_in_place_and_the_rest_is_stored(client: Clien
     assert "inputs.du_no: " in reasons[5]
     assert "manual.AC7" in reasons[6]
     assert "admins only" in reasons[7]
+    assert "only score sheets" in reasons[8] and "'note'" in reasons[8]
     assert [r["id"] for r in errors][:2] == ["result:2026:x", elsewhere["_id"]]
     assert await stored(client, good1["_id"]) and await stored(client, good2["_id"])
     assert await stored(client, "result:2026:x") is None
