@@ -104,7 +104,7 @@ def test_unknown_field_points_at_its_line(tmp_path: Path) -> None:
 
 
 def test_sum_parts_must_add_up(tmp_path: Path) -> None:
-    err = _load_variant(tmp_path, "              label_vi: \"Kiểm tra Tổ\"\n              max_points: 8", "              label_vi: \"Kiểm tra Tổ\"\n              max_points: 7")
+    err = _load_variant(tmp_path, "              label_vi: \"Kiểm tra Tổ trong năm\"\n              max_points: 4", "              label_vi: \"Kiểm tra Tổ trong năm\"\n              max_points: 3")
     assert err.criterion == "AC4" and "parts add up to 14" in err.reason
 
 
