@@ -360,6 +360,9 @@ class Campaign(Document):
     criteria_version: str
     unit_kinds: tuple[UnitKind, ...] = ("savings_group", "association_commune", "hamlet_head",
                                         "transaction_point")
+    #: A plan of the Kế hoạch 1308 kind is a thematic ("theo chuyên đề") emulation movement:
+    #: its rewards are no basis for a higher merit award (NĐ 152/2025/NĐ-CP Art. 4(3)).
+    movement: Literal["thematic", "regular"] = "thematic"
 
     def __post_init__(self) -> None:
         ids = [p.id for p in self.periods]
