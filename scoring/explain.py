@@ -48,7 +48,9 @@ class CriterionExplanation(msgspec.Struct, frozen=True):
     points: int  # tenths
     max_points: int  # tenths
     text: str
-    source: str = "formula"  # "bank_export_points" | "formula" | "manual"
+    source: str = "formula"  # "bank_export_points" | "formula" | "manual" | "mixed" (mean of months)
+    tags: tuple[str, ...] = ()  # provenance tags of the criterion (S, R, Q, M, A)
+    assumption: bool = False  # its points are an assumption (tag A): the UI says so
 
 
 def format_measure(value: Fraction, measure: Measure, others: Iterable[Fraction] = ()) -> str:
@@ -167,7 +169,8 @@ def explain(cset: CriteriaSet, score: SheetScore) -> tuple[CriterionExplanation,
     out = []
     for i, (c, (pts, status, detail)) in enumerate(zip(kind.criteria, score.details, strict=True)):
         source = score.sources[i] if score.sources else criterion_source(c, status)
-        out.append(CriterionExplanation(c.id, c.label_vi, pts, to_tenths(c.max_points), _one(c, pts, status, detail), source))
+        out.append(CriterionExplanation(c.id, c.label_vi, pts, to_tenths(c.max_points), _one(c, pts, status, detail), source,
+                                        c.provenance.tags, "A" in c.provenance.tags))
     return tuple(out)
 
 

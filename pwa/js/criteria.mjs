@@ -483,6 +483,6 @@ export function explainSheet(compiled, result) {
   return kind.criteria.map((c, i) => ({
     id: c.id, label_vi: c.label_vi, points: result.points[i],
     max_points: Number(tenths(c.max_points)), text: criterionText(c, result.details[i]),
-    source: result.sources[i],
+    source: result.sources[i], tags: c.provenance.tags, assumption: c.provenance.tags.includes('A'),
   }));
 }

@@ -12,6 +12,7 @@ const out = sheets.map((s) => {
     ? scoreMonths(compiled, s.kind, s.monthly, s.manual, s.flags)
     : scoreSheet(compiled, s.kind, s.inputs, s.manual, s.flags, s.month || null);
   const { details, ...plain } = r;
-  return { ...plain, texts: explainSheet(compiled, r).map((e) => e.text), class_text: explainClass(compiled, r) };
+  const expl = explainSheet(compiled, r);
+  return { ...plain, texts: expl.map((e) => e.text), assumptions: expl.map((e) => e.assumption), class_text: explainClass(compiled, r) };
 });
 process.stdout.write(JSON.stringify(out));

@@ -57,6 +57,7 @@ def test_python_and_js_agree_on_6000_sheets(tmp_path: Path) -> None:
             "sources": list(py.sources), "texts": [e.text for e in explain(cset, py)],
             "class_source": py.class_source, "months": list(py.months),
             "class_text": explain_class(cset, py),
+            "assumptions": [e.assumption for e in explain(cset, py)],
         }
         theirs = {k: got[k] for k in mine}
         assert mine == theirs, sheet
