@@ -229,6 +229,12 @@ def _check_kind(cset: CriteriaSetFile, name: str, kind: UnitKind) -> None:
         for w, cond in enumerate(ov.when_any):
             if cond.criterion not in by_id or by_id[cond.criterion][1].measure is None:
                 raise _Invalid((*opath, "when_any", w, "criterion"), f"override refers to {cond.criterion!r}, not a measured criterion")
+    if kind.class_export is not None:
+        if kind.class_export.input in kind.inputs:
+            raise _Invalid((*path, "class_export", "input"), "the bank's class is a label, not a numeric input")
+        for alias, label in kind.class_export.aliases.items():
+            if label not in labels:
+                raise _Invalid((*path, "class_export", "aliases", alias), f"alias {alias!r} names unknown class {label!r}")
 
 
 def _check_scales(cset: CriteriaSetFile) -> None:
@@ -261,6 +267,14 @@ def _check_awards(cset: CriteriaSetFile) -> None:
         for label in award.eligible_classes:
             if label not in known:
                 raise _Invalid((*path, "eligible_classes"), f"unknown class {label!r}")
+        rule = cset.award_principles.thematic_not_basis
+        if rule is not None and rule.enabled and award.higher_merit:
+            bad = sorted(set(award.requires_any_flag) & set(rule.thematic_flags))
+            if bad:
+                raise _Invalid((*path, "requires_any_flag"), f"thematic reward {bad[0]!r} cannot be the basis of a higher merit award ({rule.article})")
+    tie = cset.award_principles.tie_prefers_women
+    if tie is not None and not 0 < tie.collective_min_share <= 1:
+        raise _Invalid(("award_principles", "tie_prefers_women", "collective_min_share"), "collective_min_share must lie in (0, 1]")
 
 
 def _validate(cset: CriteriaSetFile) -> None:

@@ -10,7 +10,9 @@ import msgspec
 
 __all__ = [
     "Award",
+    "AwardPrinciples",
     "Band",
+    "ClassExport",
     "Condition",
     "CriteriaSetFile",
     "Criterion",
@@ -21,6 +23,7 @@ __all__ = [
     "Linear",
     "ManualRule",
     "Measure",
+    "Movement",
     "Op",
     "Override",
     "OverrideCondition",
@@ -33,6 +36,8 @@ __all__ = [
     "Rule",
     "Scale",
     "ScaleBand",
+    "ThematicRule",
+    "TieRule",
     "UnitKind",
 ]
 
@@ -178,9 +183,22 @@ class OverrideCondition(_Base, kw_only=True, frozen=True):
 
 
 class Override(_Base, kw_only=True, frozen=True):
+    """Forces ``force_class`` when any condition holds; optional, so off unless ``enabled``."""
+
     id: str
     force_class: str
     when_any: tuple[OverrideCondition, ...]
+    provenance: Provenance
+    enabled: bool = False
+
+
+class ClassExport(_Base, kw_only=True, frozen=True):
+    """The bank's own class arrives in input ``input`` (a label, e.g. "Tốt"); it is used as
+    the class when it names a band of the scale (directly or through ``aliases``). A 0 or
+    blank value (BC0437 exports hold 0) means the class is recomputed from the points."""
+
+    input: str
+    aliases: dict[str, str] = {}
     provenance: Provenance
 
 
@@ -192,6 +210,7 @@ class UnitKind(_Base, kw_only=True, frozen=True):
     inputs: dict[str, InputDef]
     criteria: tuple[Criterion, ...]
     overrides: tuple[Override, ...] = ()
+    class_export: ClassExport | None = None
     provenance_note: str = ""
 
 
@@ -215,6 +234,7 @@ class Exclusion(_Base, kw_only=True, frozen=True):
     value: Decimal
     reason_vi: str
     provenance: Provenance
+    article: str = ""
 
 
 class PerScopes(_Base, kw_only=True, frozen=True):
@@ -242,6 +262,41 @@ class Award(_Base, kw_only=True, frozen=True):
     requires_any_flag: tuple[str, ...] = ()
     quota: Quota
     provenance: Provenance
+    higher_merit: bool = False
+
+
+class ThematicRule(_Base, kw_only=True, frozen=True):
+    """A thematic reward (``thematic_flags``) is no basis for a ``higher_merit`` award."""
+
+    article: str
+    thematic_flags: tuple[str, ...]
+    enabled: bool = True
+
+
+class TieRule(_Base, kw_only=True, frozen=True):
+    """At the quota line, units tied on rank that are a woman (``female_flag``) or a
+    collective with at least ``collective_min_share`` women (``women_share_flag``) go first."""
+
+    article: str
+    female_flag: str = "nu"
+    women_share_flag: str = "ty_le_nu"
+    collective_min_share: Decimal = Decimal("0.7")
+    enabled: bool = True
+
+
+class AwardPrinciples(_Base, kw_only=True, frozen=True):
+    """Principles of awarding that bind the proposals (NĐ 152/2025/NĐ-CP Art. 4)."""
+
+    thematic_not_basis: ThematicRule | None = None
+    tie_prefers_women: TieRule | None = None
+
+
+class Movement(_Base, kw_only=True, frozen=True):
+    """The emulation movement the set scores: ``thematic`` (theo chuyên đề) or ``regular``."""
+
+    kind: Literal["thematic", "regular"]
+    text_vi: str
+    provenance: Provenance
 
 
 class CriteriaSetFile(_Base, kw_only=True, frozen=True):
@@ -251,6 +306,8 @@ class CriteriaSetFile(_Base, kw_only=True, frozen=True):
     period: str = "annual"
     ranking_scopes: tuple[str, ...] = ("commune", "pgd", "province")
     classification_scales: dict[str, Scale]
+    movement: Movement | None = None
     exclusions: tuple[Exclusion, ...] = ()
     awards: tuple[Award, ...] = ()
+    award_principles: AwardPrinciples = AwardPrinciples()
     unit_kinds: dict[str, UnitKind]

@@ -5,6 +5,12 @@ one VBSP branch per province with its transaction offices (PGD) and commune tran
 points (ĐGD), Savings and Loan Groups with realistic yearly indicators, the 4 entrusted
 associations per commune and a hamlet head per hamlet. Only `random.Random(seed)` is used,
 so the same seed gives byte-identical output. Score sheets: `scoring.demo_sheets`.
+
+Network shape as VBSP has it (vbsp-notes Corrections §6): a commune with two transaction
+points has hamlets served by both (each group by exactly one point); direct loans outside
+any group (association 99, group 0000000) exist per commune (`direct_loans`) and are never
+a scored unit. Women's shares of groups and associations and hamlet heads' sex are known
+for most units (NĐ 152/2025 Art. 4(6) tie rule).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Literal
 
 import msgspec
@@ -26,6 +33,7 @@ from .model import (
     CommuneKind,
     Hamlet,
     HamletHead,
+    MonthRule,
     Period,
     Province,
     SavingsGroup,
@@ -76,6 +84,7 @@ class DemoProvince(msgspec.Struct, kw_only=True):
     campaign: Campaign
     group_inputs: dict[str, dict[str, int]]
     group_tiers: dict[str, Tier]
+    direct_loans: dict[str, int] = {}  # commune code -> outstanding of direct loans (VND)
 
     @property
     def province(self) -> Province:
@@ -105,8 +114,9 @@ def demo_campaign(year: int = CAMPAIGN_YEAR) -> Campaign:
         year=year,
         name=f"Thi đua thực hiện tín dụng chính sách xã hội năm {year}",
         periods=(Period(id=str(year), label=f"Cả năm {year}", start=f"{year}-01-01",
-                        end=f"{year}-12-31"),),
+                        end=f"{year}-12-31", bank_months=MonthRule(how="latest")),),
         criteria_version=CRITERIA_VERSION,
+        movement="thematic",
     )
 
 
@@ -186,6 +196,7 @@ class _Builder:
         }
         self.group_inputs: dict[str, dict[str, int]] = {}
         self.group_tiers: dict[str, Tier] = {}
+        self.direct_loans: dict[str, int] = {}
 
     def province(self, index: int) -> None:
         rng, scale = self.rng, self.scale
@@ -265,19 +276,24 @@ class _Builder:
                    for i, name in enumerate(self._hamlet_names(commune.kind, n_hamlets))]
         out["hamlets"].extend(hamlets)
         for hamlet in hamlets:
+            female = rng.random() < 0.3
             out["hamlet_heads"].append(HamletHead(
                 code=hamlet.code, name=f"Trưởng {hamlet.name[0].lower()}{hamlet.name[1:]}",
                 commune_code=commune.code, hamlet_code=hamlet.code,
-                person_name=self.names.person(rng.random() < 0.3)))
+                person_name=self.names.person(female), female=female))
         base_name = f"{commune.name[0].lower()}{commune.name[1:]}"
         for assoc in _ASSOCS:
             out["associations"].append(CommuneAssociation(
                 code=f"{commune.code}-{assoc}", name=f"{_ASSOC_SHORT[assoc]} {base_name}",
                 commune_code=commune.code, association=assoc,
-                chair_name=self.names.person(assoc == "PN" or rng.random() < 0.2)))
-        two_points = n_hamlets >= 6 and rng.random() < 0.2
+                chair_name=self.names.person(assoc == "PN" or rng.random() < 0.2),
+                women_share=Decimal(1) if assoc == "PN" else None))
+        self.direct_loans[commune.code] = _round_k(rng.uniform(0.005, 0.02) * 40e9)
+        two_points = n_hamlets >= 6 and rng.random() < 0.3
         split = rng.randint(2, n_hamlets - 2) if two_points else n_hamlets
-        served = [hamlets[:split], hamlets[split:]] if two_points else [hamlets]
+        # the two hamlets at the boundary are served by both points (many-to-many)
+        served = [hamlets[:split + 1], hamlets[split - 1:]] if two_points else [hamlets]
+        points: list[TransactionPoint] = []
         for k, part in enumerate(served):
             suffix = "" if k == 0 else f" (điểm số {k + 1})"
             point = TransactionPoint(
@@ -285,15 +301,17 @@ class _Builder:
                 office_code=commune.office_code, commune_code=commune.code,
                 hamlet_codes=tuple(h.code for h in part), schedule_day=rng.randint(1, 28))
             out["points"].append(point)
+            points.append(point)
             out["scored_points"].append(ScoredPoint(
                 code=point.code, name=point.name, commune_code=commune.code,
                 office_code=commune.office_code))
-            for hamlet in part:
-                self._groups(hamlet, point, group_seq)
+        for hamlet in hamlets:
+            self._groups(hamlet, [p for p in points if hamlet.code in p.hamlet_codes], group_seq)
 
-    def _groups(self, hamlet: Hamlet, point: TransactionPoint, group_seq: Iterator[int]) -> None:
+    def _groups(self, hamlet: Hamlet, points: list[TransactionPoint], group_seq: Iterator[int]) -> None:
         rng = self.rng
         for n in range(rng.randint(*self.scale.groups_per_hamlet)):
+            point = points[0] if len(points) == 1 else points[n % len(points)]
             code = f"{next(group_seq):07d}"
             members = rng.randint(20, 60)
             female = rng.random() < 0.65
@@ -305,7 +323,8 @@ class _Builder:
                 commune_code=hamlet.commune_code,
                 association=rng.choices(_ASSOCS, cum_weights=_ASSOC_CUM)[0],
                 point_code=point.code, office_code=point.office_code, members=members,
-                months_operating=months, fraud=flag < 0.003, under_inspection=0.003 <= flag < 0.008))
+                months_operating=months, fraud=flag < 0.003, under_inspection=0.003 <= flag < 0.008,
+                women_share=Decimal(rng.randint(30, 100)) / 100 if rng.random() < 0.8 else None))
             tier, inputs = group_indicators(rng, members)
             self.group_tiers[code] = tier
             self.group_inputs[code] = inputs
@@ -326,4 +345,4 @@ def generate_province(seed: int = 1, scale: str = "province") -> DemoProvince:
     parts = {key: tuple(items) for key, items in builder.out.items()}
     return DemoProvince(seed=seed, scale=scale, campaign=demo_campaign(),
                         group_inputs=builder.group_inputs, group_tiers=builder.group_tiers,
-                        **parts)  # type: ignore[arg-type]
+                        direct_loans=builder.direct_loans, **parts)  # type: ignore[arg-type]

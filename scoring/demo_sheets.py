@@ -16,7 +16,7 @@ from decimal import Decimal
 from .demo import DemoProvince
 from .model import InputValue, ManualEntry, ScoreSheet, SheetStatus, Unit
 
-__all__ = ["MANUAL_CRITERIA", "generate_sheets", "unit_inputs"]
+__all__ = ["BANK_MONTH", "MANUAL_CRITERIA", "generate_sheets", "unit_inputs"]
 
 #: Manual criteria without a formula, per unit kind: (criterion id, max points).
 MANUAL_CRITERIA: dict[str, tuple[tuple[str, int], ...]] = {
@@ -40,6 +40,8 @@ _DEDUCTIONS = (
 )
 _SUMMED = ("du_no", "no_qua_han", "lai_phai_thu", "lai_thuc_thu")
 _START = datetime(2026, 9, 1, tzinfo=UTC)
+#: The month the demo's bank figures are from (BC0437: "tháng gần nhất" before scoring).
+BANK_MONTH = "2026-08"
 
 
 def _sums(demo: DemoProvince) -> dict[str, dict[str, int]]:
@@ -74,10 +76,12 @@ def unit_inputs(unit: Unit, demo: DemoProvince, sums: dict[str, dict[str, int]],
             "du_no_uy_thac": s.get("du_no", 0), "no_qua_han": s.get("no_qua_han", 0),
             "lai_phai_thu": s.get("lai_phai_thu", 0), "lai_thuc_thu": s.get("lai_thuc_thu", 0),
             "so_to": so_to, "so_to_tot": s.get("so_to_tot", 0), "so_to_yeu": s.get("so_to_yeu", 0),
-            "so_to_duoc_kiem_tra": so_to if rng.random() < 0.8 else rng.randint(0, so_to),
-            "so_ho_kiem_tra_min_mot_to": rng.choice((5, 5, 5, 6, 4)),
+            "so_to_duoc_kiem_tra": (checked := so_to if rng.random() < 0.8 else rng.randint(0, so_to)),
+            "so_to_dat_kiem_tra_mon_vay_cu": checked - (checked > 0 and rng.random() < 0.3),
             "so_mon_vay_moi": new_loans,
             "so_mon_vay_moi_kiem_tra_30_ngay": new_loans - (rng.random() < 0.25),
+            "so_mon_vay_khong_gd_3_thang": (idle := rng.randint(0, 6)),
+            "so_mon_vay_khong_gd_3_thang_kiem_tra": idle - (idle > 0 and rng.random() < 0.2),
             "so_phien_giao_ban": 12, "so_phien_giao_ban_tham_du": rng.choice((12, 12, 12, 11, 10)),
             "tang_tiet_kiem": s.get("tang_tiet_kiem", 0),
             "ke_hoach_tang_tiet_kiem": s.get("ke_hoach_tang_tiet_kiem", 0),
@@ -132,4 +136,5 @@ def generate_sheets(demo: DemoProvince, *, share: float = 0.7) -> Iterator[Score
             unit_code=unit.code, commune_code=unit.commune_code,
             inputs=unit_inputs(unit, demo, sums, rng), manual=_manual(unit.kind, status, rng),
             status=status, scorer=f"demo-{office}", device_id="demo-seed",
-            created_at=created, updated_at=created + timedelta(seconds=rng.randrange(7 * 86400)))
+            created_at=created, updated_at=created + timedelta(seconds=rng.randrange(7 * 86400)),
+            bank_month=BANK_MONTH)

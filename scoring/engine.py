@@ -9,6 +9,7 @@ points (``code_export``, see ``scoring.bankpoints``) replace a criterion's formu
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -23,21 +24,30 @@ from scoring.criteria_schema import Criterion, Measure, Part, Rule, UnitKind
 from scoring.numbers import parse_exact, round_half_up, to_tenths
 
 __all__ = [
+    "CLASS_BANK",
+    "CLASS_BANK_EMPTY",
+    "CLASS_BANK_UNKNOWN",
+    "CLASS_POINTS",
     "DEN_ZERO_SKIP",
     "GATE_FAILED",
     "INVALID",
     "MANUAL_INVALID",
     "MANUAL_MISSING",
+    "MEAN_OF_MONTHS",
     "MISSING",
     "OK",
     "CompiledSet",
     "ManualEntry",
     "SheetScore",
+    "bank_class",
     "compile_set",
     "score_sheet",
 ]
 
 OK, MISSING, INVALID, DEN_ZERO_SKIP, MANUAL_MISSING, MANUAL_INVALID, GATE_FAILED = range(7)
+MEAN_OF_MONTHS = 11  # after the bank statuses 7..10: detail = ((month, points), ...)
+CLASS_BANK, CLASS_POINTS = "bank_export", "points"
+CLASS_BANK_EMPTY, CLASS_BANK_UNKNOWN = "points_bank_empty", "points_bank_unknown"
 
 Inputs = Mapping[str, Any]
 Result = tuple[int, int, Any]  # (points in tenths, status, detail)
@@ -57,6 +67,10 @@ class SheetScore(msgspec.Struct, frozen=True, gc=False):
     ``details`` holds (points, status, detail) per criterion for explanations; ``excluded`` the ids
     of the exclusion rules that apply (scored but not ranked for awards); ``sources`` where each
     criterion's points come from: "bank_export_points", "formula" or "manual".
+    ``class_source``: "bank_export" (the bank's own class, ``class_export``), "points", or
+    "points_bank_empty" / "points_bank_unknown" (the export's class was 0/blank or not a
+    class, so it was recomputed from the points). ``months``: the months (YYYY-MM) whose bank
+    figures fed the score, when known.
     """
 
     kind: str
@@ -68,6 +82,8 @@ class SheetScore(msgspec.Struct, frozen=True, gc=False):
     excluded: tuple[str, ...]
     details: tuple[tuple[int, int, Any], ...]
     sources: tuple[str, ...] = ()
+    class_source: str = CLASS_POINTS
+    months: tuple[str, ...] = ()
 
 
 class _Bad(Exception):
@@ -286,8 +302,25 @@ def _fast_ratio(c: Part | Criterion, kind: UnitKind, rule: Rule, max_t: int) -> 
     return None
 
 
+def bank_class(raw: Any, labels: Mapping[str, str]) -> tuple[str | None, str]:
+    """(class, class source) for the bank's exported class ``raw``; ``labels`` maps the
+    lower-cased NFC label or alias to the scale's label. 0 or blank: recompute."""
+    if raw is None:
+        return None, CLASS_POINTS
+    if isinstance(raw, str):
+        key = unicodedata.normalize("NFC", raw).strip().lower()
+        label = labels.get(key)
+        if label is not None:
+            return label, CLASS_BANK
+        return None, CLASS_BANK_EMPTY if not key or parse_exact(key) == 0 else CLASS_BANK_UNKNOWN
+    if parse_exact(raw) == 0 and not isinstance(raw, bool):
+        return None, CLASS_BANK_EMPTY
+    return None, CLASS_BANK_UNKNOWN
+
+
 class _Kind:
-    __slots__ = ("base_sources", "criteria", "exclusions", "name", "overrides", "scale")
+    __slots__ = ("base_sources", "class_input", "class_labels", "criteria", "exclusions", "name",
+                 "overrides", "scale")
 
     def __init__(self, cset: CriteriaSet, name: str) -> None:
         kind = cset.unit_kinds[name]
@@ -304,11 +337,18 @@ class _Kind:
         self.scale = [(to_tenths(b.min), b.label_vi) for b in scale.bands]
         self.overrides = [
             (o.id, o.force_class, [(index[w.criterion], OPS[w.op], *_rational(w.value)) for w in o.when_any])
-            for o in kind.overrides
+            for o in kind.overrides if o.enabled
         ]
+        ce = kind.class_export
+        self.class_input = ce.input if ce is not None else None
+        self.class_labels = {unicodedata.normalize("NFC", b.label_vi).lower(): b.label_vi for b in scale.bands}
+        if ce is not None:
+            for alias, label in ce.aliases.items():
+                self.class_labels[unicodedata.normalize("NFC", alias).strip().lower()] = label
         self.exclusions = [(e.id, e.flag, OPS[e.op], *_rational(e.value)) for e in cset.exclusions]
 
-    def score(self, inputs: Inputs, manual: Mapping[str, Any], flags: Mapping[str, Any]) -> SheetScore:
+    def score(self, inputs: Inputs, manual: Mapping[str, Any], flags: Mapping[str, Any],
+              months: tuple[str, ...] = ()) -> SheetScore:
         results = []
         bank = False
         for fast, slow in self.criteria:
@@ -323,13 +363,13 @@ class _Kind:
         if bank:
             sources = tuple([SOURCE_BANK if r[1] >= BANK_POINTS else b for r, b in zip(results, sources, strict=True)])
         total = sum(points)
-        computed = self.scale[-1][1]
-        for lo, label in self.scale:
-            if total >= lo:
-                computed = label
-                break
-        label, forced = computed, None
-        for oid, force, conds in self.overrides:
+        computed = self.classify(total)
+        label, forced, class_source = computed, None, CLASS_POINTS
+        if self.class_input is not None:
+            bank_label, class_source = bank_class(inputs.get(self.class_input), self.class_labels)
+            if bank_label is not None:
+                label = bank_label
+        for oid, force, conds in self.overrides if class_source != CLASS_BANK else ():
             for i, cmp, p, q in conds:
                 r = results[i]
                 if r[1] == OK and cmp(r[2][0] * q, p * r[2][1]):
@@ -350,7 +390,30 @@ class _Kind:
                 if f is not None and cmp(f.numerator * q, p * f.denominator):
                     hits.append(eid)
             excluded = tuple(hits)
-        return SheetScore(self.name, points, total, label, computed, forced, excluded, tuple(results), sources)
+        return SheetScore(self.name, points, total, label, computed, forced, excluded, tuple(results), sources,
+                          class_source, months)
+
+    def classify(self, total: int) -> str:
+        for lo, label in self.scale:
+            if total >= lo:
+                return label
+        return self.scale[-1][1]
+
+    def mean(self, monthly: Mapping[str, Inputs], manual: Mapping[str, Any], flags: Mapping[str, Any]) -> SheetScore:
+        """The mean of the monthly scores: each criterion's points averaged over the months
+        (rounded half up to tenths), the total their sum, the class from that total."""
+        months = tuple(sorted(monthly))
+        scores = [self.score(monthly[m], manual, flags, (m,)) for m in months]
+        n = len(scores)
+        per = [tuple((m, s.points[i]) for m, s in zip(months, scores, strict=True)) for i in range(len(self.criteria))]
+        points = tuple(round_half_up(sum(p for _, p in row), n) for row in per)
+        total = sum(points)
+        label = self.classify(total)
+        sources = tuple(src.pop() if len(src := {s.sources[i] for s in scores}) == 1 else "mixed"
+                        for i in range(len(points)))
+        details = tuple((p, MEAN_OF_MONTHS, row) for p, row in zip(points, per, strict=True))
+        return SheetScore(self.name, points, total, label, label, None, scores[0].excluded, details, sources,
+                          CLASS_POINTS, months)
 
 
 class CompiledSet:
@@ -366,9 +429,27 @@ class CompiledSet:
         inputs: Inputs,
         manual: Mapping[str, Any] | None = None,
         flags: Mapping[str, Any] | None = None,
+        month: str | None = None,
     ) -> SheetScore:
-        """Score one sheet; raise KeyError only for an unknown unit kind."""
-        return self.kinds[kind].score(inputs, manual or {}, flags or {})
+        """Score one sheet (``month``: when its bank figures are from); raise KeyError only
+        for an unknown unit kind."""
+        return self.kinds[kind].score(inputs, manual or {}, flags or {}, (month,) if month else ())
+
+    def score_months(
+        self,
+        kind: str,
+        monthly: Mapping[str, Inputs],
+        manual: Mapping[str, Any] | None = None,
+        flags: Mapping[str, Any] | None = None,
+    ) -> SheetScore:
+        """Score a period fed by the mean of months: ``monthly`` maps YYYY-MM to the complete
+        inputs of that month (one month scores as that month). ValueError if empty."""
+        if not monthly:
+            raise ValueError("no month to score")
+        if len(monthly) == 1:
+            ((month, inputs),) = monthly.items()
+            return self.score(kind, inputs, manual, flags, month)
+        return self.kinds[kind].mean(monthly, manual or {}, flags or {})
 
 
 _CACHE: dict[int, CompiledSet] = {}
@@ -388,7 +469,8 @@ def score_sheet(
     inputs: Inputs,
     manual: Mapping[str, Any] | None = None,
     flags: Mapping[str, Any] | None = None,
+    month: str | None = None,
 ) -> SheetScore:
     """Points per criterion -> total -> classification for one sheet. Never raises for bad
     or missing inputs (those criteria score 0, see ``details``); KeyError for unknown kind."""
-    return compile_set(cset).score(unit_kind, inputs, manual, flags)
+    return compile_set(cset).score(unit_kind, inputs, manual, flags, month)

@@ -24,17 +24,22 @@ from scoring.bankpoints import (
 from scoring.criteria import CriteriaSet
 from scoring.criteria_schema import Criterion, Measure, Part
 from scoring.engine import (
+    CLASS_BANK,
+    CLASS_BANK_EMPTY,
+    CLASS_BANK_UNKNOWN,
+    CLASS_POINTS,
     DEN_ZERO_SKIP,
     GATE_FAILED,
     INVALID,
     MANUAL_INVALID,
     MANUAL_MISSING,
+    MEAN_OF_MONTHS,
     MISSING,
     SheetScore,
 )
 from scoring.numbers import format_points, format_vi, parse_exact, to_tenths
 
-__all__ = ["CriterionExplanation", "explain", "format_measure"]
+__all__ = ["CriterionExplanation", "explain", "explain_class", "format_measure", "month_vi"]
 
 
 class CriterionExplanation(msgspec.Struct, frozen=True):
@@ -43,7 +48,9 @@ class CriterionExplanation(msgspec.Struct, frozen=True):
     points: int  # tenths
     max_points: int  # tenths
     text: str
-    source: str = "formula"  # "bank_export_points" | "formula" | "manual"
+    source: str = "formula"  # "bank_export_points" | "formula" | "manual" | "mixed" (mean of months)
+    tags: tuple[str, ...] = ()  # provenance tags of the criterion (S, R, Q, M, A)
+    assumption: bool = False  # its points are an assumption (tag A): the UI says so
 
 
 def format_measure(value: Fraction, measure: Measure, others: Iterable[Fraction] = ()) -> str:
@@ -130,6 +137,9 @@ def _one(c: Part | Criterion, points: int, status: int, detail: Any) -> str:
         return failed
     if status == BANK_POINTS:
         return _bank(points, detail, max_t)
+    if status == MEAN_OF_MONTHS:
+        parts = ", ".join(f"{month_vi(m)}: {format_points(p)}" for m, p in detail)
+        return f"Trung bình {len(detail)} tháng ({parts}) → {_out_of(points, max_t)}"
     rule = c.rule
     if rule.manual is not None:
         entry = detail
@@ -157,7 +167,40 @@ def explain(cset: CriteriaSet, score: SheetScore) -> tuple[CriterionExplanation,
     """One Vietnamese sentence per criterion of ``score``'s unit kind."""
     kind = cset.unit_kinds[score.kind]
     out = []
-    for c, (pts, status, detail) in zip(kind.criteria, score.details, strict=True):
-        out.append(CriterionExplanation(c.id, c.label_vi, pts, to_tenths(c.max_points), _one(c, pts, status, detail),
-                                        criterion_source(c, status)))
+    for i, (c, (pts, status, detail)) in enumerate(zip(kind.criteria, score.details, strict=True)):
+        source = score.sources[i] if score.sources else criterion_source(c, status)
+        out.append(CriterionExplanation(c.id, c.label_vi, pts, to_tenths(c.max_points), _one(c, pts, status, detail), source,
+                                        c.provenance.tags, "A" in c.provenance.tags))
     return tuple(out)
+
+
+def month_vi(month: str) -> str:
+    """"2026-09" -> "09/2026"."""
+    return f"{month[5:]}/{month[:4]}"
+
+
+_CLASS_TEXT = {
+    CLASS_BANK: "Xếp loại theo hệ thống NHCSXH",
+    CLASS_BANK_EMPTY: "Cột xếp loại của tệp NHCSXH để trống hoặc bằng 0, xếp loại tính lại từ tổng điểm",
+    CLASS_BANK_UNKNOWN: "Cột xếp loại của tệp NHCSXH không phải một loại đã biết, xếp loại tính lại từ tổng điểm",
+    CLASS_POINTS: "Xếp loại theo tổng điểm",
+}
+
+
+def explain_class(cset: CriteriaSet, score: SheetScore) -> str:
+    """Where the class comes from and which months' bank figures fed the score, e.g.
+    "Xếp loại theo tổng điểm 92,5 ≥ 85: Tốt; số liệu tháng 09/2026"."""
+    text = _CLASS_TEXT.get(score.class_source, _CLASS_TEXT[CLASS_POINTS])
+    if score.class_source == CLASS_BANK:
+        text += f": {score.classification}"
+    else:
+        bands = cset.classification_scales[cset.unit_kinds[score.kind].scale].bands
+        band = next((b for b in bands if score.total >= to_tenths(b.min)), bands[-1])
+        text += f" {format_points(score.total)} ≥ {format_points(to_tenths(band.min))}: {score.computed_class}"
+        if score.forced_by is not None:
+            text += f"; quy tắc {score.forced_by} buộc xếp loại {score.classification}"
+    if len(score.months) == 1:
+        text += f"; số liệu tháng {month_vi(score.months[0])}"
+    elif score.months:
+        text += f"; trung bình các tháng {', '.join(month_vi(m) for m in score.months)}"
+    return text

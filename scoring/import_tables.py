@@ -142,13 +142,14 @@ def decimal(value: Cell) -> Decimal:
     return number
 
 
-def money(value: Cell) -> int:
-    """Whole VND; an empty cell is 0."""
+def money(value: Cell, unit: int = 1) -> int:
+    """Whole VND from an amount in ``unit`` VND (1; 1,000,000 for "triệu đồng"); empty is 0."""
     if blank(value):
         return 0
-    number = decimal(value)
+    number = decimal(value) * unit
     if number != number.to_integral_value():
-        raise CellError("not_integer", f"Số tiền '{text(value)}' phải là số nguyên đồng")
+        shown = "số nguyên đồng" if unit == 1 else f"tròn đến đồng (đơn vị {unit:,} đồng)".replace(",", ".")
+        raise CellError("not_integer", f"Số tiền '{text(value)}' phải là {shown}")
     return int(number)
 
 

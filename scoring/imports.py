@@ -1,10 +1,17 @@
 """Import of VBSP bank exports (XLSX or CSV) into savings_group sheet inputs.
 
 Two kinds: `cdtotkvv`, the monthly automatic group-score export (20 positional columns, data
-from row 11), and `hstd`, a loan-level extract (one row per loan, named header columns) that
-is summed per group. Parsing is pure and complete before anything is written: every bad row
-gets a `RowError` (row, column, machine code, Vietnamese reason) and is left out; in `hstd`
-a group with any bad loan row is left out whole, so no group is ever half-imported.
+from row 11; BC0437 "Thông tin Tổ TK&VV" exports read the same way), and `hstd`, a
+loan-level extract (one row per loan, named header columns) that is summed per group.
+Parsing is pure and complete before anything is written: every bad row gets a `RowError`
+(row, column, machine code, Vietnamese reason) and is left out; in `hstd` a group with any
+bad loan row is left out whole, so no group is ever half-imported.
+
+Exact duplicate rows (every cell equal but the running number `stt`; about 3% of BC0437
+rows) are imported once and listed in `ImportReport.duplicates`. Amounts are read in the
+unit the title states ("Đơn vị: triệu đồng" -> millions of VND). The report carries its
+month (`scoring.import_meta.period_of`). Direct loans outside any group (group 0000000,
+association 99) are counted in `direct_rows`, never imported as a group.
 """
 
 from __future__ import annotations
@@ -12,11 +19,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Literal, TypeVar
 
 import msgspec
 
+from .import_meta import amount_unit as stated_unit
+from .import_meta import month_of_cell, period_of
 from .import_tables import (
     Cell,
     CellError,
@@ -30,10 +40,17 @@ from .import_tables import (
     points,
     text,
 )
-from .model import InputValue, SavingsGroup, ScoreSheet
+from .model import (
+    DIRECT_ASSOCIATION_CODE,
+    DIRECT_GROUP_CODE,
+    InputValue,
+    MonthFigures,
+    SavingsGroup,
+    ScoreSheet,
+)
 
 __all__ = [
-    "CDTOTKVV_COLUMNS", "HSTD_COLUMNS", "GroupRef", "ImportFileError", "ImportKind",
+    "CDTOTKVV_COLUMNS", "CV597_FROM", "HSTD_COLUMNS", "DuplicateRow", "GroupRef", "ImportFileError", "ImportKind",
     "ImportReport", "ImportedRow", "RowError", "apply_row", "directory", "open_table", "parse_cdtotkvv",
     "parse_file", "parse_hstd", "parse_table",
 ]
@@ -55,12 +72,15 @@ HSTD_REQUIRED = ("ma_pgd", "ma_xa", "ma_to", "so_khe_uoc", "ma_kh", "du_no_trong
                  "du_no_qua_han", "du_no_khoanh", "lai_phai_thu", "lai_thuc_thu", "goc_den_han",
                  "goc_thu_dung_han")
 HSTD_OPTIONAL = ("ten_pgd", "ten_xa", "ten_to_truong", "dvut", "ma_chuong_trinh",
-                 "ten_chuong_trinh", "ten_kh", "so_du_tiet_kiem_dau_ky", "so_du_tiet_kiem_cuoi_ky")
+                 "ten_chuong_trinh", "ten_kh", "so_du_tiet_kiem_dau_ky", "so_du_tiet_kiem_cuoi_ky",
+                 "ngay_giai_ngan", "goc_ky_han_chua_tra", "dieu_chinh_ky_han", "ngay_bc")
 HSTD_COLUMNS = HSTD_REQUIRED + HSTD_OPTIONAL
 _HSTD_MONEY = ("du_no_trong_han", "du_no_qua_han", "du_no_khoanh", "lai_phai_thu",
                "lai_thuc_thu", "goc_den_han", "goc_thu_dung_han", "so_du_tiet_kiem_dau_ky",
-               "so_du_tiet_kiem_cuoi_ky")
-DIRECT_LENDING = "0000000"  # ma_to of loans made directly, not through a group
+               "so_du_tiet_kiem_cuoi_ky", "goc_ky_han_chua_tra")
+DIRECT_LENDING = DIRECT_GROUP_CODE  # ma_to of loans made directly, not through a group
+#: CV 597/NHCS-TDNN: loans disbursed from this month on have each unpaid instalment fall due on its own.
+CV597_FROM = "2026-03"
 
 
 class RowError(msgspec.Struct, frozen=True):
@@ -68,6 +88,13 @@ class RowError(msgspec.Struct, frozen=True):
     column: str
     code: str
     message: str
+
+
+class DuplicateRow(msgspec.Struct, frozen=True):
+    """Row `row` repeats row `same_as` exactly (but `stt`): imported once."""
+
+    row: int
+    same_as: int
 
 
 class ImportedRow(msgspec.Struct, kw_only=True):
@@ -80,6 +107,8 @@ class ImportedRow(msgspec.Struct, kw_only=True):
     inputs: dict[str, InputValue]
     notes: dict[str, str] = {}
     unit_kind: str = "savings_group"
+    bank_class: str | None = None  # the export's class column as written ("0" in BC0437)
+    month: str | None = None  # YYYY-MM the figures are from (row's report date, else the file's)
 
 
 class ImportReport(msgspec.Struct, kw_only=True):
@@ -88,6 +117,11 @@ class ImportReport(msgspec.Struct, kw_only=True):
     errors: list[RowError]
     data_rows: int = 0
     skipped_rows: int = 0
+    duplicates: list[DuplicateRow] = []
+    direct_rows: int = 0
+    period: str | None = None  # YYYY-MM
+    period_source: str | None = None  # "report_date" | "title" | "file_name"
+    amount_unit: int = 1  # VND per money unit of the file
 
     @property
     def ok(self) -> bool:
@@ -139,10 +173,49 @@ class _Collector:
         return ref
 
     def report(self, kind: ImportKind, good: list[ImportedRow], data: int,
-               skipped: int) -> ImportReport:
+               skipped: int, meta: _Meta) -> ImportReport:
+        found = period_of(meta.dates, meta.title, meta.file_name)
+        for row in good:
+            row.month = row.month or found.month
         return ImportReport(kind=kind, rows=sorted(good, key=lambda r: r.rows[0]),
                             errors=sorted(self.errors, key=lambda e: (e.row, e.column)),
-                            data_rows=data, skipped_rows=skipped)
+                            data_rows=data, skipped_rows=skipped, duplicates=meta.duplicates,
+                            direct_rows=meta.direct, period=found.month,
+                            period_source=found.source, amount_unit=meta.unit or 1)
+
+
+class _Meta:
+    """Title lines, report dates, money unit, exact duplicates and direct loans of one file."""
+
+    def __init__(self, file_name: str, unit: int | None) -> None:
+        self.file_name, self.unit = file_name, unit
+        self.title: list[str] = []
+        self.dates: list[Cell] = []
+        self.duplicates: list[DuplicateRow] = []
+        self.direct = 0
+        self._seen: dict[tuple[str, ...], int] = {}
+
+    def title_row(self, cells: tuple[Cell, ...]) -> None:
+        line = " ".join(text(v) for v in cells if not blank(v))
+        if line:
+            self.title.append(line)
+
+    def money_unit(self) -> int:
+        """The unit stated in the title lines (fixed at the first data row) or given."""
+        if self.unit is None:
+            self.unit = stated_unit(self.title)
+        return self.unit
+
+    def duplicate(self, number: int, cells: tuple[Cell, ...]) -> bool:
+        """True when the row repeats an earlier one exactly (cells compared as text)."""
+        key = tuple(text(v) for v in cells)
+        while key and not key[-1]:
+            key = key[:-1]
+        first = self._seen.setdefault(key, number)
+        if first != number:
+            self.duplicates.append(DuplicateRow(number, first))
+            return True
+        return False
 
 
 def _drop_duplicates(found: dict[str, list[ImportedRow]], c: _Collector) -> list[ImportedRow]:
@@ -163,31 +236,45 @@ def _drop_duplicates(found: dict[str, list[ImportedRow]], c: _Collector) -> list
 # -- CDTOTKVV ---------------------------------------------------------------------------
 
 
+def _direct(code: str | None, association: Cell) -> bool:
+    return code == DIRECT_LENDING or text(association) == DIRECT_ASSOCIATION_CODE
+
+
 def parse_cdtotkvv(rows: Rows, groups: Mapping[str, GroupRef], *, start_row: int = 11,
-                   progress: Progress | None = None) -> ImportReport:
-    """The group-score export: columns in `CDTOTKVV_COLUMNS` order, data from `start_row`."""
+                   progress: Progress | None = None, file_name: str = "",
+                   amount_unit: int | None = None) -> ImportReport:
+    """The group-score export: columns in `CDTOTKVV_COLUMNS` order, data from `start_row`.
+    `amount_unit` (VND per unit) overrides the unit stated in the title lines."""
     c, found = _Collector(), dict[str, list[ImportedRow]]()
+    meta = _Meta(file_name, amount_unit)
     data = skipped = 0
     width = len(CDTOTKVV_COLUMNS)
     for number, cells in rows:
         if progress:
             progress(number)
-        if number < start_row or all(blank(v) for v in cells):
+        if number < start_row:
+            meta.title_row(cells)
+            continue
+        if all(blank(v) for v in cells):
             continue
         col = dict(zip(CDTOTKVV_COLUMNS, (*cells, *(None,) * (width - len(cells))), strict=False))
         if blank(col["ma_to"]) and not text(col["stt"]).isdigit():
             skipped += 1  # a title or total line ("Tổng cộng")
             continue
         data += 1
+        if meta.duplicate(number, cells[1:]):
+            continue
+        unit = meta.money_unit()
         code = c.read(number, "ma_to", col["ma_to"], group_code)
-        if code == DIRECT_LENDING:
+        if _direct(code, col["dvut"]):
             skipped += 1
+            meta.direct += 1
             c.end_row()
             continue
         office = c.read(number, "ma_dv", col["ma_dv"], office_code)
         inputs: dict[str, InputValue] = {}
         for name, key in (("du_no", "du_no"), ("so_du_tk", "so_du_tiet_kiem_cuoi_ky")):
-            amount = c.read(number, name, col[name], money)
+            amount = c.read(number, name, col[name], partial(money, unit=unit))
             if amount is not None:
                 inputs[key] = amount
         for name in (*CDTOTKVV_MAX, "tong_diem"):
@@ -207,19 +294,24 @@ def parse_cdtotkvv(rows: Rows, groups: Mapping[str, GroupRef], *, start_row: int
             continue
         notes = {k: text(col[k]) for k in ("xep_loai", "tinh_trang", "loai_to", "dvut")
                  if not blank(col[k])}
+        month = None
         if len(cells) > width and not blank(cells[width]):
             notes["ngay_bc"] = text(cells[width])  # whole-branch version: report date
+            meta.dates.append(cells[width])
+            month = month_of_cell(cells[width])
         found.setdefault(ref.code, []).append(ImportedRow(
             rows=(number,), unit_code=ref.code, commune_code=ref.commune_code,
-            office_code=ref.office_code, inputs=inputs, notes=notes))
-    return c.report("cdtotkvv", _drop_duplicates(found, c), data, skipped)
+            office_code=ref.office_code, inputs=inputs, notes=notes,
+            bank_class=notes.get("xep_loai"), month=month))
+    return c.report("cdtotkvv", _drop_duplicates(found, c), data, skipped, meta)
 
 
 # -- HSTD -------------------------------------------------------------------------------
 
 
-def _header(rows: Iterator[tuple[int, tuple[Cell, ...]]]) -> dict[str, int]:
+def _header(rows: Iterator[tuple[int, tuple[Cell, ...]]], meta: _Meta) -> dict[str, int]:
     for number, cells in rows:
+        meta.title_row(cells)
         names = [text(v).lower().replace(" ", "_") for v in cells]
         if "ma_to" in names and "so_khe_uoc" in names:
             missing = [n for n in HSTD_REQUIRED if n not in names]
@@ -238,8 +330,12 @@ class _Group(msgspec.Struct):
     sums: dict[str, int] = {}
     savings: dict[str, tuple[int, int]] = {}  # member -> (start, end) balance, counted once
 
-    def add_loan(self, member: str, amounts: dict[str, int]) -> None:
+    def add_loan(self, member: str, amounts: dict[str, int], own_instalments: bool) -> None:
+        """Sum one loan; with `own_instalments` (CV 597: loan from 01/3/2026, not
+        rescheduled) its unpaid instalments due (`goc_ky_han_chua_tra`) fall due on their own."""
         sums = self.sums
+        if own_instalments:
+            amounts = {**amounts, "goc_den_han": amounts["goc_den_han"] + amounts.get("goc_ky_han_chua_tra", 0)}
         for name, value in (
             ("du_no", amounts["du_no_trong_han"] + amounts["du_no_qua_han"]
              + amounts["du_no_khoanh"]),
@@ -264,15 +360,27 @@ class _Group(msgspec.Struct):
                            commune_code=self.ref.commune_code, office_code=self.ref.office_code)
 
 
+def _own_instalments(col: Mapping[str, Cell]) -> bool:
+    """CV 597/NHCS-TDNN applies: disbursed from 01/3/2026 and not rescheduled."""
+    disbursed = month_of_cell(col.get("ngay_giai_ngan"))
+    rescheduled = text(col.get("dieu_chinh_ky_han")).lower() in ("1", "x", "có", "co", "true")
+    return disbursed is not None and disbursed >= CV597_FROM and not rescheduled
+
+
 def parse_hstd(rows: Rows, groups: Mapping[str, GroupRef], *,
-               progress: Progress | None = None) -> ImportReport:
+               progress: Progress | None = None, file_name: str = "",
+               amount_unit: int | None = None) -> ImportReport:
     """The loan extract: one row per loan (`so_khe_uoc`), summed into savings_group inputs.
 
     du_no = in-term + overdue + frozen; no_qua_han = overdue; members are distinct `ma_kh`;
-    a member's savings balance is counted once (the largest of their rows).
+    a member's savings balance is counted once (the largest of their rows). For loans from
+    01/3/2026 (`ngay_giai_ngan`) not rescheduled (`dieu_chinh_ky_han`), the principal of
+    unpaid instalments due (`goc_ky_han_chua_tra`) is added to goc_den_han (CV 597).
     """
     stream = iter(rows)
-    index = _header(stream)
+    meta = _Meta(file_name, amount_unit)
+    index = _header(stream, meta)
+    unit = meta.money_unit()
     c, per_group, loans = _Collector(), dict[str, _Group](), dict[str, int]()
     data = skipped = 0
     for number, cells in stream:
@@ -282,9 +390,14 @@ def parse_hstd(rows: Rows, groups: Mapping[str, GroupRef], *,
             continue
         col = {n: cells[i] if i < len(cells) else None for n, i in index.items()}
         data += 1
+        if meta.duplicate(number, cells):
+            continue
+        if not blank(col.get("ngay_bc")):
+            meta.dates.append(col["ngay_bc"])
         code = c.read(number, "ma_to", col["ma_to"], group_code)
-        if code == DIRECT_LENDING:
+        if _direct(code, col.get("dvut")):
             skipped += 1
+            meta.direct += 1
             c.end_row()
             continue
         office = c.read(number, "ma_pgd", col["ma_pgd"], office_code)
@@ -297,7 +410,7 @@ def parse_hstd(rows: Rows, groups: Mapping[str, GroupRef], *,
             loans[loan] = number
         if not member:
             c.add(number, "ma_kh", "missing_code", "Thiếu mã khách hàng")
-        amounts = {n: c.read(number, n, col[n], money) for n in _HSTD_MONEY if n in col}
+        amounts = {n: c.read(number, n, col[n], partial(money, unit=unit)) for n in _HSTD_MONEY if n in col}
         ref = c.check_group(number, code, office, groups, "ma_pgd")
         failed = c.end_row()
         if ref is None:  # no code or an unknown group: reported above
@@ -307,7 +420,7 @@ def parse_hstd(rows: Rows, groups: Mapping[str, GroupRef], *,
         if failed:
             group.failed.append(number)
         else:
-            group.add_loan(member, {k: v or 0 for k, v in amounts.items()})
+            group.add_loan(member, {k: v or 0 for k, v in amounts.items()}, _own_instalments(col))
     good = []
     for group in per_group.values():
         if group.failed:
@@ -316,36 +429,50 @@ def parse_hstd(rows: Rows, groups: Mapping[str, GroupRef], *,
                   f"({', '.join(map(str, group.failed))})")
         else:
             good.append(group.imported("so_du_tiet_kiem_cuoi_ky" in index))
-    return c.report("hstd", good, data, skipped)
+    return c.report("hstd", good, data, skipped, meta)
 
 
 def parse_table(table: Table, kind: ImportKind, groups: Mapping[str, GroupRef], *,
-                start_row: int = 11, progress: Progress | None = None) -> ImportReport:
+                start_row: int = 11, progress: Progress | None = None, file_name: str = "",
+                amount_unit: int | None = None) -> ImportReport:
     """Parse an opened table as `kind`. :raises ImportFileError:"""
     if kind == "cdtotkvv":
-        return parse_cdtotkvv(table.rows, groups, start_row=start_row, progress=progress)
+        return parse_cdtotkvv(table.rows, groups, start_row=start_row, progress=progress,
+                              file_name=file_name, amount_unit=amount_unit)
     if kind == "hstd":
-        return parse_hstd(table.rows, groups, progress=progress)
+        return parse_hstd(table.rows, groups, progress=progress, file_name=file_name,
+                          amount_unit=amount_unit)
     raise ImportFileError(f"loại tệp {kind!r} không hỗ trợ (cdtotkvv, hstd)")
 
 
 def parse_file(path: Path, kind: ImportKind, groups: Mapping[str, GroupRef], *,
-               start_row: int = 11, progress: Progress | None = None) -> ImportReport:
+               start_row: int = 11, progress: Progress | None = None,
+               amount_unit: int | None = None) -> ImportReport:
     """Open `path` (.xlsx or .csv) and parse it as `kind`. :raises ImportFileError:"""
-    return parse_table(open_table(path), kind, groups, start_row=start_row, progress=progress)
+    return parse_table(open_table(path), kind, groups, start_row=start_row, progress=progress,
+                       file_name=path.name, amount_unit=amount_unit)
 
 
 def apply_row(row: ImportedRow, existing: ScoreSheet | None, *, campaign: str, period: str,
               source: str, now: datetime) -> ScoreSheet | RowError:
     """The sheet after importing `row`: imported inputs replace those in `existing`, manual
-    points and status are kept; a new sheet is a draft. A locked sheet is refused."""
+    points and status are kept; a new sheet is a draft. A locked sheet is refused.
+
+    With a month (`row.month`) the figures are also kept per month (`monthly`) and replace
+    `inputs`, `bank_month` and `bank_class` unless the sheet already holds a later month."""
     if existing is not None and existing.status == "locked":
         return RowError(row.rows[0], "ma_to", "locked",
                         f"Phiếu chấm của Tổ {row.unit_code} đã chốt; không ghi đè")
     if existing is None:
-        return ScoreSheet(campaign=campaign, period=period, unit_kind="savings_group",
-                          unit_code=row.unit_code, commune_code=row.commune_code,
-                          inputs=dict(row.inputs), scorer=source, device_id="import",
-                          created_at=now, updated_at=now)
+        existing = ScoreSheet(campaign=campaign, period=period, unit_kind="savings_group",
+                              unit_code=row.unit_code, commune_code=row.commune_code,
+                              scorer=source, device_id="import", created_at=now)
+    month = row.month
+    monthly = existing.monthly
+    if month is not None:
+        monthly = {**monthly, month: MonthFigures(inputs=dict(row.inputs), bank_class=row.bank_class)}
+    if month is not None and existing.bank_month is not None and month < existing.bank_month:
+        return msgspec.structs.replace(existing, monthly=monthly, updated_at=now)
     return msgspec.structs.replace(existing, inputs={**existing.inputs, **row.inputs},
-                                   updated_at=now)
+                                   bank_month=month, bank_class=row.bank_class,
+                                   monthly=monthly, updated_at=now)

@@ -34,6 +34,8 @@ class SheetInput(msgspec.Struct, frozen=True, kw_only=True):
     inputs: Mapping[str, Any]
     manual: Mapping[str, Any] = {}
     flags: Mapping[str, Any] = {}
+    month: str | None = None  # YYYY-MM of the bank figures in ``inputs``
+    monthly: Mapping[str, Mapping[str, Any]] = {}  # several months: scored as their mean
 
 
 class RankMove(msgspec.Struct, frozen=True):
@@ -70,7 +72,9 @@ class Scoreboard:
         return [(sheet.kind, st, sheet.scopes[st]) for st in self._types if st in sheet.scopes]
 
     def _score(self, sheet: SheetInput) -> SheetScore:
-        return self._compiled.score(sheet.kind, sheet.inputs, sheet.manual, sheet.flags)
+        if sheet.monthly:
+            return self._compiled.score_months(sheet.kind, sheet.monthly, sheet.manual, sheet.flags)
+        return self._compiled.score(sheet.kind, sheet.inputs, sheet.manual, sheet.flags, sheet.month)
 
     def load(self, sheets: Iterable[SheetInput]) -> None:
         """Score every sheet and build all rankings from scratch.

@@ -11,6 +11,7 @@ encoded as strings. Floats are refused so that no amount ever drifts.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, Self
@@ -18,9 +19,10 @@ from typing import Any, ClassVar, Literal, Self
 import msgspec
 
 __all__ = [
-    "ASSOCIATION_TYPES", "CONFIG_DB", "UNIT_KINDS", "AssociationType", "Branch", "Campaign",
-    "Commune", "CommuneAssociation", "CommuneKind", "Document", "Hamlet", "HamletHead",
-    "InputValue", "ManualEntry", "Period", "Province", "SavingsGroup", "ScoreSheet",
+    "ASSOCIATION_TYPES", "CONFIG_DB", "DIRECT_ASSOCIATION_CODE", "DIRECT_GROUP_CODE", "UNIT_KINDS",
+    "AssociationType", "AwardExclusion", "Branch", "Campaign", "Commune", "CommuneAssociation",
+    "CommuneKind", "Document", "ExclusionChange", "Hamlet", "HamletHead", "InputValue",
+    "ManualEntry", "MonthFigures", "MonthRule", "Period", "Province", "SavingsGroup", "ScoreSheet",
     "ScoredPoint", "SheetStatus", "TransactionOffice", "TransactionPoint", "Unit", "UnitKind",
     "commune_db", "decode_doc", "province_db", "sheet_doc_id", "unit_doc_id", "unit_id",
 ]
@@ -38,6 +40,11 @@ UNIT_KINDS: tuple[str, ...] = (
 ASSOCIATION_TYPES: dict[str, str] = {
     "PN": "Hội Liên hiệp Phụ nữ", "ND": "Hội Nông dân", "CCB": "Hội Cựu chiến binh",
     "TN": "Đoàn Thanh niên"}
+#: Direct loans made outside any group: association code 99, group code 0000000 (vbsp-notes
+#: Corrections §6). They are never a Savings and Loan Group and never scored as one.
+DIRECT_GROUP_CODE = "0000000"
+DIRECT_ASSOCIATION_CODE = "99"
+_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _DIGITS = {"province": (2, 2), "commune": (5, 6), "office": (6, 6), "group": (7, 7)}
 
 
@@ -188,7 +195,10 @@ class TransactionOffice(Document):
 
 
 class TransactionPoint(Document):
-    """Điểm giao dịch xã (ĐGD): one office, one commune, a set of hamlets; also scored."""
+    """Điểm giao dịch xã (ĐGD): one office, one commune, a set of hamlets; also scored.
+
+    Hamlet <-> point is many-to-many: a hamlet may be served by several points (each group by
+    exactly one, `SavingsGroup.point_code`)."""
 
     doc_type: ClassVar[str] = "point"
     code: str
@@ -247,9 +257,13 @@ class SavingsGroup(Unit):
     months_operating: int
     fraud: bool = False
     under_inspection: bool = False
+    women_share: Decimal | None = None  # share of women members, where known (NĐ 152 Art. 4(6))
 
     def __post_init__(self) -> None:
         _check_code(self.code, "group")
+        if self.code == DIRECT_GROUP_CODE:
+            raise ValueError(f"mã Tổ {DIRECT_GROUP_CODE} là cho vay trực tiếp, không phải Tổ TK&VV")
+        _check_share(self.women_share, f"Tổ {self.code}")
         _check_code(self.office_code, "office")
         if not 1 <= self.members <= 60:
             raise ValueError(f"Tổ {self.code}: số tổ viên {self.members} ngoài 1..60")
@@ -263,8 +277,10 @@ class CommuneAssociation(Unit):
     kind: ClassVar[str] = "association_commune"
     association: AssociationType
     chair_name: str
+    women_share: Decimal | None = None
 
     def __post_init__(self) -> None:
+        _check_share(self.women_share, f"Hội {self.code}")
         if self.code != f"{self.commune_code}-{self.association}":
             raise ValueError(f"mã Hội {self.code!r} phải là <mã xã>-<loại Hội>")
 
@@ -275,6 +291,7 @@ class HamletHead(Unit):
     kind: ClassVar[str] = "hamlet_head"
     hamlet_code: str
     person_name: str
+    female: bool | None = None  # where known (NĐ 152 Art. 4(6): a woman is preferred on a tie)
 
     def __post_init__(self) -> None:
         if self.code != self.hamlet_code:
@@ -291,13 +308,41 @@ class ScoredPoint(Unit):
 # -- campaigns and sheets ---------------------------------------------------------------
 
 
+def _check_month(value: str, what: str) -> None:
+    if not _MONTH_RE.match(value):
+        raise ValueError(f"{what}: tháng {value!r} phải có dạng YYYY-MM")
+
+
+def _check_share(value: Decimal | None, what: str) -> None:
+    if value is not None and not (value.is_finite() and 0 <= value <= 1):
+        raise ValueError(f"{what}: tỷ lệ nữ {value} phải từ 0 đến 1")
+
+
+class MonthRule(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    """Which monthly bank figures feed a period (VBSP scores groups monthly): `latest` month,
+    a given `month`, or the `mean` of months; `months` (YYYY-MM) limits the choice, empty =
+    every month of the period."""
+
+    how: Literal["latest", "month", "mean"] = "latest"
+    month: str | None = None
+    months: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for m in (*self.months, *((self.month,) if self.month else ())):
+            _check_month(m, "quy tắc tháng")
+        if (self.how == "month") != (self.month is not None):
+            raise ValueError("quy tắc tháng: `month` đi cùng và chỉ đi cùng how = month")
+
+
 class Period(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
-    """A round of a campaign (`2026`, `2026-Q1`, ...); dates are ISO `YYYY-MM-DD`."""
+    """A round of a campaign (`2026`, `2026-Q1`, ...); dates are ISO `YYYY-MM-DD`;
+    `bank_months` says which months' bank figures feed it."""
 
     id: str
     label: str
     start: str
     end: str
+    bank_months: MonthRule = MonthRule()
 
     def __post_init__(self) -> None:
         if not self.start <= self.end:
@@ -315,6 +360,9 @@ class Campaign(Document):
     criteria_version: str
     unit_kinds: tuple[UnitKind, ...] = ("savings_group", "association_commune", "hamlet_head",
                                         "transaction_point")
+    #: A plan of the Kế hoạch 1308 kind is a thematic ("theo chuyên đề") emulation movement:
+    #: its rewards are no basis for a higher merit award (NĐ 152/2025/NĐ-CP Art. 4(3)).
+    movement: Literal["thematic", "regular"] = "thematic"
 
     def __post_init__(self) -> None:
         ids = [p.id for p in self.periods]
@@ -323,6 +371,13 @@ class Campaign(Document):
 
     def doc_id(self) -> str:
         return f"campaign:{self.id}"
+
+
+class MonthFigures(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """One month's imported bank figures of a sheet (and the bank's class, if exported)."""
+
+    inputs: dict[str, InputValue] = {}
+    bank_class: str | None = None
 
 
 class ManualEntry(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -338,7 +393,11 @@ class ManualEntry(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class ScoreSheet(Document):
-    """One unit's raw inputs and manual points for one campaign period."""
+    """One unit's raw inputs and manual points for one campaign period.
+
+    `bank_month` (YYYY-MM) names the month the bank figures in `inputs` are from and
+    `bank_class` the bank's own class for it; `monthly` keeps each imported month's figures
+    for periods that use a given month or the mean of months."""
 
     doc_type: ClassVar[str] = "sheet"
     campaign: str
@@ -353,8 +412,13 @@ class ScoreSheet(Document):
     device_id: str = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    bank_month: str | None = None
+    bank_class: str | None = None
+    monthly: dict[str, MonthFigures] = {}
 
     def __post_init__(self) -> None:
+        for month in (*self.monthly, *((self.bank_month,) if self.bank_month else ())):
+            _check_month(month, "phiếu chấm")
         for name, value in self.inputs.items():
             if isinstance(value, bool):
                 raise ValueError(f"chỉ tiêu {name}: giá trị đúng/sai không phải là số")
@@ -373,10 +437,45 @@ class ScoreSheet(Document):
         return sheet_doc_id(self.campaign, self.unit_id, self.period)
 
 
+class ExclusionChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    """One audited change of an exclusion flag: who, when, set or cleared, and why."""
+
+    by: str
+    at: datetime
+    active: bool
+    reason: str
+
+
+class AwardExclusion(Document):
+    """A reviewer's flag that holds a unit or person out of rewards while a discipline,
+    investigation, inspection or complaint is pending (NĐ 152/2025/NĐ-CP Art. 4(4)).
+    `subject` is a unit id (`<kind>:<code>`) or `person:<id>`; `history` is append-only."""
+
+    doc_type: ClassVar[str] = "exclusion"
+    subject: str
+    active: bool
+    reason: str
+    history: tuple[ExclusionChange, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.reason.strip():
+            raise ValueError(f"{self.subject}: cần ghi lý do tạm dừng xét khen thưởng")
+
+    def doc_id(self) -> str:
+        return f"exclusion:{self.subject}"
+
+    def change(self, *, by: str, at: datetime, active: bool, reason: str) -> AwardExclusion:
+        """The flag after a reviewer sets or clears it; the change is added to `history`."""
+        entry = ExclusionChange(by=by, at=at, active=active, reason=reason)
+        return AwardExclusion(subject=self.subject, active=active, reason=reason,
+                              history=(*self.history, entry))
+
+
 _UNIT_CLASSES: dict[str, type[Unit]] = {
     cls.kind: cls for cls in (SavingsGroup, CommuneAssociation, HamletHead, ScoredPoint)}
 _DOC_CLASSES: dict[str, type[Document]] = {cls.doc_type: cls for cls in (
-    Province, Commune, Hamlet, Branch, TransactionOffice, TransactionPoint, Campaign, ScoreSheet)}
+    Province, Commune, Hamlet, Branch, TransactionOffice, TransactionPoint, Campaign, ScoreSheet,
+    AwardExclusion)}
 
 
 def decode_doc(doc: dict[str, Any]) -> Document:

@@ -4,6 +4,7 @@ the compiled engine; it returns (points in tenths per criterion, total, classifi
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
@@ -110,6 +111,18 @@ def _safe(c: Part | Criterion, inputs: Mapping[str, Any], manual: Mapping[str, A
         return Decimal(0)
 
 
+def _bank_class(raw: Any, kind: UnitKind, cset: CriteriaSet) -> str | None:
+    """The bank's class when ``raw`` names a band of the scale or an alias of one."""
+    if not isinstance(raw, str) or kind.class_export is None:
+        return None
+    key = unicodedata.normalize("NFC", raw).strip().lower()
+    for band in cset.classification_scales[kind.scale].bands:
+        if unicodedata.normalize("NFC", band.label_vi).lower() == key:
+            return band.label_vi
+    aliases = {unicodedata.normalize("NFC", a).strip().lower(): v for a, v in kind.class_export.aliases.items()}
+    return aliases.get(key)
+
+
 def reference_score(
     cset: CriteriaSet, kind_name: str, inputs: Mapping[str, Any], manual: Mapping[str, Any] | None = None
 ) -> tuple[tuple[int, ...], int, str]:
@@ -120,7 +133,11 @@ def reference_score(
         pts = [_safe(c, inputs, manual, kind) for c in kind.criteria]
         total = sum(pts, Decimal(0))
         label = next(b.label_vi for b in cset.classification_scales[kind.scale].bands if total >= b.min)
-        for ov in kind.overrides:
+        if kind.class_export is not None:
+            bank = _bank_class(inputs.get(kind.class_export.input), kind, cset)
+            if bank is not None:
+                return tuple(int(p * 10) for p in pts), int(total * 10), bank
+        for ov in (o for o in kind.overrides if o.enabled):
             crits = {c.id: c for c in kind.criteria}
             for w in ov.when_any:
                 c = crits[w.criterion]

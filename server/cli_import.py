@@ -111,7 +111,8 @@ async def import_file(
             progress.update(task, completed=row, total=row if grown else table.total)
 
     report = await anyio.to_thread.run_sync(
-        lambda: parse_table(table, kind, groups, start_row=start_row, progress=advance)
+        lambda: parse_table(table, kind, groups, start_row=start_row, progress=advance,
+                            file_name=path.name)
     )
     outcome = ImportOutcome(report=report)
     by_db: dict[str, list[Any]] = defaultdict(list)
@@ -170,8 +171,16 @@ def _print(console: Console, path: Path, outcome: ImportOutcome, dry_run: bool) 
     summary = Table()
     summary.add_column("Mục")
     summary.add_column("Số lượng", justify="right")
+    period = {"report_date": "ngày báo cáo", "title": "tiêu đề", "file_name": "tên tệp"}
+    month = (f"{report.period[5:]}/{report.period[:4]} (theo {period[report.period_source or '']})"
+             if report.period else "không xác định")
+    console.print(f"Số liệu tháng: {month}; đơn vị tiền: "
+                  + ("triệu đồng" if report.amount_unit == 1_000_000 else
+                     "nghìn đồng" if report.amount_unit == 1_000 else "đồng"), highlight=False)
     for label, value in (
         ("Dòng dữ liệu", report.data_rows),
+        ("Dòng trùng lặp (nhập một lần)", len(report.duplicates)),
+        ("Cho vay trực tiếp (không qua Tổ)", report.direct_rows),
         ("Dòng bỏ qua", report.skipped_rows),
         ("Tổ hợp lệ", len(report.rows)),
         ("Phiếu tạo mới", outcome.created),
@@ -180,6 +189,9 @@ def _print(console: Console, path: Path, outcome: ImportOutcome, dry_run: bool) 
     ):
         summary.add_row(label, f"{value:,}")
     console.print(summary)
+    if report.duplicates:
+        console.print("Dòng trùng lặp hoàn toàn (chỉ nhập một lần): " + ", ".join(
+            f"{d.row} = {d.same_as}" for d in report.duplicates), highlight=False)
     if outcome.errors:
         errors = Table(title="Dòng lỗi (không được nhập)")
         for name in ("Dòng", "Cột", "Mã lỗi", "Lý do"):

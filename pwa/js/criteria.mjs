@@ -9,6 +9,7 @@ export const OK = 0, MISSING = 1, INVALID = 2, DEN_ZERO_SKIP = 3,
 // the inputs takes VBSP's own points (CDTOTKVV) instead of its formula, even when raw inputs
 // are present too; an invalid value scores 0 with one of the reasons below.
 export const BANK_POINTS = 7, BANK_NOT_NUMBER = 8, BANK_OUT_OF_RANGE = 9, BANK_NOT_TENTHS = 10;
+export const MEAN_OF_MONTHS = 11; // detail: [[month, points], ...] (scoring/engine.py)
 const isBank = (status) => status >= BANK_POINTS && status <= BANK_NOT_TENTHS;
 
 const OPS = {
@@ -213,6 +214,27 @@ function withBank(c, fn) {
   };
 }
 
+// Where the class comes from (scoring/engine.py bank_class): the bank's own class when the
+// export names a band of the scale (or an alias); 0 or blank -> recomputed from the points.
+export const CLASS_BANK = 'bank_export', CLASS_POINTS = 'points',
+  CLASS_BANK_EMPTY = 'points_bank_empty', CLASS_BANK_UNKNOWN = 'points_bank_unknown';
+const lowerNfc = (t) => t.normalize('NFC').toLowerCase();
+
+export function bankClass(raw, labels) {
+  if (raw === undefined || raw === null) return [null, CLASS_POINTS];
+  if (typeof raw === 'string') {
+    const key = lowerNfc(raw).trim();
+    if (Object.prototype.hasOwnProperty.call(labels, key)) return [labels[key], CLASS_BANK];
+    const f = parseExact(key);
+    return [null, !key || (f !== null && f[0] === 0n) ? CLASS_BANK_EMPTY : CLASS_BANK_UNKNOWN];
+  }
+  if (typeof raw !== 'boolean') {
+    const f = parseExact(raw);
+    if (f !== null && f[0] === 0n) return [null, CLASS_BANK_EMPTY];
+  }
+  return [null, CLASS_BANK_UNKNOWN];
+}
+
 const criterionSource = (c, status) => (isBank(status) ? 'bank_export_points' : c.rule.manual ? 'manual' : 'formula');
 
 /** Compile a criteria-set JSON object into {cset, kinds: {name: scorer}}. */
@@ -222,16 +244,25 @@ export function compileSet(cset) {
     const crits = kind.criteria.map((c) => withBank(c, compilePart(c, kind, true)));
     const index = Object.fromEntries(kind.criteria.map((c, i) => [c.id, i]));
     const scale = cset.classification_scales[kind.scale].bands.map((b) => [tenths(b.min), b.label_vi]);
-    const overrides = (kind.overrides || []).map((o) => [o.id, o.force_class,
+    const overrides = (kind.overrides || []).filter((o) => o.enabled).map((o) => [o.id, o.force_class,
       o.when_any.map((w) => [index[w.criterion], OPS[w.op], ...rational(w.value)])]);
     const exclusions = (cset.exclusions || []).map((e) => [e.id, e.flag, OPS[e.op], ...rational(e.value)]);
-    kinds[name] = (inputs, manual, flags) => {
+    const ce = kind.class_export || null;
+    const labels = {};
+    for (const b of cset.classification_scales[kind.scale].bands) labels[lowerNfc(b.label_vi)] = b.label_vi;
+    if (ce) for (const [alias, label] of Object.entries(ce.aliases || {})) labels[lowerNfc(alias).trim()] = label;
+    kinds[name] = (inputs, manual, flags, months = []) => {
       const results = crits.map((fn) => fn(inputs, manual));
       const total = results.reduce((a, r) => a + r[0], 0n);
       let computed = scale[scale.length - 1][1];
       for (const [lo, label] of scale) if (total >= lo) { computed = label; break; }
-      let label = computed, forced = null;
-      outer: for (const [oid, force, conds] of overrides) {
+      let label = computed, forced = null, classSource = CLASS_POINTS;
+      if (ce) {
+        const [bank, src] = bankClass(inputs[ce.input], labels);
+        classSource = src;
+        if (bank !== null) label = bank;
+      }
+      outer: for (const [oid, force, conds] of classSource === CLASS_BANK ? [] : overrides) {
         for (const [i, cmp, p, q] of conds) {
           const [, status, m] = results[i];
           if (status === OK && cmp(m.n * q, p * m.d)) { label = force; forced = oid; break outer; }
@@ -245,7 +276,7 @@ export function compileSet(cset) {
       return {
         kind: name, points: results.map((r) => Number(r[0])), total: Number(total),
         statuses: results.map((r) => r[1]), sources: results.map((r, i) => criterionSource(kind.criteria[i], r[1])),
-        classification: label, computed_class: computed,
+        classification: label, computed_class: computed, class_source: classSource, months,
         forced_by: forced, excluded, details: results,
       };
     };
@@ -253,11 +284,43 @@ export function compileSet(cset) {
   return { cset, version: cset.version, kinds };
 }
 
+const classify = (scale, total) => {
+  for (const [lo, label] of scale) if (total >= lo) return label;
+  return scale[scale.length - 1][1];
+};
+
+/** Mean of monthly scores (scoring/engine.py CompiledSet.score_months): `monthly` maps
+ * YYYY-MM to that month's complete inputs; each criterion's points are averaged (half up
+ * to tenths), the class comes from their sum. */
+export function scoreMonths(compiled, kind, monthly, manual = {}, flags = {}) {
+  const months = Object.keys(monthly).sort();
+  if (!months.length) throw new Error('no month to score');
+  if (months.length === 1) return scoreSheet(compiled, kind, monthly[months[0]], manual, flags, months[0]);
+  const scores = months.map((m) => scoreSheet(compiled, kind, monthly[m], manual, flags, m));
+  const n = BigInt(scores.length);
+  const per = scores[0].points.map((_, i) => months.map((m, j) => [m, scores[j].points[i]]));
+  const points = per.map((row) => Number(roundHalfUp(row.reduce((a, [, p]) => a + BigInt(p), 0n), n)));
+  const total = points.reduce((a, p) => a + p, 0);
+  const scale = compiled.cset.classification_scales[compiled.cset.unit_kinds[kind].scale].bands
+    .map((b) => [Number(tenths(b.min)), b.label_vi]);
+  const label = classify(scale, total);
+  const sources = points.map((_, i) => {
+    const set = new Set(scores.map((s) => s.sources[i]));
+    return set.size === 1 ? [...set][0] : 'mixed';
+  });
+  return {
+    kind, points, total, statuses: points.map(() => MEAN_OF_MONTHS), sources,
+    classification: label, computed_class: label, class_source: CLASS_POINTS, months,
+    forced_by: null, excluded: scores[0].excluded,
+    details: points.map((p, i) => [BigInt(p), MEAN_OF_MONTHS, per[i]]),
+  };
+}
+
 /** Score one sheet: {points (tenths), total (tenths), classification, forced_by, excluded}. */
-export function scoreSheet(compiled, kind, inputs, manual = {}, flags = {}) {
+export function scoreSheet(compiled, kind, inputs, manual = {}, flags = {}, month = null) {
   const scorer = compiled.kinds[kind];
   if (!scorer) throw new Error(`unknown unit kind ${kind}`);
-  return scorer(inputs || {}, manual || {}, flags || {});
+  return scorer(inputs || {}, manual || {}, flags || {}, month ? [month] : []);
 }
 
 // ---------------------------------------------------------------- explanations (Vietnamese)
@@ -358,6 +421,10 @@ function criterionText(c, [points, status, detail]) {
   const maxT = tenths(c.max_points);
   const fail = failureText(status, detail, c, maxT);
   if (fail !== null) return fail;
+  if (status === MEAN_OF_MONTHS) {
+    const parts = detail.map(([m, p]) => `${monthVi(m)}: ${formatPoints(p)}`).join(', ');
+    return `Trung bình ${detail.length} tháng (${parts}) → ${outOf(points, maxT)}`;
+  }
   if (status === BANK_POINTS) {
     const text = `Điểm hệ thống NHCSXH (CDTOTKVV): ${outOf(points, maxT)}`;
     return text + (detail[2] ? '; có cả số liệu gốc nhưng điểm hệ thống được ưu tiên, không tính theo công thức' : '');
@@ -385,12 +452,37 @@ function criterionText(c, [points, status, detail]) {
   return measuredText(c, points, detail, maxT);
 }
 
+export const monthVi = (m) => `${m.slice(5)}/${m.slice(0, 4)}`;
+
+const CLASS_TEXT = {
+  [CLASS_BANK]: 'Xếp loại theo hệ thống NHCSXH',
+  [CLASS_BANK_EMPTY]: 'Cột xếp loại của tệp NHCSXH để trống hoặc bằng 0, xếp loại tính lại từ tổng điểm',
+  [CLASS_BANK_UNKNOWN]: 'Cột xếp loại của tệp NHCSXH không phải một loại đã biết, xếp loại tính lại từ tổng điểm',
+  [CLASS_POINTS]: 'Xếp loại theo tổng điểm',
+};
+
+/** Where the class comes from and which months fed the score (scoring/explain.py explain_class). */
+export function explainClass(compiled, result) {
+  let text = CLASS_TEXT[result.class_source] || CLASS_TEXT[CLASS_POINTS];
+  if (result.class_source === CLASS_BANK) text += `: ${result.classification}`;
+  else {
+    const bands = compiled.cset.classification_scales[compiled.cset.unit_kinds[result.kind].scale].bands;
+    const band = bands.find((b) => BigInt(result.total) >= tenths(b.min)) || bands[bands.length - 1];
+    text += ` ${formatPoints(result.total)} ≥ ${formatPoints(tenths(band.min))}: ${result.computed_class}`;
+    if (result.forced_by !== null) text += `; quy tắc ${result.forced_by} buộc xếp loại ${result.classification}`;
+  }
+  const months = result.months || [];
+  if (months.length === 1) text += `; số liệu tháng ${monthVi(months[0])}`;
+  else if (months.length) text += `; trung bình các tháng ${months.map(monthVi).join(', ')}`;
+  return text;
+}
+
 /** One Vietnamese sentence per criterion of a scoreSheet() result. */
 export function explainSheet(compiled, result) {
   const kind = compiled.cset.unit_kinds[result.kind];
   return kind.criteria.map((c, i) => ({
     id: c.id, label_vi: c.label_vi, points: result.points[i],
     max_points: Number(tenths(c.max_points)), text: criterionText(c, result.details[i]),
-    source: result.sources[i],
+    source: result.sources[i], tags: c.provenance.tags, assumption: c.provenance.tags.includes('A'),
   }));
 }

@@ -4,6 +4,7 @@ bank-export points (``code_export`` keys: valid, out of range, not tenths, with 
 from __future__ import annotations
 
 import random
+import unicodedata
 from fractions import Fraction
 from typing import Any
 
@@ -84,12 +85,32 @@ def random_sheet(cset: CriteriaSet, kind_name: str, rng: random.Random) -> dict[
                               "2,5", -1, int(c.max_points) + 1, "0.05"])
             manual[c.id] = {"points": str(pts) if isinstance(pts, Fraction) else pts,
                             "evidence": "biên bản", "deduction_reason": ""}
+    if kind.class_export is not None and rng.random() < 0.6:
+        inputs[kind.class_export.input] = rng.choice(_CLASSES)
     flags = {"thang_hoat_dong": rng.choice([12, 12, 9, 8]), "vi_pham": rng.random() < 0.05,
-             "dang_thanh_tra": rng.random() < 0.03}
-    return {"kind": kind_name, "inputs": inputs, "manual": manual, "flags": flags}
+             "dang_thanh_tra": rng.random() < 0.03, "loai_tru_xet_khen": rng.random() < 0.02}
+    sheet = {"kind": kind_name, "inputs": inputs, "manual": manual, "flags": flags}
+    if rng.random() < 0.3:
+        sheet["month"] = f"2026-{rng.randint(1, 12):02d}"
+    return sheet
+
+
+#: Exported class values: labels (any case, NFD), aliases, BC0437's 0, blanks, unknown text.
+_CLASSES = ("Tốt", "Khá", "Trung bình", "Yếu", "tốt", " KHÁ ", unicodedata.normalize("NFD", "Khá"),
+            "Yếu kém", "TB", 0, "0", "", "  ", "Xuất sắc", "abc", 0.0, 1, False)
+
+
+def monthly_sheet(cset: CriteriaSet, kind_name: str, rng: random.Random) -> dict[str, Any]:
+    """A sheet fed by the mean of 1-4 months, each month a random sheet's inputs."""
+    months = sorted(rng.sample([f"2026-{m:02d}" for m in range(1, 13)], rng.randint(1, 4)))
+    first = random_sheet(cset, kind_name, rng)
+    first["monthly"] = {m: random_sheet(cset, kind_name, rng)["inputs"] for m in months}
+    first.pop("month", None)
+    return first
 
 
 def random_sheets(cset: CriteriaSet, count: int, seed: int) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     kinds = list(cset.unit_kinds)
-    return [random_sheet(cset, kinds[i % len(kinds)], rng) for i in range(count)]
+    return [(monthly_sheet if i % 10 == 9 else random_sheet)(cset, kinds[i % len(kinds)], rng)
+            for i in range(count)]

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
+
+import msgspec
+import pytest
 
 from scoring.awards import propose_awards
-from scoring.criteria import load_shipped
+from scoring.criteria import CriteriaError, load_shipped, loads_criteria
 from scoring.engine import SheetScore
 from scoring.ranking import ScoredUnit
 
 CSET = load_shipped()
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def su(code: str, total: int, cls: str = "Tốt", kind: str = "savings_group", commune: str = "X1",
@@ -93,3 +98,76 @@ def test_demo_province_end_to_end() -> None:
     excluded = {u.unit for u in board.scored_units() if u.score.excluded}
     assert excluded and not excluded & {p.unit for p in result.proposals}
     assert len({p.unit for p in result.proposals}) == len(result.proposals)
+
+
+# -- NĐ 152/2025/NĐ-CP Art. 4 ------------------------------------------------------------
+
+
+def tie_units(**flags_by_unit: dict[str, object]) -> list[ScoredUnit]:
+    """A (990), B, C, D tied at 950, then 6 more: 10 ranked, GK-XA quota 2."""
+    units = [su("A", 990)] + [su(u, 950, flags=flags_by_unit.get(u)) for u in ("B", "C", "D")]
+    return units + [su(f"E{i}", 900 - i) for i in range(6)]
+
+
+def test_tie_at_the_quota_line_prefers_a_woman() -> None:
+    r = propose_awards(CSET, tie_units(C={"nu": True}))
+    assert ids(r, "GK-XA") == ["A", "C"]
+    won = next(p for p in r.proposals if p.unit == "C")
+    assert won.tie_rule == "Điều 4 khoản 6 Nghị định 152/2025/NĐ-CP"
+    passed = {n.unit: n.reason_vi for n in r.not_proposed if n.award == "GK-XA"}
+    assert set(passed) == {"B", "D"} and "đã ưu tiên nữ (Điều 4 khoản 6" in passed["B"]
+    assert "Hội đồng" not in passed["B"]
+
+
+def test_tie_prefers_a_collective_of_at_least_70_percent_women() -> None:
+    r = propose_awards(CSET, tie_units(B={"ty_le_nu": "0.69"}, D={"ty_le_nu": "0.7"}))
+    assert ids(r, "GK-XA") == ["A", "D"]
+    r = propose_awards(CSET, tie_units(B={"ty_le_nu": "0.69"}))
+    assert ids(r, "GK-XA") == ["A"]  # nobody preferred: the council decides among B, C, D
+    assert sorted(n.unit for n in r.not_proposed if n.award == "GK-XA") == ["B", "C", "D"]
+
+
+def test_too_many_preferred_go_to_the_council_alone() -> None:
+    r = propose_awards(CSET, tie_units(B={"nu": 1}, D={"ty_le_nu": 1}))
+    assert ids(r, "GK-XA") == ["A"]
+    reasons = {n.unit: n.reason_vi for n in r.not_proposed if n.award == "GK-XA"}
+    assert "Hội đồng thi đua xem xét" in reasons["B"] and "Hội đồng thi đua xem xét" in reasons["D"]
+    assert "Hội đồng" not in reasons["C"]
+
+
+def test_tie_rule_can_be_switched_off() -> None:
+    principles = msgspec.structs.replace(CSET.award_principles, tie_prefers_women=None)
+    off = msgspec.structs.replace(CSET, award_principles=principles)
+    r = propose_awards(off, tie_units(C={"nu": True}))
+    assert ids(r, "GK-XA") == ["A"]
+
+
+def test_thematic_reward_is_no_basis_for_a_higher_merit_award() -> None:
+    units = [su(f"H{i:02d}", 990 - i, "Xuất sắc", kind="hamlet_head", commune=f"X{i:02d}",
+                flags={"khen_chuyen_de": 1, "xuat_sac_nam_truoc": i == 3}) for i in range(10)]
+    r = propose_awards(CSET, units)
+    assert ids(r, "BK-TINH") == ["H03"]
+    reason = next(n.reason_vi for n in r.not_proposed if n.unit == "H00" and n.award == "BK-TINH")
+    assert reason.startswith("Khen thưởng theo chuyên đề không là căn cứ") and "Điều 4 khoản 3" in reason
+    assert all(p.thematic for p in r.proposals)  # the 2026 movement is thematic (1308 kind)
+
+
+def test_loader_refuses_a_thematic_basis_for_a_higher_merit_award() -> None:
+    text = (ROOT / "scoring" / "criteria" / "vbsp-2026.yaml").read_text(encoding="utf-8")
+    bad = text.replace("requires_any_flag: [xuat_sac_nam_truoc, thanh_tich_dot_xuat]",
+                       "requires_any_flag: [xuat_sac_nam_truoc, khen_chuyen_de]")
+    with pytest.raises(CriteriaError, match="thematic reward 'khen_chuyen_de' cannot be the basis"):
+        loads_criteria(bad)
+
+
+def test_pending_case_and_reviewer_flag_exclude_with_the_article() -> None:
+    from test_engine import FULL
+
+    from scoring.engine import score_sheet
+
+    for flag in ("dang_thanh_tra", "dang_ky_luat", "dang_dieu_tra", "dang_khieu_nai", "loai_tru_xet_khen"):
+        s = score_sheet(CSET, "savings_group", FULL, flags={flag: True})
+        assert len(s.excluded) == 1, flag
+        unit = ScoredUnit("G", "savings_group", {"commune": "X1", "pgd": "P1", "province": "T"}, s)
+        r = propose_awards(CSET, [unit])
+        assert r.not_proposed[0].reason_vi.endswith("(Điều 4 khoản 4 Nghị định 152/2025/NĐ-CP)")

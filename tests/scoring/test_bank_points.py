@@ -47,7 +47,7 @@ def test_bank_points_taken_as_they_are() -> None:
     s = scored({**BANK_ONLY, "du_no": 1_000_000})
     assert s.points == (250, 200, 160, 125, 75, 45) and s.total == 855
     assert [st for _, st, _ in s.details] == [BANK_POINTS] * 6
-    assert s.sources == ("bank_export_points",) * 6 and s.classification == "Khá"
+    assert s.sources == ("bank_export_points",) * 6 and s.classification == "Tốt"  # 85.5 ≥ 85
     first = explain(CSET, s)[0]
     assert first.text == "Điểm hệ thống NHCSXH (CDTOTKVV): 25/30 điểm" and first.source == "bank_export_points"
     assert explain(CSET, s)[3].text == "Điểm hệ thống NHCSXH (CDTOTKVV): 12,5/15 điểm"
@@ -102,11 +102,16 @@ def test_tong_diem_never_replaces_the_sum_of_criteria() -> None:
 
 
 def test_overrides_need_the_formula_measure() -> None:
-    """OV-YEU tests the overdue and interest ratios; bank points replace that formula, so the
-    bank's own points (and VBSP's classification) decide."""
-    assert scored({**FULL, "no_qua_han": 40001}).forced_by == "OV-YEU"
-    s = scored({**FULL, "no_qua_han": 40001, "diem_nqh": 0})
-    assert (s.total, s.classification, s.forced_by) == (700, "Trung bình", None)
+    """OV-YEU (optional, switched on here) tests the overdue and interest ratios; bank points
+    replace that formula, so the bank's own points (and VBSP's classification) decide."""
+    from test_engine import _with_overrides_on
+
+    on = _with_overrides_on()
+    assert score_sheet(on, "savings_group", {**FULL, "no_qua_han": 40001}).forced_by == "OV-YEU"
+    inputs = {**FULL, "no_qua_han": 40001, "diem_nqh": 0}
+    s = score_sheet(on, "savings_group", inputs)
+    assert (s.total, s.classification, s.forced_by) == (700, "Khá", None)
+    assert reference_score(on, "savings_group", inputs)[2] == "Khá"
 
 
 def test_cdtotkvv_workbook_end_to_end(tmp_path: Path) -> None:
@@ -116,7 +121,7 @@ def test_cdtotkvv_workbook_end_to_end(tmp_path: Path) -> None:
         score_row(demo, 0),
         score_row(demo, 1, diem_nqh="27,5", diem_ds_tg=7.5, tong_diem=95),
         score_row(demo, 2, diem_nqh=25, diem_gdtx=15, diem_thu_lai=16, diem_thu_no=12,
-                  diem_ds_tg=5, diem_tv_tiengui=4, tong_diem=77, xep_loai="Trung bình"),
+                  diem_ds_tg=5, diem_tv_tiengui=4, tong_diem=77, xep_loai="Khá"),
         score_row(demo, 3, diem_nqh=0, diem_gdtx=5, diem_thu_lai=4, diem_thu_no=0,
                   diem_ds_tg=2, diem_tv_tiengui=0, tong_diem=11, xep_loai="Yếu"),
         score_row(demo, 4, diem_nqh="29.9", diem_gdtx=20, diem_thu_lai=20, diem_thu_no=15,

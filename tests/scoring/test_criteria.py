@@ -104,7 +104,7 @@ def test_unknown_field_points_at_its_line(tmp_path: Path) -> None:
 
 
 def test_sum_parts_must_add_up(tmp_path: Path) -> None:
-    err = _load_variant(tmp_path, "              label_vi: \"Kiểm tra Tổ\"\n              max_points: 8", "              label_vi: \"Kiểm tra Tổ\"\n              max_points: 7")
+    err = _load_variant(tmp_path, "              label_vi: \"Kiểm tra Tổ trong năm\"\n              max_points: 4", "              label_vi: \"Kiểm tra Tổ trong năm\"\n              max_points: 3")
     assert err.criterion == "AC4" and "parts add up to 14" in err.reason
 
 
@@ -131,3 +131,26 @@ def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
 def test_scale_must_end_at_zero(tmp_path: Path) -> None:
     err = _load_variant(tmp_path, '{label_vi: "Yếu", label_en: weak, min: 0}', '{label_vi: "Yếu", label_en: weak, min: 10}')
     assert "ending at 0" in err.reason and err.criterion is None
+
+
+def test_every_rule_is_in_docs_with_its_source() -> None:
+    """docs/criteria.md names every criterion, exclusion, override and award of the shipped
+    set on a line that gives a provenance tag ([S], [R], [Q], [M] or [A])."""
+    import re
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "criteria.md").read_text(encoding="utf-8")
+    cset = load_shipped()
+    ids = [e.id for e in cset.exclusions] + [a.id for a in cset.awards]
+    for kind in cset.unit_kinds.values():
+        ids += [c.id for c in kind.criteria] + [o.id for o in kind.overrides]
+    ids += list(cset.classification_scales) + ["thematic_not_basis", "tie_prefers_women", "class_export"]
+    def expand(line: str) -> str:  # "HH1–HH6" names HH1, HH2, ... HH6
+        return re.sub(r"\b([A-Z]+)(\d)[–-]\1(\d)\b",
+                      lambda m: " ".join(f"{m.group(1)}{k}" for k in range(int(m.group(2)), int(m.group(3)) + 1)), line)
+
+    tagged = [expand(line) for line in docs.splitlines() if re.search(r"\[[SRQMA](?:, ?[SRQMA])*\]", line)]
+    missing = [i for i in ids if not any(re.search(rf"(?<![\w-]){re.escape(i)}(?!\w)", line) for line in tagged)]
+    assert missing == []
+    for kind in cset.unit_kinds.values():  # and the data carries the tags the UI shows
+        assert all(c.provenance.tags for c in kind.criteria)
+        assert all(("A" in c.provenance.tags) or c.provenance.text for c in kind.criteria)

@@ -41,7 +41,10 @@ def test_territory_and_bank_network(demo: DemoProvince) -> None:
     covered = [c for o in demo.offices for c in o.commune_codes]
     assert sorted(covered) == sorted(c.code for c in demo.communes)  # each commune in one PGD
     served = Counter(h for p in demo.points for h in p.hamlet_codes)
-    assert set(served) == {h.code for h in demo.hamlets} and set(served.values()) == {1}
+    assert set(served) == {h.code for h in demo.hamlets} and set(served.values()) == {1, 2}  # many-to-many
+    shared = {h for h, n in served.items() if n == 2}
+    points_of = {h: {g.point_code for g in demo.groups if g.hamlet_code == h} for h in shared}
+    assert any(len(p) == 2 for p in points_of.values())  # groups of one hamlet at two points
     per_commune = Counter(p.commune_code for p in demo.points)
     assert set(per_commune) == {c.code for c in demo.communes}
     assert set(per_commune.values()) == {1, 2}  # some communes have two points
@@ -116,9 +119,8 @@ def _vbsp_class(i: dict[str, int]) -> str:
     pts += _band(growth, [(F(1), 10), (F(8, 10), 8), (F(5, 10), 5)]) or (2 if growth > 0 else 0)
     pts += _band(F(i["so_to_vien_co_tiet_kiem"], i["so_to_vien"]),
                  [(F(9, 10), 5), (F(8, 10), 4), (F(7, 10), 3), (F(1, 2), 2)])
-    if r > F(4, 100) or t < F(8, 10):
-        return "Yếu"
-    return "Tốt" if pts >= 90 else "Khá" if pts >= 80 else "Trung bình" if pts >= 70 else "Yếu"
+    del t  # BC0437 classifies on points alone (the overdue/interest rule is off)
+    return "Tốt" if pts >= 85 else "Khá" if pts >= 70 else "Trung bình" if pts >= 50 else "Yếu"
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -126,8 +128,8 @@ def test_indicators_are_realistic(seed: int) -> None:
     demo = generate_province(seed)
     n = len(demo.groups)
     classes = Counter(_vbsp_class(demo.group_inputs[g.code]) for g in demo.groups)
-    assert 0.83 <= classes["Tốt"] / n <= 0.92, classes
-    assert 0.01 <= classes["Yếu"] / n <= 0.08, classes
+    assert 0.83 <= classes["Tốt"] / n <= 0.93, classes
+    assert 0.005 <= classes["Yếu"] / n <= 0.05, classes
     ratios = [F(v["no_qua_han"], v["du_no"]) for v in demo.group_inputs.values()]
     assert sum(r <= F(5, 1000) for r in ratios) / n >= 0.8
     assert 0.005 <= sum(r > F(4, 100) for r in ratios) / n <= 0.05
@@ -188,7 +190,26 @@ def test_shipped_engine_scores_demo_sheets_realistically(demo: DemoProvince) -> 
         result = score_sheet(criteria, s.unit_kind, s.inputs, manual)
         classes.setdefault(s.unit_kind, Counter())[result.classification] += 1
     groups = classes["savings_group"]
-    assert 0.83 <= groups["Tốt"] / groups.total() <= 0.92, groups
-    assert 0.01 <= groups["Yếu"] / groups.total() <= 0.08, groups
+    assert 0.83 <= groups["Tốt"] / groups.total() <= 0.93, groups
+    assert 0.005 <= groups["Yếu"] / groups.total() <= 0.05, groups
     for kind in ("association_commune", "hamlet_head", "transaction_point"):
         assert len(classes[kind]) >= 2, (kind, classes[kind])  # not all one class
+
+
+def test_direct_loans_women_and_months(demo: DemoProvince) -> None:
+    """Direct loans exist per commune but are no group; women data for the Art. 4(6) tie
+    rule; the campaign is thematic, uses the latest month, and sheets name their month."""
+    from scoring.model import DIRECT_GROUP_CODE
+
+    assert set(demo.direct_loans) == {c.code for c in demo.communes} and min(demo.direct_loans.values()) > 0
+    assert DIRECT_GROUP_CODE not in {g.code for g in demo.groups}
+    shares = [g.women_share for g in demo.groups]
+    assert 0.7 <= sum(s is not None for s in shares) / len(shares) <= 0.9
+    assert {a.women_share for a in demo.associations if a.association == "PN"} == {1}
+    assert {h.female for h in demo.hamlet_heads} == {True, False}
+    assert demo.campaign.movement == "thematic" and demo.campaign.periods[0].bank_months.how == "latest"
+    sheets = list(generate_sheets(demo))
+    assert {s.bank_month for s in sheets} == {"2026-08"}
+    assoc = next(s for s in sheets if s.unit_kind == "association_commune")
+    assert {"so_to_dat_kiem_tra_mon_vay_cu", "so_mon_vay_khong_gd_3_thang"} <= set(assoc.inputs)
+    assert "so_ho_kiem_tra_min_mot_to" not in assoc.inputs

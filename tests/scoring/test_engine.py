@@ -8,12 +8,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from scoring.bankpoints import BANK_POINTS
-from scoring.criteria import load_shipped
-from scoring.engine import INVALID, MANUAL_INVALID, MISSING, OK, ManualEntry, score_sheet
-from scoring.explain import explain
+from scoring.criteria import load_shipped, loads_criteria
+from scoring.engine import (
+    GATE_FAILED,
+    INVALID,
+    MANUAL_INVALID,
+    MISSING,
+    OK,
+    ManualEntry,
+    compile_set,
+    score_sheet,
+)
+from scoring.explain import explain, explain_class
 from scoring.numbers import format_vi, parse_exact
 from scoring.reference import reference_score
 
@@ -123,15 +133,28 @@ def test_linear_rounding_half_up_to_tenths() -> None:
 
 
 def test_sum_parts_gate_and_per_item() -> None:
-    base = {"so_to": 16, "so_to_duoc_kiem_tra": 9, "so_mon_vay_moi": 0, "so_mon_vay_moi_kiem_tra_30_ngay": 0,
-            "so_ho_kiem_tra_min_mot_to": 5}
+    """AC4 per HD 727/HD-NHCS: new loans, inactive loans, groups, older loans per group."""
+    base = {"so_to": 16, "so_to_duoc_kiem_tra": 9, "so_to_dat_kiem_tra_mon_vay_cu": 8, "so_mon_vay_moi": 0,
+            "so_mon_vay_moi_kiem_tra_30_ngay": 0, "so_mon_vay_khong_gd_3_thang": 4,
+            "so_mon_vay_khong_gd_3_thang_kiem_tra": 4}
     s = score_sheet(CSET, "association_commune", base)
-    assert s.points[3] == 45 + 70  # 8 × 9/16 = 4.5 ; no new loans counts as 100%
-    s = score_sheet(CSET, "association_commune", {**base, "so_ho_kiem_tra_min_mot_to": 4})
-    assert s.points[3] == 70
+    assert s.details[3][2][0][0] == 40 and s.points[3] == 40 + 30 + 23 + 20  # no new loans = 100%; 4 x 9/16 = 2.25 -> 2.3
+    s = score_sheet(CSET, "association_commune", {**base, "so_mon_vay_khong_gd_3_thang_kiem_tra": 3})
+    assert s.points[3] == 40 + 23 + 23 + 20  # 3 x 3/4 = 2.25 -> 2.3
+    assert "so_ho_kiem_tra_min_mot_to" not in CSET.unit_kinds["association_commune"].inputs  # the ≥ 5 households rule is gone
     tp = {"so_muc_cong_khai_dat": 6, "so_khieu_nai_co_can_cu": 3, "so_can_bo_to_gd_min": 3, "su_co_an_toan": 1}
     s = score_sheet(CSET, "transaction_point", tp)
     assert (s.points[2], s.points[4], s.points[6]) == (150, 50, 0)  # capped 15; 5+0; 5-6 floored
+
+
+def test_gate_on_a_part() -> None:
+    text = (Path(__file__).parents[2] / "scoring" / "criteria" / "vbsp-2026.yaml").read_text(encoding="utf-8")
+    anchor = "ratio: {num: so_to_dat_kiem_tra_mon_vay_cu, den: so_to, if_den_zero: skip}}\n              rule: {linear: {}}\n"
+    assert anchor in text
+    gated = loads_criteria(text.replace(anchor, anchor + '              require: {input: so_to, op: ">=", value: 20}\n'))
+    s = score_sheet(gated, "association_commune", {"so_to": 16, "so_to_dat_kiem_tra_mon_vay_cu": 16})
+    assert s.details[3][2][3][1] == GATE_FAILED
+    assert "Không đạt điều kiện so_to ≥ 20 → 0/4 điểm" in explain(gated, s)[3].text
 
 
 def test_deduction_per_weak_group() -> None:
@@ -153,24 +176,79 @@ def test_manual_entries() -> None:
     assert score_sheet(CSET, "association_commune", {}).details[6] == (0, 4, None)
 
 
-def test_overrides_force_weak() -> None:
-    s = group(no_qua_han=40001)  # 4.0001% overdue: total 70 -> Trung bình, forced to Yếu
-    assert (s.total, s.computed_class, s.classification, s.forced_by) == (700, "Trung bình", "Yếu", "OV-YEU")
-    s = group(lai_thuc_thu=799, no_qua_han=0)
-    assert s.computed_class == "Khá" and s.classification == "Yếu"
-    s = group(no_qua_han=40000, lai_thuc_thu=800)  # exactly at the limits: not forced
+def _with_overrides_on() -> Any:
+    kind = CSET.unit_kinds["savings_group"]
+    on = tuple(msgspec.structs.replace(o, enabled=True) for o in kind.overrides)
+    kinds = {**CSET.unit_kinds, "savings_group": msgspec.structs.replace(kind, overrides=on)}
+    return msgspec.structs.replace(CSET, unit_kinds=kinds)
+
+
+def test_overdue_or_interest_rule_is_optional_and_off() -> None:
+    """BC0437 classifies on points alone: OV-YEU is in the data but disabled."""
+    assert [o.enabled for o in CSET.unit_kinds["savings_group"].overrides] == [False]
+    s = group(no_qua_han=40001)  # 4.0001% overdue: total 70 -> Khá, not forced
+    assert (s.total, s.classification, s.forced_by) == (700, "Khá", None)
+    on = _with_overrides_on()
+    s = score_sheet(on, "savings_group", {**FULL, "no_qua_han": 40001})
+    assert (s.total, s.computed_class, s.classification, s.forced_by) == (700, "Khá", "Yếu", "OV-YEU")
+    assert reference_score(on, "savings_group", {**FULL, "no_qua_han": 40001})[2] == "Yếu"
+    s = score_sheet(on, "savings_group", {**FULL, "lai_thuc_thu": 799})
+    assert s.computed_class == "Khá" and s.classification == "Yếu"  # 80 points, forced
+    s = score_sheet(on, "savings_group", {**FULL, "no_qua_han": 40000, "lai_thuc_thu": 800})  # at the limits
     assert s.forced_by is None
 
 
-@pytest.mark.parametrize(("total_change", "label"), [({}, "Tốt"), ({"so_to_vien_co_tiet_kiem": 0, "so_phien_to_giao_dich": 11}, "Tốt"),
-                                                     ({"so_phien_to_giao_dich": 0}, "Khá"), ({"so_phien_to_giao_dich": 0, "so_to_vien_co_tiet_kiem": 7, "so_du_tiet_kiem_cuoi_ky": 99}, "Trung bình")])
-def test_classification_edges(total_change: dict[str, int], label: str) -> None:
-    assert group(**total_change).classification == label
+@pytest.mark.parametrize(("changes", "total", "label"), [
+    ({}, 1000, "Tốt"),
+    ({"so_phien_to_giao_dich": 9, "so_to_vien_co_tiet_kiem": 0}, 850, "Tốt"),  # exactly 85
+    ({"so_phien_to_giao_dich": 9, "so_to_vien_co_tiet_kiem": 5, "goc_thu_dung_han": 950}, 840, "Khá"),
+    ({"no_qua_han": 40001}, 700, "Khá"),  # exactly 70
+    ({"no_qua_han": 40001, "so_to_vien_co_tiet_kiem": 8}, 690, "Trung bình"),
+    ({"no_qua_han": 40001, "so_phien_to_giao_dich": 0}, 500, "Trung bình"),  # exactly 50
+    ({"no_qua_han": 40001, "so_phien_to_giao_dich": 0, "so_to_vien_co_tiet_kiem": 8}, 490, "Yếu"),
+])
+def test_bc0437_class_bands(changes: dict[str, int], total: int, label: str) -> None:
+    """Tốt ≥ 85, Khá 70-<85, Trung bình 50-<70, Yếu < 50 (BC0437's own formula)."""
+    s = group(**changes)
+    assert (s.total, s.classification, s.class_source) == (total, label, "points")
 
 
-def test_classification_exact_cut_offs() -> None:
-    assert group(so_phien_to_giao_dich=11, so_to_vien_co_tiet_kiem=0).total == 900  # exactly 90 -> Tốt
-    assert group(so_phien_to_giao_dich=0, so_to_vien_co_tiet_kiem=10).total == 800  # 80 -> Khá
+@pytest.mark.parametrize(("raw", "label", "source"), [
+    ("Khá", "Khá", "bank_export"), (" tốt ", "Tốt", "bank_export"), ("Yếu kém", "Yếu", "bank_export"),
+    ("TB", "Trung bình", "bank_export"), (0, "Tốt", "points_bank_empty"), ("0", "Tốt", "points_bank_empty"),
+    ("", "Tốt", "points_bank_empty"), ("Xuất sắc", "Tốt", "points_bank_unknown"), (None, "Tốt", "points"),
+])
+def test_bank_class_used_where_present(raw: Any, label: str, source: str) -> None:
+    """The bank's own class wins; 0/blank (BC0437's lost formula) is recomputed from points."""
+    inputs = {**FULL, "xep_loai": raw} if raw is not None else FULL
+    s = score_sheet(CSET, "savings_group", inputs)
+    assert (s.total, s.classification, s.computed_class, s.class_source) == (1000, label, "Tốt", source)
+    assert reference_score(CSET, "savings_group", inputs)[2] == label
+    text = explain_class(CSET, s)
+    assert text.startswith("Xếp loại theo hệ thống NHCSXH: " if source == "bank_export" else "Xếp loại ") or source.startswith("points_bank")
+    if source == "points_bank_empty":
+        assert text == "Cột xếp loại của tệp NHCSXH để trống hoặc bằng 0, xếp loại tính lại từ tổng điểm 100 ≥ 85: Tốt"
+
+
+def test_month_of_the_figures_is_in_the_score_and_its_explanation() -> None:
+    s = score_sheet(CSET, "savings_group", FULL, month="2026-09")
+    assert s.months == ("2026-09",)
+    assert explain_class(CSET, s) == "Xếp loại theo tổng điểm 100 ≥ 85: Tốt; số liệu tháng 09/2026"
+
+
+def test_mean_of_months() -> None:
+    engine = compile_set(CSET)
+    monthly = {"2026-08": {**FULL, "no_qua_han": 4000}, "2026-07": FULL, "2026-09": {**FULL, "no_qua_han": 40001}}
+    s = engine.score_months("savings_group", monthly)
+    # SG1: 30, 25, 0 -> 55/3 = 18.33 -> 18.3 ; others full
+    assert s.points[0] == 183 and s.total == 183 + 700 and s.classification == "Tốt"
+    assert s.months == ("2026-07", "2026-08", "2026-09")
+    assert explain(CSET, s)[0].text == "Trung bình 3 tháng (07/2026: 30, 08/2026: 25, 09/2026: 0) → 18,3/30 điểm"
+    assert explain_class(CSET, s).endswith("; trung bình các tháng 07/2026, 08/2026, 09/2026")
+    one = engine.score_months("savings_group", {"2026-07": FULL})
+    assert one.months == ("2026-07",) and one.total == 1000
+    with pytest.raises(ValueError):
+        engine.score_months("savings_group", {})
 
 
 def test_exclusions() -> None:

@@ -15,9 +15,11 @@ from scoring.imports import (
     HSTD_COLUMNS,
     GroupRef,
     ImportFileError,
+    RowError,
     directory,
     parse_file,
 )
+from scoring.model import ScoreSheet
 
 
 @pytest.fixture(scope="module")
@@ -98,8 +100,8 @@ def test_cdtotkvv_bad_rows_are_reported_and_left_out(
         score_row(demo, 2, du_no="abc"),                        # 13 not a number
         score_row(demo, 3, diem_gdtx=-5, tong_diem=75),         # 14 negative
         score_row(demo, 4, ma_to=9_999_999),                    # 15 unknown group
-        score_row(demo, 5),                                     # 16 duplicate of 17
-        score_row(demo, 5),                                     # 17
+        score_row(demo, 5),                                     # 16 same group as 17
+        score_row(demo, 5, so_du_tk=1),                         # 17 (not an exact copy)
         score_row(demo, 6, diem_nqh=31, tong_diem=101),         # 18 above max (and total)
         score_row(demo, 7, tong_diem=90),                       # 19 total mismatch
         score_row(demo, 8, ma_dv=1),                            # 20 wrong PGD
@@ -283,3 +285,151 @@ def test_apply_row_merges_creates_and_refuses_locked() -> None:
                        campaign="2026", period="2026", source="x", now=now)
     assert locked == RowError(12, "ma_to", "locked",
                               "Phiếu chấm của Tổ 1000001 đã chốt; không ghi đè")
+
+
+def bc0437_rows(demo: DemoProvince, count: int) -> list[list[object]]:
+    """BC0437-shaped data rows: class column 0 (the lost formula), amounts in millions."""
+    rows = []
+    for i in range(count):
+        g = demo.groups[i]
+        pts = (30, 20, 15, 20, 5, 10) if i % 3 else (25, 15, 12, 16, 4, 5)  # 100 or 77
+        rows.append(score_row(demo, i, du_no=round(demo.group_inputs[g.code]["du_no"] / 1e6, 3),
+                              so_du_tk=12.5, diem_gdtx=pts[1], diem_nqh=pts[0], diem_thu_no=pts[2],
+                              diem_thu_lai=pts[3], diem_tv_tiengui=pts[4], diem_ds_tg=pts[5],
+                              tong_diem=sum(pts), xep_loai=0))
+    return rows
+
+
+def write_bc0437(path: Path, rows: list[list[object]]) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["NGÂN HÀNG CHÍNH SÁCH XÃ HỘI", None, "BC0437"])
+    sheet.append(["THÔNG TIN TỔ TK&VV DO PGD QUẢN LÝ"])
+    sheet.append(["Đến ngày 30/09/2026"])
+    sheet.append(["Đơn vị: triệu đồng"])
+    for _ in range(5):
+        sheet.append([])
+    sheet.append(list(CDTOTKVV_COLUMNS))  # row 10
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_bc0437_fixture_class_zero_duplicates_and_millions(
+        tmp_path: Path, demo: DemoProvince, groups: dict[str, GroupRef]) -> None:
+    """BC0437: class column 0 -> recomputed from points; ~3% exact duplicates imported once
+    and reported; amounts in millions; the period comes from the title."""
+    from scoring.criteria import load_shipped
+    from scoring.engine import score_sheet
+    from scoring.explain import explain_class
+
+    rows = bc0437_rows(demo, 33)
+    dup = list(rows[4])
+    dup[0] = 99  # same row but the running number
+    rows.insert(20, dup)  # 1 of 34 rows: ~3%
+    report = parse_file(write_bc0437(tmp_path / "bc0437.xlsx", rows), "cdtotkvv", groups)
+    assert report.ok, report.errors
+    assert len(report.rows) == 33 and report.data_rows == 34
+    assert [(d.row, d.same_as) for d in report.duplicates] == [(31, 15)]
+    assert (report.period, report.period_source, report.amount_unit) == ("2026-09", "title", 1_000_000)
+    first = report.rows[0]
+    for r, g in zip(report.rows, demo.groups, strict=False):
+        assert r.inputs["du_no"] == round(demo.group_inputs[g.code]["du_no"] / 1000) * 1000
+    assert first.inputs["so_du_tiet_kiem_cuoi_ky"] == 12_500_000
+    assert first.bank_class == "0" and first.month == "2026-09"
+    cset = load_shipped()
+    classes = set()
+    for row in report.rows:
+        s = score_sheet(cset, "savings_group", {**row.inputs, "xep_loai": row.bank_class}, month=row.month)
+        assert s.class_source == "points_bank_empty"
+        assert s.classification == ("Tốt" if s.total == 1000 else "Khá")  # 77 -> Khá under BC0437 bands
+        classes.add(s.classification)
+        assert explain_class(cset, s).endswith("; số liệu tháng 09/2026")
+    assert classes == {"Tốt", "Khá"}
+
+
+def test_amount_unit_can_be_given_and_fractions_of_a_dong_are_refused(
+        tmp_path: Path, demo: DemoProvince, groups: dict[str, GroupRef]) -> None:
+    rows = [score_row(demo, 0, du_no="1,2345678")]  # 1,234,567.8 VND in millions: not whole
+    report = parse_file(write_bc0437(tmp_path / "m.xlsx", rows), "cdtotkvv", groups)
+    assert [(e.column, e.code) for e in report.errors] == [("du_no", "not_integer")]
+    assert "đơn vị 1.000.000 đồng" in report.errors[0].message
+    report = parse_file(write_bc0437(tmp_path / "m.xlsx", [score_row(demo, 0, du_no=5)]), "cdtotkvv",
+                        groups, amount_unit=1)
+    assert report.rows[0].inputs["du_no"] == 5
+
+
+def test_period_from_report_date_else_title_else_file_name() -> None:
+    from datetime import datetime
+
+    from scoring.import_meta import period_of
+
+    assert period_of([datetime(2026, 8, 31), "30/09/2026"], ["Tháng 07/2026"], "x_2026-06.xlsx") == ("2026-09", "report_date")
+    assert period_of([], ["BÁO CÁO", "Tháng 07 năm 2026"], "x_2026-06.xlsx") == ("2026-07", "title")
+    assert period_of([], ["Ngày 5 tháng 3 năm 2026"], "x.xlsx") == ("2026-03", "title")
+    for name, month in (("cdtotkvv_2026-06.xlsx", "2026-06"), ("BC0437_20260531.xls.xlsx", "2026-05"),
+                        ("T04_2026.csv", "2026-04"), ("bc 30.01.2026.csv", "2026-01")):
+        assert period_of([], ["BÁO CÁO"], name) == (month, "file_name"), name
+    assert period_of([], [], "export.xlsx") == (None, None)
+
+
+def test_direct_loans_of_association_99_are_counted_not_imported(
+        tmp_path: Path, demo: DemoProvince, groups: dict[str, GroupRef]) -> None:
+    rows = [score_row(demo, 0), score_row(demo, 1, ma_to="0000000", dvut="99"),
+            score_row(demo, 2, dvut=99)]
+    report = parse_file(write_xlsx(tmp_path / "d.xlsx", rows), "cdtotkvv", groups)
+    assert [r.unit_code for r in report.rows] == [demo.groups[0].code]
+    assert report.direct_rows == 2 and report.ok
+
+
+def test_hstd_exact_duplicates_millions_and_cv597(tmp_path: Path, demo: DemoProvince,
+                                                 groups: dict[str, GroupRef]) -> None:
+    """Loans from 01/3/2026 not rescheduled: unpaid instalments due count on their own."""
+    a = demo.groups[0]
+    loans = [
+        loan(a.code, a.office_code, "K1", "M1", du_no_trong_han=30, goc_den_han=2, goc_thu_dung_han=2,
+             goc_ky_han_chua_tra=1, ngay_giai_ngan="15/03/2026"),  # type: ignore[arg-type]
+        loan(a.code, a.office_code, "K2", "M2", du_no_trong_han=20, goc_den_han=1, goc_thu_dung_han=1,
+             goc_ky_han_chua_tra=1, ngay_giai_ngan="15/02/2026"),  # type: ignore[arg-type]  # older loan
+        loan(a.code, a.office_code, "K3", "M3", du_no_trong_han=10, goc_den_han=1, goc_thu_dung_han=1,
+             goc_ky_han_chua_tra=1, ngay_giai_ngan="2026-04-01", dieu_chinh_ky_han="x"),  # type: ignore[arg-type]  # rescheduled
+    ]
+    loans.append(dict(loans[0]))  # exact duplicate row
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["SAO KÊ HỒ SƠ TÍN DỤNG ĐẾN NGÀY 31/10/2026 - ĐVT: triệu đồng"])
+    sheet.append(list(HSTD_COLUMNS))
+    for item in loans:
+        sheet.append([item.get(c) for c in HSTD_COLUMNS])
+    book.save(tmp_path / "h.xlsx")
+    report = parse_file(tmp_path / "h.xlsx", "hstd", groups)
+    assert report.ok, report.errors
+    assert [(d.row, d.same_as) for d in report.duplicates] == [(6, 3)]
+    assert (report.period, report.amount_unit) == ("2026-10", 1_000_000)
+    inputs = report.rows[0].inputs
+    assert inputs["du_no"] == 60_000_000
+    assert (inputs["goc_den_han"], inputs["goc_thu_dung_han"]) == (5_000_000, 4_000_000)
+
+
+def test_apply_row_keeps_each_month_and_the_latest_in_inputs() -> None:
+    from datetime import UTC, datetime
+
+    from scoring.imports import ImportedRow, apply_row
+
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+
+    def row(month: str, du_no: int, cls: str | None) -> ImportedRow:
+        return ImportedRow(rows=(11,), unit_code="1000001", commune_code="89101", office_code="004602",
+                           inputs={"du_no": du_no}, bank_class=cls, month=month)
+
+    sheet = apply_row(row("2026-09", 9, "0"), None, campaign="2026", period="2026", source="x", now=now)
+    sheet = apply_row(row("2026-10", 10, "Tốt"), sheet, campaign="2026", period="2026", source="x", now=now)  # type: ignore[arg-type]
+    sheet = apply_row(row("2026-08", 8, "Khá"), sheet, campaign="2026", period="2026", source="x", now=now)  # type: ignore[arg-type]
+    assert not isinstance(sheet, RowError)
+    assert (sheet.inputs, sheet.bank_month, sheet.bank_class) == ({"du_no": 10}, "2026-10", "Tốt")
+    assert {m: f.inputs["du_no"] for m, f in sheet.monthly.items()} == {"2026-08": 8, "2026-09": 9, "2026-10": 10}
+    assert sheet.monthly["2026-09"].bank_class == "0"
+    assert ScoreSheet.from_doc(sheet.to_doc()) == sheet  # round trip

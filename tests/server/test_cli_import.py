@@ -144,3 +144,24 @@ def test_import_into_an_empty_store_stops(settings: Settings, tmp_path: Path) ->
     result = CliRunner().invoke(import_cmd, [str(path), "--kind", "hstd"],
                                 obj={"settings": settings})
     assert result.exit_code == 2 and "thidua seed-demo" in result.output
+
+
+def test_import_reports_exact_duplicates_month_and_unit(
+        seeded: Settings, demo: DemoProvince, tmp_path: Path) -> None:
+    """A BC0437-like file: title with the date and "triệu đồng", one row repeated exactly."""
+    path = _workbook(tmp_path / "bc0437_20260930.xlsx", demo, [
+        (3, {"du_no": 900, "so_du_tk": 80, "xep_loai": 0}), (4, {"du_no": 900, "so_du_tk": 80, "xep_loai": 0})])
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    assert sheet is not None
+    sheet["A2"] = "Đơn vị: triệu đồng"
+    sheet.append([99, *[c.value for c in sheet[11]][1:]])  # row 13 repeats row 11 but its stt
+    book.save(path)
+    result = CliRunner().invoke(import_cmd, [str(path), "--kind", "cdtotkvv"], obj={"settings": seeded})
+    assert result.exit_code == 0, result.output
+    assert "Số liệu tháng: 09/2026 (theo tên tệp); đơn vị tiền: triệu đồng" in result.output
+    assert "Dòng trùng lặp hoàn toàn (chỉ nhập một lần): 13 = 11" in result.output
+    g = demo.groups[3]
+    sheet_doc = _sheet(seeded, g.code, g.commune_code)
+    assert sheet_doc is not None and sheet_doc.inputs["du_no"] == 900_000_000
+    assert (sheet_doc.bank_month, sheet_doc.bank_class) == ("2026-09", "0")
