@@ -83,7 +83,8 @@ class SqlStore(DocumentStore):
     """`DocumentStore` over SQLAlchemy; `url` is a `sqlite:///` or `postgresql+psycopg://` URL."""
 
     capabilities = frozenset({"deterministic_revs", "integer_seqs", "replicated_revpos",
-                              "revision_bodies", "revs_limit", RAW_VALUES, JOURNAL})
+                              "revision_bodies", "revs_limit", "identity_digests",
+                              "quiet_rewrites", RAW_VALUES, JOURNAL})
 
     def __init__(
         self,
