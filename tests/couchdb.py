@@ -68,8 +68,11 @@ def missing_couchdb() -> str:
             "(the CouchDB-oracle tests are skipped)")
 
 
-def start_node(port: int) -> CouchNode:
-    """Start one single node from the cached build on `port` (or use the URL)."""
+def start_node(port: int, one_shard: bool = True) -> CouchNode:
+    """Start one single node from the cached build on `port` (or use the URL).
+
+    `one_shard` sets `[cluster] q = 1` (rows of `_changes` in write order, which the tests
+    compare across servers); without it the node keeps CouchDB's defaults (the benchmark)."""
     external = os.environ.get("THIDUA_TEST_COUCHDB_URL", "")
     if external:
         parts = urlsplit(external)
@@ -88,10 +91,9 @@ def start_node(port: int) -> CouchNode:
     if done.returncode != 0:
         node.stop()
         raise RuntimeError(f"CouchDB did not start: {done.stderr[-2000:]}")
-    # One shard per database (as thidua's many small per-commune databases want): `_changes`
-    # then lists rows in write order, which the tests compare across servers.
-    httpx.put(f"{node.url}_node/_local/_config/cluster/q", json="1", auth=ADMIN,
-              timeout=30).raise_for_status()
+    if one_shard:
+        httpx.put(f"{node.url}_node/_local/_config/cluster/q", json="1", auth=ADMIN,
+                  timeout=30).raise_for_status()
     return node
 
 

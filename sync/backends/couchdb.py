@@ -286,6 +286,10 @@ class CouchStore(DocumentStore):
     async def wait_for_change(self, db: str, since: Seq, timeout: float) -> bool:
         return await self._watcher.wait(_db(db), couch_revs.check_since(since), timeout)
 
+    async def compact(self, db: str) -> None:
+        """CouchDB compacts in the background; it answers 202 at once."""
+        await self.client.call("POST", _db(db), "_compact", body={})
+
     # -- local documents --------------------------------------------------------
     async def get_local(self, db: str, local_id: str) -> Doc:
         return await self.client.call("GET", _db(db), "_local", doc_path(local_id))

@@ -35,7 +35,7 @@ from ..store import (
     Seq,
     WriteResult,
 )
-from . import sql_changes, sql_docs, sql_listing, sql_local
+from . import sql_changes, sql_compact, sql_docs, sql_listing, sql_local
 from .docinput import prepare
 from .sql_changes import ChangesQuery
 from .sql_docs import DocOptions
@@ -395,6 +395,9 @@ class SqlStore(DocumentStore):
     async def delete_local(self, db: str, local_id: str) -> WriteResult:
         return await self._write(
             db, lambda conn, row: sql_local.delete_local(conn, row.id, local_id), small=True)
+
+    async def compact(self, db: str) -> None:
+        await self._write(db, lambda conn, row: sql_compact.compact(conn, row.id))
 
     # -- listing and attachments --------------------------------------------------
     async def all_docs(

@@ -11,6 +11,8 @@ from litestar.params import FromPath
 
 from ..errors import BadRequest
 from ..store import RAW_VALUES, WriteResult
+from .batch import check_batch, is_local, write_local
+from .inline import inline_attachments
 from .params import bool_param, int_param, json_param
 from .wire import JSON_TYPE, decode, json_response, read_body, read_json, settings_of, store_of
 
@@ -136,10 +138,13 @@ async def bulk_docs(request: Req, db: FromPath[str]) -> Response[bytes]:
     """Each bad entry fails alone; `new_edits=false` answers only the errors (as CouchDB)."""
     store = store_of(request)
     prepared, new_edits = await _bulk_docs_body(request, RAW_VALUES in store.capabilities)
-    valid = [doc for doc in prepared if not isinstance(doc, Rejected)]
+    check_batch(prepared, new_edits)
+    valid = [doc for doc in prepared if not isinstance(doc, Rejected) and not is_local(doc)]
     written = iter(await store.bulk_docs(db, valid, new_edits=new_edits))
     results: list[Rejected | WriteResult] = [
-        entry if isinstance(entry, Rejected) else next(written) for entry in prepared
+        entry if isinstance(entry, Rejected)
+        else await write_local(store, db, entry) if is_local(entry)
+        else next(written) for entry in prepared
     ]
     if not new_edits:
         results = [entry for entry in results if entry.error]
@@ -177,6 +182,9 @@ def _key(request: Req, *names: str) -> str | None:
     return None
 
 
+_KEYS_CONFLICT = "`keys` is incompatible with `key`, `start_key` and `end_key`"
+
+
 async def _all_docs(request: Req, db: str, keys: list[str] | None) -> Response[bytes]:
     key = _key(request, "key")
     if keys is None:
@@ -185,18 +193,29 @@ async def _all_docs(request: Req, db: str, keys: list[str] | None) -> Response[b
             if not isinstance(query_keys, list) or not all(isinstance(k, str) for k in query_keys):
                 raise BadRequest("keys must be a JSON array of strings.")
             keys = query_keys
-    answer = await store_of(request).all_docs(
+    startkey = key if key is not None else _key(request, "startkey", "start_key")
+    endkey = key if key is not None else _key(request, "endkey", "end_key")
+    if keys is not None and (startkey is not None or endkey is not None) and keys != [key]:
+        raise BadRequest(_KEYS_CONFLICT, error="query_parse_error")
+    store = store_of(request)
+    include_docs = bool_param(request, "include_docs")
+    answer = await store.all_docs(
         db,
         keys=keys,
-        startkey=key if key is not None else _key(request, "startkey", "start_key"),
-        endkey=key if key is not None else _key(request, "endkey", "end_key"),
+        startkey=None if keys is not None else startkey,
+        endkey=None if keys is not None else endkey,
         inclusive_end=bool_param(request, "inclusive_end", True),
-        include_docs=bool_param(request, "include_docs"),
+        include_docs=include_docs,
         conflicts=bool_param(request, "conflicts"),
         descending=bool_param(request, "descending"),
         limit=int_param(request, "limit"),
         skip=int_param(request, "skip", 0) or 0,
     )
+    if include_docs and bool_param(request, "attachments"):
+        docs = [row["doc"] for row in answer["rows"] if isinstance(row.get("doc"), dict)]
+        await inline_attachments(store, db, docs)
+    if bool_param(request, "update_seq"):
+        answer = {**answer, "update_seq": (await store.db_info(db)).update_seq}
     return json_response(answer)
 
 

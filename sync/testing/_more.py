@@ -76,7 +76,7 @@ class BadInputTests(StoreFixtures):
     async def test_bad_replicated_entries(self, store: DocumentStore, db: str) -> None:
         docs: list[Any] = [
             {"_id": "a"},
-            {"_id": "b", "_rev": "2-" + "b" * 32, "_revisions": {"start": 3, "ids": ["b" * 32]}},
+            {"_id": "b", "_revisions": {"start": 1, "ids": ["b" * 32, "a" * 32]}},
             {"_id": "c", "_rev": "2-x", "_revisions": {"start": 2, "ids": "x"}},
             {"v": 1, **rev_path(1, "a")},
             {"_id": "ok", **rev_path(2, "b", "a")},
@@ -84,6 +84,13 @@ class BadInputTests(StoreFixtures):
         results = await store.bulk_docs(db, docs, new_edits=False)
         assert [r.error for r in results] == ["bad_request"] * 4 + [None]
         assert (await store.get(db, "ok"))["_rev"] == "2-" + "b" * 32
+
+    async def test_revisions_win_over_rev(self, store: DocumentStore, db: str) -> None:
+        """PouchDB sends `_rev: 2-a` with `_revisions: {start: 1, ids: [a]}` for a tree with
+        a repeated hash; CouchDB writes `1-a`."""
+        await self.replicate(store, db, {"_id": "d", "_rev": "2-" + "a" * 32,
+                                         "_revisions": {"start": 1, "ids": ["a" * 32]}})
+        assert (await store.get(db, "d"))["_rev"] == "1-" + "a" * 32
 
     async def test_bad_arguments(self, store: DocumentStore, db: str) -> None:
         calls: list[Callable[[], Awaitable[Any]]] = [
