@@ -11,7 +11,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Stream
 
-from ..errors import BadRequest
+from ..errors import BadRequest, NotFound
 from ..store import ChangesPage, DocumentStore, Seq
 from .design import check_filter
 from .inline import inline_attachments
@@ -146,8 +146,11 @@ async def _changes(request: Req, db: str, body: ChangesBody) -> Response[bytes] 
 
     async def stream() -> AsyncIterator[bytes]:
         # Headers go out now; idle connections then see a newline every heartbeat.
-        async for event in events:
-            yield encode(event) + b"\n" if isinstance(event, ChangesPage) else event
+        try:
+            async for event in events:
+                yield encode(event) + b"\n" if isinstance(event, ChangesPage) else event
+        except NotFound:  # the database was deleted while we waited: end the answer cleanly
+            yield encode(ChangesPage(results=[], last_seq=page.last_seq)) + b"\n"
 
     return Stream(stream(), media_type=JSON_TYPE)
 

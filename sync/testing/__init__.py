@@ -23,13 +23,14 @@ from __future__ import annotations
 from ._base import StoreFixtures, needs, rev_path
 from ._docs import CrudTests, RevisionTests
 from ._feeds import AttachmentTests, ChangesTests, LocalDocTests, RevsDiffBulkGetTests
-from ._more import AllDocsTests, BadInputTests, ConcurrencyTests
+from ._more import AllDocsTests, BadInputTests, CompactionTests, ConcurrencyTests
 
 __all__ = [
     "AllDocsTests",
     "AttachmentTests",
     "BadInputTests",
     "ChangesTests",
+    "CompactionTests",
     "ConcurrencyTests",
     "CrudTests",
     "LocalDocTests",
@@ -51,6 +52,7 @@ class StoreConformance(
     AttachmentTests,
     AllDocsTests,
     BadInputTests,
+    CompactionTests,
     ConcurrencyTests,
 ):
     """Every topic; subclass it and provide an async `store` fixture."""

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from ..errors import BadRequest
+from ..errors import BadRequest, NotFound
 from ..store import DocumentStore
 from ._base import StoreFixtures, rev_path
 
-__all__ = ["AllDocsTests", "BadInputTests", "ConcurrencyTests"]
+__all__ = ["AllDocsTests", "BadInputTests", "CompactionTests", "ConcurrencyTests"]
 
 
 class AllDocsTests(StoreFixtures):
@@ -141,3 +141,32 @@ class ConcurrencyTests(StoreFixtures):
         assert await asyncio.wait_for(follower, 30) == expected
         info = await store.db_info(db)
         assert info.doc_count == len(expected)
+
+
+class CompactionTests(StoreFixtures):
+    async def test_compaction_keeps_leaves_only(self, store: DocumentStore, db: str) -> None:
+        """Non-leaf bodies and their attachments go; leaves (conflicts too) stay readable.
+        CouchDB compacts in the background: wait for it (bounded)."""
+        att = {"a.bin": {"content_type": "application/octet-stream", "data": "AAECAw=="}}
+        rev1 = await self.put(store, db, {"_id": "a", "v": 1, "_attachments": att})
+        rev2 = await self.put(store, db, {"_id": "a", "_rev": rev1, "v": 2})
+        await self.replicate(store, db, {"_id": "c", "v": "b", **rev_path(2, "b", "a")},
+                             {"_id": "c", "v": "c", **rev_path(2, "c", "a")})
+        await store.compact(db)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        while True:
+            try:
+                await store.get(db, "a", rev=rev1)
+            except NotFound:
+                break
+            assert loop.time() < deadline, "old revision still readable after compaction"
+            await asyncio.sleep(0.2)
+        with pytest.raises(NotFound):
+            await store.get_attachment(db, "a", "a.bin", rev=rev1)
+        assert (await store.get(db, "a"))["v"] == 2 and (await store.get(db, "a"))["_rev"] == rev2
+        leaves = await store.get_open_revs(db, "c", "all")
+        assert sorted(e["ok"]["v"] for e in leaves) == ["b", "c"]
+        assert await store.revs_diff(db, {"a": [rev1]}) == {}  # the rev id is still known
+        with pytest.raises(NotFound):
+            await store.compact(f"{db}-never")

@@ -277,7 +277,10 @@ def test_unparseable_authorization_is_anonymous(server: Server, header: str) -> 
     assert answer.status_code == 200 and "uuid" in answer.json()
 
 
-def test_longpoll_on_a_deleted_database_ends(http: httpx.Client, db: str, server: Server) -> None:
+@pytest.mark.parametrize("heartbeat", [None, "200"])
+def test_longpoll_on_a_deleted_database_ends(
+    http: httpx.Client, db: str, server: Server, heartbeat: str | None
+) -> None:
     if quirk(server, "crashes_on_longpoll_of_deleted_db"):
         return
     since = http.get(f"{db}/_changes").json()["last_seq"]
@@ -285,8 +288,9 @@ def test_longpoll_on_a_deleted_database_ends(http: httpx.Client, db: str, server
 
     def poll() -> None:
         try:
+            params = {"feed": "longpoll", "since": since, "timeout": "20000"}
             answers.append(http.get(f"{db}/_changes", params={
-                "feed": "longpoll", "since": since, "timeout": "20000"}))
+                **params, **({"heartbeat": heartbeat} if heartbeat else {})}))
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             answers.append(exc)
 
