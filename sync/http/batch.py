@@ -14,29 +14,33 @@ from ..docrules import LOCAL_PREFIX, docid_error, member_error
 from ..errors import BadRequest, NotFound
 from ..store import DocumentStore, WriteResult, decoded
 
-__all__ = ["LOCAL_ATTACHMENTS", "check_batch", "is_local", "local_body", "write_local"]
+__all__ = ["LOCAL_ATTACHMENTS", "check_batch", "local_body", "write_local"]
 
 LOCAL_ATTACHMENTS = "_local documents do not accept attachments."
 _NO_REV = "When `new_edits: false`, the document needs `_rev` or `_revisions` specified"
 
 
-def is_local(doc: Any) -> bool:
-    return isinstance(doc, dict) and isinstance(doc.get("_id"), str) and doc["_id"].startswith(
-        LOCAL_PREFIX)
+def check_batch(docs: list[Any], new_edits: bool, members_checked: bool = False) -> list[bool]:
+    """Raise the 400 CouchDB answers for the whole batch, if an entry calls for one; else
+    which entries are `_local/` documents.
 
-
-def check_batch(docs: list[Any], new_edits: bool) -> None:
-    """Raise the 400 CouchDB answers for the whole batch, if an entry calls for one."""
-    for doc in docs:
-        if not isinstance(doc, dict):
+    `members_checked`: the caller already refused unknown `_` members (the replicated
+    raw-values path does while it decodes them), so only ids and revs are looked at here."""
+    local = [False] * len(docs)
+    for index, doc in enumerate(docs):
+        if type(doc) is not dict:
             continue  # refused alone (bad_request), as before
-        if "_id" in doc and (reason := docid_error(doc["_id"])):
-            raise BadRequest(reason, error="illegal_docid")
-        if reason := member_error(doc):
+        doc_id = doc.get("_id")
+        if doc_id is not None and (type(doc_id) is not str or doc_id[:1] == "_"):
+            if reason := docid_error(doc_id):
+                raise BadRequest(reason, error="illegal_docid")
+            local[index] = doc_id.startswith(LOCAL_PREFIX)
+        if not members_checked and (reason := member_error(doc)):
             raise BadRequest(reason, error="doc_validation")
         if not new_edits and "_rev" not in doc and "_revisions" not in doc \
-                and not is_local(doc):
+                and not local[index]:
             raise BadRequest(_NO_REV)
+    return local
 
 
 def local_body(doc: dict[str, Any]) -> dict[str, Any]:
