@@ -22,7 +22,10 @@ import pytest
 
 from tests.replication.servers import free_port
 
-__all__ = ["CouchNode", "couchdb_node", "couchdb_prefix", "missing_couchdb", "start_node"]
+__all__ = [
+    "CouchNode", "couchdb_node", "couchdb_prefix", "missing_couchdb", "require_couchdb",
+    "start_node",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "couchdb"
@@ -97,14 +100,19 @@ def start_node(port: int, one_shard: bool = True) -> CouchNode:
     return node
 
 
-@pytest.fixture(scope="session")
-def couchdb_node() -> Iterator[CouchNode]:
-    """One Apache CouchDB node for the whole session (skips, or fails in CI, if none)."""
+def require_couchdb() -> None:
+    """Skip the test when no CouchDB is available; in CI (`CI=true`) fail it instead."""
     reason = missing_couchdb()
     if reason:
         if os.environ.get("CI", "").lower() in ("true", "1"):
             pytest.fail(f"CI needs Apache CouchDB: {reason}", pytrace=False)
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def couchdb_node() -> Iterator[CouchNode]:
+    """One Apache CouchDB node for the whole session (skips, or fails in CI, if none)."""
+    require_couchdb()
     node = start_node(free_port())
     try:
         yield node
