@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from litestar import Litestar
@@ -100,4 +101,6 @@ def test_design_functions_that_exist_are_501(ours: Server) -> None:
             assert answer.status_code == 501 and answer.json()["error"] == "not_implemented"
             assert "_selector" in answer.json()["reason"] or "_all_docs" in answer.json()[
                 "reason"]
+    time.sleep(0.2)
+    assert "NotImplementedHere" not in ours.log_tail(50_000)  # an answer, not a failure
 
