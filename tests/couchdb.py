@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -46,9 +47,11 @@ class CouchNode:
         return urlunsplit((parts.scheme, netloc, parts.path, "", "")).rstrip("/")
 
     def stop(self) -> None:
+        """Stop the node (by the PIDs nodes.sh recorded) and remove its state dir."""
         if self.state is not None:
             subprocess.run([str(SHARED / "nodes.sh"), "stop", str(self.state)],
                            capture_output=True, timeout=60, check=False)
+            shutil.rmtree(self.state, ignore_errors=True)
 
 
 def couchdb_prefix() -> Path | None:
