@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig \
 	fonts-noto-core fonts-dejavu-core poppler-utils chromium postgresql
 
-.PHONY: help setup system-deps python-deps node-deps demo serve seed-demo test torture bench lint clean
+.PHONY: help setup system-deps python-deps node-deps couchdb demo serve seed-demo test torture bench lint clean
 
 help:
 	@echo "make demo    set up, seed a demo province, serve on http://127.0.0.1:8000"
@@ -19,7 +19,7 @@ help:
 	@echo "make lint    ruff + mypy on the pure packages"
 	@echo "make torture full-count property tests"
 
-setup: system-deps python-deps node-deps
+setup: system-deps python-deps node-deps couchdb
 
 system-deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done; \
@@ -47,6 +47,36 @@ node-deps: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
 	npm ci --omit=optional --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# Apache CouchDB 3.5 for the tests (the oracle) and bench/replication.py, built once per machine
+# from ../shared/couchdb into a cache folder keyed by the tarball's sha256 (tests/couchdb.py
+# finds it the same way). Nothing happens when ../shared/couchdb is absent or the build exists.
+COUCHDB_SRC := ../shared/couchdb
+COUCHDB_TARBALL := $(COUCHDB_SRC)/couchdb-3.5.0-src-with-deps.tar.gz
+COUCHDB_DEBS := erlang-nox erlang-dev erlang-reltool build-essential libicu-dev curl
+
+couchdb:
+	@if [ -f $(COUCHDB_TARBALL) ]; then \
+		key=$$(sha256sum $(COUCHDB_TARBALL) | cut -c1-16); \
+		prefix=$${XDG_CACHE_HOME:-$$HOME/.cache}/thidua/couchdb-$$key; \
+		if [ ! -x $$prefix/bin/couchdb ]; then \
+			missing=$$(for p in $(COUCHDB_DEBS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+			missing=$$(echo $$missing); \
+			if [ -n "$$missing" ]; then \
+				if [ "$$(id -u)" = 0 ]; then \
+					echo "installing CouchDB build packages: $$missing"; \
+					apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+				else \
+					echo "CouchDB build needs: sudo apt-get install --no-install-recommends $$missing"; exit 1; \
+				fi; \
+			fi; \
+			echo "building Apache CouchDB into $$prefix (about 65 s)"; \
+			rm -rf $$prefix.partial && mkdir -p $$(dirname $$prefix) && \
+			$(COUCHDB_SRC)/build.sh $(COUCHDB_TARBALL) $$prefix.partial >$$prefix.build.log 2>&1 \
+				|| { tail -30 $$prefix.build.log; exit 1; }; \
+			mv $$prefix.partial $$prefix; \
+		fi; \
+	fi
 
 demo: setup
 	$(THIDUA) demo

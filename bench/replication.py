@@ -1,9 +1,12 @@
-"""Replication benchmark: PouchDB 9 push/pull against our server, pouchdb-server and memory.
+"""Replication benchmark: PouchDB 9 push/pull against our server, pouchdb-server, Apache
+CouchDB 3.5 and memory.
 
 Run: `.venv/bin/python bench/replication.py [--count 10000] [--initial 2000] [--repeat 2]`.
-Prints docs/s per server and the ratios to the targets of issue 3 (see docs/benchmarks.md):
-push and pull >= 1.5x pouchdb-server, within 1.3x of the in-process limit (memory to memory,
-same PouchDB client, no server), 2,000-doc initial pull into a fresh PouchDB < 1 s.
+Prints docs/s per server and the ratios to the targets of issues 3 and 10 (see
+docs/benchmarks.md): push and pull >= 1.5x pouchdb-server and >= 1.5x Apache CouchDB 3.5
+(single node, default settings, the build `make setup` made), within 1.3x of the in-process
+limit (memory to memory, same PouchDB client, no server), 2,000-doc initial pull into a fresh
+PouchDB < 1 s.
 Each figure is the best of `--repeat` rounds. Our server: uvicorn, one worker, no reload,
 log level warning, a real SQLite file in a temp dir. The client reuses HTTP connections, as
 browsers do (`--no-keepalive`: one connection per request, node-fetch's default).
@@ -20,9 +23,16 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-from replication.servers import Server, our_server, pouchdb_server  # noqa: E402
+from tests.couchdb import CouchNode, missing_couchdb, start_node  # noqa: E402
+from tests.replication.servers import (  # noqa: E402
+    Server,
+    couchdb_server,
+    free_port,
+    our_server,
+    pouchdb_server,
+)
 
 SCRIPT = ROOT / "bench" / "js" / "replication_bench.js"
 STEPS = ("push", "pull", "initial")
@@ -48,7 +58,7 @@ def measure_all(servers: dict[str, Server | None], args: argparse.Namespace) -> 
     other processes on the machine hits them alike."""
     best: dict[str, dict[str, float]] = {}
     for server in servers.values():
-        if server is not None:
+        if server is not None and server.command:  # CouchDB runs already (nodes.sh)
             server.start()
     try:
         for round_no in range(args.repeat):
@@ -69,11 +79,13 @@ def report(results: dict[str, dict[str, float]], args: argparse.Namespace) -> li
     for name, times in results.items():
         cells = "".join(f"{times[s]:>9.2f} s {sizes[s] / times[s]:>8,.0f} doc/s" for s in STEPS)
         lines.append(f"{name:16}{cells}")
-    ours, peer, limit = results["ours"], results["pouchdb-server"], results["in-process"]
+    ours, limit = results["ours"], results["in-process"]
+    peers = [name for name in ("pouchdb-server", "couchdb") if name in results]
     verdicts: list[tuple[str, float, str, bool]] = []
     for step in ("push", "pull"):
-        speedup = peer[step] / ours[step]
-        verdicts.append((f"{step}: ours vs pouchdb-server", speedup, ">= 1.5x", speedup >= 1.5))
+        for peer in peers:
+            speedup = results[peer][step] / ours[step]
+            verdicts.append((f"{step}: ours vs {peer}", speedup, ">= 1.5x", speedup >= 1.5))
         overhead = ours[step] / limit[step]
         verdicts.append((f"{step}: ours / in-process", overhead, "<= 1.3x", overhead <= 1.3))
     verdicts.append((f"initial pull of {args.initial:,}", ours["initial"], "< 1 s",
@@ -93,13 +105,23 @@ def main() -> None:
                         help="a TCP connection per request (PouchDB's node-fetch default) "
                              "instead of reused connections (what browsers do)")
     args = parser.parse_args()
+    node: CouchNode | None = None
+    if missing := missing_couchdb():
+        print(f"without Apache CouchDB: {missing}", file=sys.stderr)
+    else:
+        node = start_node(free_port(), one_shard=False)
     with tempfile.TemporaryDirectory() as tmp:
         servers: dict[str, Server | None] = {
             "ours": our_server(Path(tmp) / "ours"),
             "pouchdb-server": pouchdb_server(Path(tmp) / "pouchdb-server"),
+            **({"couchdb": couchdb_server(node.url, node.auth)} if node else {}),
             "in-process": None,
         }
-        results = measure_all(servers, args)
+        try:
+            results = measure_all(servers, args)
+        finally:
+            if node:
+                node.stop()
     print(f"HTTP connections: {'reused (keep-alive)' if args.keepalive else 'one per request'}")
     print("\n".join(report(results, args)))
 

@@ -200,14 +200,15 @@ class Authenticator:
                 return Identity(user=account, method="token", sent=True, token_id=token.id)
             try:
                 name, password = parse_basic(authorization)
-            except ValueError as exc:
+            except ValueError as exc:  # recorded, then ignored (anonymous), as in CouchDB
                 self.on_sign_in(None, client, "basic", False, str(exc))
-                return Identity(sent=True, refused=SignInRefused(401, str(exc)))
-            try:
-                account = await self.sign_in(name, password, client, "basic")
-            except SignInRefused as refused:
-                return Identity(sent=True, refused=refused)
-            return Identity(user=account, method="basic", sent=True)
+                name = None
+            if name is not None:
+                try:
+                    account = await self.sign_in(name, password, client, "basic")
+                except SignInRefused as refused:
+                    return Identity(sent=True, refused=refused)
+                return Identity(user=account, method="basic", sent=True)
         cookie = SimpleCookie()
         try:
             cookie.load(headers.get("cookie", ""))

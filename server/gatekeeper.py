@@ -157,6 +157,15 @@ class GatekeptStore(DocumentStore):
         self._need_admin("delete")
         await self.inner.delete_db(db)
 
+    async def compact(self, db: str) -> None:
+        """Admins only. Territory databases (`config`, `c-`, `p-`) keep their old revision
+        bodies: the reconciler merges from the common ancestor and the audit reads history."""
+        self._need_admin("compact")
+        if db_kind(db) != "other":
+            await self.inner.db_info(db)
+            return
+        await self.inner.compact(db)
+
     async def db_info(self, db: str) -> DbInfo:
         await self._need(db)
         return await self.inner.db_info(db)

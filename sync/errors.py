@@ -11,10 +11,12 @@ __all__ = [
     "Conflict",
     "Forbidden",
     "NotFound",
+    "NotImplementedHere",
     "PreconditionFailed",
     "StoreError",
     "StoreUnavailable",
     "TooLarge",
+    "UnsupportedMediaType",
     "Unauthorized",
     "error_for",
 ]
@@ -42,6 +44,16 @@ class BadRequest(StoreError):
 
 class Unauthorized(StoreError):
     status, error = 401, "unauthorized"
+
+
+class UnsupportedMediaType(StoreError):
+    status, error = 415, "bad_content_type"
+
+
+class NotImplementedHere(StoreError):
+    """A CouchDB feature thidua does not offer (JavaScript design functions)."""
+
+    status, error = 501, "not_implemented"
 
 
 class Forbidden(StoreError):

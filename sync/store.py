@@ -371,3 +371,8 @@ class DocumentStore(abc.ABC):
         self, db: str, doc_id: str, name: str, *, rev: str | None = None
     ) -> Attachment:
         """:raises NotFound: no such doc, rev or attachment."""
+
+    async def compact(self, db: str) -> None:
+        """Remove the bodies of non-leaf revisions (CouchDB's `_compact`); backends without
+        compaction keep them. :raises NotFound: no such database."""
+        await self.db_info(db)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from server.settings import Settings
+from tests.couchdb import couchdb_node  # noqa: F401 - session fixture
 from tests.pg import PgUnavailable, create_database, drop_database, throwaway_cluster
 
 

@@ -82,12 +82,13 @@ def translate() -> Iterator[None]:
 
 
 class Response:
-    """A finished request: status, parsed JSON (or raw bytes) and the content type."""
+    """A finished request: status, parsed JSON (or raw bytes), content type and ETag."""
 
-    __slots__ = ("body", "content_type", "status")
+    __slots__ = ("body", "content_type", "etag", "status")
 
-    def __init__(self, status: int, body: Any, content_type: str) -> None:
+    def __init__(self, status: int, body: Any, content_type: str, etag: str = "") -> None:
         self.status, self.body, self.content_type = status, body, content_type
+        self.etag = etag
 
 
 class CouchClient:
@@ -131,7 +132,8 @@ class CouchClient:
                 headers=headers, timeout=timeout or self.timeout)
             content_type = response.headers.get("Content-Type", "")
             if raw and response.status_code < 400:
-                return Response(response.status_code, response.content, content_type)
+                etag = response.headers.get("ETag", "").strip('"')
+                return Response(response.status_code, response.content, content_type, etag)
             parsed = response.json() if response.content else None
             if response.status_code >= 400:
                 raise _error_for(response.status_code, parsed)

@@ -76,8 +76,9 @@ class CouchStore(DocumentStore):
         self.quirks = "express-pouchdb" in info
         # CouchDB's new revs hash the edit only; PouchDB 7 also hashes the doc id.
         # PouchDB also sets `revpos` of inline attachments to the rev it writes.
-        self.capabilities = frozenset() if self.quirks else frozenset(
-            {"deterministic_revs", "replicated_revpos"})
+        # PouchDB digests attachment bytes as sent and skips known revisions quietly.
+        self.capabilities = frozenset({"identity_digests", "quiet_rewrites"}) if self.quirks \
+            else frozenset({"deterministic_revs", "replicated_revpos"})
         raw = info.get("uuid")
         if not isinstance(raw, str) or len(raw.replace("-", "")) != 32:
             raise StoreUnavailable(f"GET / answered no usable uuid: {raw!r}")
@@ -302,6 +303,10 @@ class CouchStore(DocumentStore):
     async def wait_for_change(self, db: str, since: Seq, timeout: float) -> bool:
         return await self._watcher.wait(_db(db), couch_revs.check_since(since), timeout)
 
+    async def compact(self, db: str) -> None:
+        """CouchDB compacts in the background; it answers 202 at once."""
+        await self.client.call("POST", _db(db), "_compact", body={})
+
     # -- local documents --------------------------------------------------------
     async def get_local(self, db: str, local_id: str) -> Doc:
         return await self.client.call("GET", _db(db), "_local", doc_path(local_id))
@@ -375,6 +380,10 @@ class CouchStore(DocumentStore):
         response = await self.client.response(
             "GET", _db(db), doc_path(doc_id), quote(name, safe=""), params={"rev": rev},
             raw=True)
-        return Attachment(content_type=response.content_type or "application/octet-stream", data=response.body,
-                          digest=md5_digest(response.body))
+        # CouchDB's ETag is the stored digest (of the gzipped bytes for compressed types).
+        etag = response.etag
+        digest = f"md5-{etag}" if etag.endswith("=") and not self.quirks else md5_digest(
+            response.body)
+        return Attachment(content_type=response.content_type or "application/octet-stream",
+                          data=response.body, digest=digest)
 

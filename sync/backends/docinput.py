@@ -18,14 +18,11 @@ from typing import Any
 import msgspec
 
 from .. import revtree
+from ..docrules import REPLICATOR_MEMBERS, SPECIAL_MEMBERS
 from ..store import WriteResult, decoded
 
 __all__ = ["AttSpec", "Incoming", "md5_digest", "prepare"]
 
-_SPECIAL = frozenset(
-    {"_id", "_rev", "_deleted", "_revisions", "_attachments", "_conflicts",
-     "_deleted_conflicts", "_local_seq", "_revs_info"}
-)
 _encode = msgspec.json.Encoder().encode
 
 
@@ -106,15 +103,32 @@ def _attachments(value: Any) -> list[AttSpec] | None:
     return [_attachment(name, spec) for name, spec in sorted(value.items())] or None
 
 
+_NO_REV = "When `new_edits: false`, the document needs `_rev` or `_revisions` specified"
+
+
+def _revisions_head(revisions: Any) -> str | None:
+    """The rev `_revisions` names (`{start}-{ids[0]}`), or None if it names none.
+
+    PouchDB sends `_rev: "2-a"` with `_revisions: {start: 1, ids: ["a"]}` for a tree with a
+    repeated hash; CouchDB writes `1-a`."""
+    if not isinstance(revisions, dict):
+        return None
+    start, ids = revisions.get("start"), revisions.get("ids")
+    if isinstance(start, int) and not isinstance(start, bool) and isinstance(ids, list) and ids \
+            and isinstance(ids[0], str):
+        return f"{start}-{ids[0]}"
+    return None
+
+
 def _check(doc: Any, new_edits: bool, max_size: int) -> Incoming:
     if not isinstance(doc, dict):
         raise _Invalid("bad_request", "Document must be a JSON object.")
     doc_id = _doc_id(doc, new_edits)
     body: dict[str, Any] = {}
     for key, value in doc.items():  # one pass: user fields, and unknown `_` members refused
-        if key[:1] != "_":
+        if key[:1] != "_" or key in REPLICATOR_MEMBERS:
             body[key] = value
-        elif key not in _SPECIAL:
+        elif key not in SPECIAL_MEMBERS:
             raise _Invalid("doc_validation", f"Bad special document member: {key}")
     if new_edits:
         body = decoded(body)  # the new rev hashes the canonical JSON of decoded values
@@ -125,9 +139,11 @@ def _check(doc: Any, new_edits: bool, max_size: int) -> Incoming:
     path: list[str] | None = None
     try:
         if not new_edits:
+            revisions = doc.get("_revisions")
+            rev = _revisions_head(revisions) or rev  # `_revisions` wins, as in CouchDB
             if rev is None:
-                raise _Invalid("bad_request", "A replicated document needs a _rev.")
-            path = revtree.path_from_revisions(rev, doc.get("_revisions"))  # parses `rev` too
+                raise _Invalid("bad_request", _NO_REV)
+            path = revtree.path_from_revisions(rev, revisions)  # parses `rev` too
         elif rev is not None:
             revtree.parse_rev(rev)
     except revtree.InvalidRev as exc:

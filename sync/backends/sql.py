@@ -36,7 +36,7 @@ from ..store import (
     Validator,
     WriteResult,
 )
-from . import sql_changes, sql_docs, sql_listing, sql_local, sql_repair
+from . import sql_changes, sql_compact, sql_docs, sql_listing, sql_local, sql_repair
 from .docinput import prepare
 from .sql_changes import ChangesQuery
 from .sql_docs import DocOptions
@@ -84,7 +84,8 @@ class SqlStore(DocumentStore):
     """`DocumentStore` over SQLAlchemy; `url` is a `sqlite:///` or `postgresql+psycopg://` URL."""
 
     capabilities = frozenset({"deterministic_revs", "integer_seqs", "replicated_revpos",
-                              "revision_bodies", "revs_limit", RAW_VALUES, JOURNAL})
+                              "revision_bodies", "revs_limit", "identity_digests",
+                              "quiet_rewrites", RAW_VALUES, JOURNAL})
 
     def __init__(
         self,
@@ -417,6 +418,9 @@ class SqlStore(DocumentStore):
     async def delete_local(self, db: str, local_id: str) -> WriteResult:
         return await self._write(
             db, lambda conn, row: sql_local.delete_local(conn, row.id, local_id), small=True)
+
+    async def compact(self, db: str) -> None:
+        await self._write(db, lambda conn, row: sql_compact.compact(conn, row.id))
 
     # -- listing and attachments --------------------------------------------------
     async def all_docs(

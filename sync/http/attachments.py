@@ -25,7 +25,9 @@ async def get_attachment(request: Req, path: DocPath) -> Response[bytes]:
     att = await store_of(request).get_attachment(
         path.db, path.doc_id, path.attachment, rev=request.query_params.get("rev") or None
     )
-    headers = {"ETag": f'"{att.digest}"', "Accept-Ranges": "none"}
+    # The stored Content-Type exactly (Litestar would add "; charset=utf-8" to text types).
+    headers = {"ETag": f'"{att.digest}"', "Accept-Ranges": "none",
+               "Content-Type": att.content_type}
     if att.digest.startswith("md5-"):
         headers["Content-MD5"] = att.digest[4:]
     return Response(content=att.data, media_type=att.content_type, headers=headers)

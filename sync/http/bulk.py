@@ -9,8 +9,11 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
+from ..docrules import SPECIAL_MEMBERS
 from ..errors import BadRequest
 from ..store import RAW_VALUES, WriteResult
+from .batch import check_batch, write_local
+from .inline import inline_attachments
 from .params import bool_param, int_param, json_param
 from .wire import JSON_TYPE, decode, json_response, read_body, read_json, settings_of, store_of
 
@@ -103,6 +106,9 @@ def _raw_values(body: bytes) -> list[dict[str, Any]] | None:
     for doc in batch.docs:
         for key, value in doc.items():
             if key[:1] == "_":
+                if key not in SPECIAL_MEMBERS:  # fails the whole request, as in CouchDB
+                    raise BadRequest(f"Bad special document member: {key}",
+                                     error="doc_validation")
                 doc[key] = _decode_any(value)
     return batch.docs  # type: ignore[return-value]
 
@@ -113,8 +119,9 @@ _decode_any = msgspec.json.Decoder().decode
 
 async def _bulk_docs_body(
     request: Req, raw_values: bool
-) -> tuple[list[dict[str, Any] | Rejected], bool]:
-    """The body's entries, decoded or rejected one by one, and its `new_edits`.
+) -> tuple[list[dict[str, Any] | Rejected], bool, bool]:
+    """The body's entries, decoded or rejected one by one, its `new_edits`, and whether
+    their `_` members were checked already (the raw-values path).
 
     With `raw_values` (the store takes `msgspec.Raw` field values), a replicated batch keeps
     its user fields raw: the store writes them as sent, without decoding and re-encoding."""
@@ -124,22 +131,31 @@ async def _bulk_docs_body(
         raise BadRequest("Request body must be a JSON object.")
     if len(raw) <= max_doc:
         if raw_values and (docs := _raw_values(raw)) is not None:
-            return docs, False  # type: ignore[return-value]
+            return docs, False, True  # type: ignore[return-value]
         small = decode(raw, SmallBulkDocsBody)
-        return [_prepare(doc, small.new_edits) for doc in small.docs], small.new_edits
+        return [_prepare(doc, small.new_edits) for doc in small.docs], small.new_edits, False
     body = decode(raw, BulkDocsBody)
-    return [_prepare_raw(doc, max_doc, body.new_edits) for doc in body.docs], body.new_edits
+    return ([_prepare_raw(doc, max_doc, body.new_edits) for doc in body.docs], body.new_edits,
+            False)
 
 
 @post("/{db:str}/_bulk_docs", status_code=201)
 async def bulk_docs(request: Req, db: FromPath[str]) -> Response[bytes]:
     """Each bad entry fails alone; `new_edits=false` answers only the errors (as CouchDB)."""
     store = store_of(request)
-    prepared, new_edits = await _bulk_docs_body(request, RAW_VALUES in store.capabilities)
-    valid = [doc for doc in prepared if not isinstance(doc, Rejected)]
+    prepared, new_edits, checked = await _bulk_docs_body(
+        request, RAW_VALUES in store.capabilities)
+    local = check_batch(prepared, new_edits, members_checked=checked)
+    if any(local):
+        valid = [doc for doc, lo in zip(prepared, local, strict=True)
+                 if not lo and not isinstance(doc, Rejected)]
+    else:
+        valid = [doc for doc in prepared if not isinstance(doc, Rejected)]
     written = iter(await store.bulk_docs(db, valid, new_edits=new_edits))
     results: list[Rejected | WriteResult] = [
-        entry if isinstance(entry, Rejected) else next(written) for entry in prepared
+        entry if isinstance(entry, Rejected)
+        else await write_local(store, db, entry) if lo  # type: ignore[arg-type]
+        else next(written) for entry, lo in zip(prepared, local, strict=True)
     ]
     if not new_edits:
         results = [entry for entry in results if entry.error]
@@ -177,6 +193,9 @@ def _key(request: Req, *names: str) -> str | None:
     return None
 
 
+_KEYS_CONFLICT = "`keys` is incompatible with `key`, `start_key` and `end_key`"
+
+
 async def _all_docs(request: Req, db: str, keys: list[str] | None) -> Response[bytes]:
     key = _key(request, "key")
     if keys is None:
@@ -185,18 +204,29 @@ async def _all_docs(request: Req, db: str, keys: list[str] | None) -> Response[b
             if not isinstance(query_keys, list) or not all(isinstance(k, str) for k in query_keys):
                 raise BadRequest("keys must be a JSON array of strings.")
             keys = query_keys
-    answer = await store_of(request).all_docs(
+    startkey = key if key is not None else _key(request, "startkey", "start_key")
+    endkey = key if key is not None else _key(request, "endkey", "end_key")
+    if keys is not None and (startkey is not None or endkey is not None) and keys != [key]:
+        raise BadRequest(_KEYS_CONFLICT, error="query_parse_error")
+    store = store_of(request)
+    include_docs = bool_param(request, "include_docs")
+    answer = await store.all_docs(
         db,
         keys=keys,
-        startkey=key if key is not None else _key(request, "startkey", "start_key"),
-        endkey=key if key is not None else _key(request, "endkey", "end_key"),
+        startkey=None if keys is not None else startkey,
+        endkey=None if keys is not None else endkey,
         inclusive_end=bool_param(request, "inclusive_end", True),
-        include_docs=bool_param(request, "include_docs"),
+        include_docs=include_docs,
         conflicts=bool_param(request, "conflicts"),
         descending=bool_param(request, "descending"),
         limit=int_param(request, "limit"),
         skip=int_param(request, "skip", 0) or 0,
     )
+    if include_docs and bool_param(request, "attachments"):
+        docs = [row["doc"] for row in answer["rows"] if isinstance(row.get("doc"), dict)]
+        await inline_attachments(store, db, docs)
+    if bool_param(request, "update_seq"):
+        answer = {**answer, "update_seq": (await store.db_info(db)).update_seq}
     return json_response(answer)
 
 

@@ -11,8 +11,10 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Stream
 
-from ..errors import BadRequest
+from ..errors import BadRequest, NotFound
 from ..store import ChangesPage, DocumentStore, Seq
+from .design import check_filter
+from .inline import inline_attachments
 from .params import bool_param, int_param, json_param, seq_param
 from .wire import JSON_TYPE, decode, encode, json_response, read_body, store_of
 
@@ -41,9 +43,10 @@ class ChangesQuery(msgspec.Struct, kw_only=True):
     descending: bool
     doc_ids: list[str] | None
     selector: dict[str, Any] | None
+    attachments: bool = False
 
     async def page(self, store: DocumentStore, db: str, since: Seq) -> ChangesPage:
-        return await store.changes(
+        page = await store.changes(
             db,
             since=since,
             limit=self.limit,
@@ -54,6 +57,10 @@ class ChangesQuery(msgspec.Struct, kw_only=True):
             selector=self.selector,
             descending=self.descending,
         )
+        if self.attachments and self.include_docs:
+            docs = [row.doc for row in page.results if isinstance(row.doc, dict)]
+            await inline_attachments(store, db, docs)
+        return page
 
 
 def _query(request: Req, body: ChangesBody) -> ChangesQuery:
@@ -70,8 +77,6 @@ def _query(request: Req, body: ChangesBody) -> ChangesQuery:
         selector = body.selector
         if not isinstance(selector, dict):
             raise BadRequest("filter=_selector needs a JSON object `selector` in the body.")
-    elif filter_name:
-        raise BadRequest(f"Unsupported filter {filter_name!r}: use _doc_ids or _selector.")
     return ChangesQuery(
         since=seq_param(request.query_params.get("since")),
         limit=int_param(request, "limit"),
@@ -81,6 +86,7 @@ def _query(request: Req, body: ChangesBody) -> ChangesQuery:
         descending=bool_param(request, "descending"),
         doc_ids=doc_ids,
         selector=selector,
+        attachments=bool_param(request, "attachments"),
     )
 
 
@@ -124,6 +130,8 @@ async def _changes(request: Req, db: str, body: ChangesBody) -> Response[bytes] 
         raise BadRequest(f"Unsupported feed {feed!r}: use normal or longpoll.")
     query = _query(request, body)
     store = store_of(request)
+    if request.query_params.get("filter") not in (None, "", "_doc_ids", "_selector"):
+        await check_filter(store, db, request)  # design-doc functions: 400, 404 or 501
     page = await query.page(store, db, query.since)
     if feed == "normal" or query.descending or page.results:
         return json_response(page)
@@ -138,8 +146,11 @@ async def _changes(request: Req, db: str, body: ChangesBody) -> Response[bytes] 
 
     async def stream() -> AsyncIterator[bytes]:
         # Headers go out now; idle connections then see a newline every heartbeat.
-        async for event in events:
-            yield encode(event) + b"\n" if isinstance(event, ChangesPage) else event
+        try:
+            async for event in events:
+                yield encode(event) + b"\n" if isinstance(event, ChangesPage) else event
+        except NotFound:  # the database was deleted while we waited: end the answer cleanly
+            yield encode(ChangesPage(results=[], last_seq=page.last_seq)) + b"\n"
 
     return Stream(stream(), media_type=JSON_TYPE)
 

@@ -1,4 +1,5 @@
-"""Database routes: `GET|HEAD|PUT|DELETE /db/{db}`, `POST /db/{db}` (new doc), `_ensure_full_commit`."""
+"""Database routes: `GET|HEAD|PUT|DELETE /db/{db}`, `POST /db/{db}` (new doc),
+`_ensure_full_commit`, `_compact`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from litestar import Request, Response, delete, get, head, post, put
 from litestar.params import FromPath
 
-from ..errors import TooLarge
+from ..errors import TooLarge, UnsupportedMediaType
 from .wire import decode, json_response, read_body, settings_of, store_of, written
 
 __all__ = ["DATABASE_HANDLERS"]
@@ -56,4 +57,14 @@ async def ensure_full_commit(request: Req, db: FromPath[str]) -> Response[bytes]
     return json_response({"ok": True, "instance_start_time": "0"}, 201)
 
 
-DATABASE_HANDLERS = [db_info, db_exists, create_db, delete_db, create_doc, ensure_full_commit]
+@post("/{db:str}/_compact", status_code=202)
+async def compact(request: Req, db: FromPath[str]) -> Response[bytes]:
+    """202 at once, as CouchDB (whose compaction then runs in the background)."""
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        raise UnsupportedMediaType("Content-Type must be application/json")
+    await store_of(request).compact(db)
+    return json_response({"ok": True}, 202)
+
+
+DATABASE_HANDLERS = [
+    db_info, db_exists, create_db, delete_db, create_doc, ensure_full_commit, compact]

@@ -14,6 +14,7 @@ from litestar.params import FromPath
 from ..errors import BadRequest, Conflict, TooLarge, error_for
 from ..store import WriteResult
 from . import attachments
+from .design import check_view
 from .params import bool_param, doc_path, json_param, rev_param
 from .wire import decode, json_response, read_body, settings_of, store_of, written
 
@@ -38,6 +39,8 @@ def _open_revs(request: Req) -> list[str] | str | None:
 async def get_doc(request: Req, db: FromPath[str], rest: FromPath[str]) -> Response[bytes]:
     path = doc_path(request)
     if path.attachment is not None:
+        if path.doc_id.startswith("_design/") and path.attachment.startswith("_"):
+            return await check_view(request, path.db, path.doc_id[8:], path.attachment)
         return await attachments.get_attachment(request, path)
     store = store_of(request)
     revs = bool_param(request, "revs")

@@ -50,7 +50,7 @@ def couch_error(status: int, error: str, reason: str) -> Response[bytes]:
 
 
 def _store_error(_: Request[Any, Any, Any], exc: StoreError) -> Response[bytes]:
-    if exc.status >= 500:
+    if exc.status >= 500 and exc.status != 501:  # 501: a feature we do not offer, no failure
         log.error("document store failure: %s", exc.reason, exc_info=exc)
     return couch_error(exc.status, exc.error, exc.reason)
 

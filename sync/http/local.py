@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Request, Response, delete, get, put
 from litestar.params import FromPath
 
+from .batch import local_body
 from .params import local_id
 from .wire import json_response, read_json, settings_of, store_of
 
@@ -23,7 +24,7 @@ async def get_local(request: Req, db: FromPath[str], name: FromPath[str]) -> Res
 @put("/{db:str}/_local/{name:path}", status_code=201)
 async def put_local(request: Req, db: FromPath[str], name: FromPath[str]) -> Response[bytes]:
     lid = local_id(request)
-    doc = await read_json(request, dict[str, Any], settings_of(request)[1])
+    doc = local_body(await read_json(request, dict[str, Any], settings_of(request)[1]))
     doc["_id"] = f"_local/{lid}"
     result = await store_of(request).put_local(db, lid, doc)
     return json_response({"ok": True, "id": result.id, "rev": result.rev}, 201)

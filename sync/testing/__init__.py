@@ -9,7 +9,11 @@ between backends is declared in `store.capabilities`, never by overriding tests:
 * `deterministic_revs`: a new rev hashes the edit only, so equal edits of two docs get equal
   revs (CouchDB; PouchDB 7, inside pouchdb-server, also hashes the doc id);
 * `replicated_revpos`: an inline attachment written by replication keeps its `revpos`
-  (PouchDB sets it to the revision being written).
+  (PouchDB sets it to the revision being written);
+* `identity_digests`: an attachment's digest is the md5 of its bytes (CouchDB compresses
+  `text/*` and JSON attachments and digests the compressed form);
+* `quiet_rewrites`: re-sending revisions the tree already has writes nothing, `update_seq`
+  stays (CouchDB rewrites the document under a new seq).
 
 Topics live in small modules (`_docs`, `_feeds`, `_more`) and are combined here.
 """
@@ -19,7 +23,7 @@ from __future__ import annotations
 from ._base import StoreFixtures, needs, rev_path
 from ._docs import CrudTests, RevisionTests
 from ._feeds import AttachmentTests, ChangesTests, LocalDocTests, RevsDiffBulkGetTests
-from ._more import AllDocsTests, BadInputTests, ConcurrencyTests
+from ._more import AllDocsTests, BadInputTests, CompactionTests, ConcurrencyTests
 from ._validate import ValidatorTests
 
 __all__ = [
@@ -27,6 +31,7 @@ __all__ = [
     "AttachmentTests",
     "BadInputTests",
     "ChangesTests",
+    "CompactionTests",
     "ConcurrencyTests",
     "CrudTests",
     "LocalDocTests",
@@ -49,6 +54,7 @@ class StoreConformance(
     AttachmentTests,
     AllDocsTests,
     BadInputTests,
+    CompactionTests,
     ConcurrencyTests,
     ValidatorTests,
 ):

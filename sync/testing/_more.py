@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from ..errors import BadRequest
+from ..errors import BadRequest, NotFound
 from ..store import DocumentStore
 from ._base import StoreFixtures, rev_path
 
-__all__ = ["AllDocsTests", "BadInputTests", "ConcurrencyTests"]
+__all__ = ["AllDocsTests", "BadInputTests", "CompactionTests", "ConcurrencyTests"]
 
 
 class AllDocsTests(StoreFixtures):
@@ -76,7 +76,7 @@ class BadInputTests(StoreFixtures):
     async def test_bad_replicated_entries(self, store: DocumentStore, db: str) -> None:
         docs: list[Any] = [
             {"_id": "a"},
-            {"_id": "b", "_rev": "2-" + "b" * 32, "_revisions": {"start": 3, "ids": ["b" * 32]}},
+            {"_id": "b", "_revisions": {"start": 1, "ids": ["b" * 32, "a" * 32]}},
             {"_id": "c", "_rev": "2-x", "_revisions": {"start": 2, "ids": "x"}},
             {"v": 1, **rev_path(1, "a")},
             {"_id": "ok", **rev_path(2, "b", "a")},
@@ -84,6 +84,13 @@ class BadInputTests(StoreFixtures):
         results = await store.bulk_docs(db, docs, new_edits=False)
         assert [r.error for r in results] == ["bad_request"] * 4 + [None]
         assert (await store.get(db, "ok"))["_rev"] == "2-" + "b" * 32
+
+    async def test_revisions_win_over_rev(self, store: DocumentStore, db: str) -> None:
+        """PouchDB sends `_rev: 2-a` with `_revisions: {start: 1, ids: [a]}` for a tree with
+        a repeated hash; CouchDB writes `1-a`."""
+        await self.replicate(store, db, {"_id": "d", "_rev": "2-" + "a" * 32,
+                                         "_revisions": {"start": 1, "ids": ["a" * 32]}})
+        assert (await store.get(db, "d"))["_rev"] == "1-" + "a" * 32
 
     async def test_bad_arguments(self, store: DocumentStore, db: str) -> None:
         calls: list[Callable[[], Awaitable[Any]]] = [
@@ -134,3 +141,32 @@ class ConcurrencyTests(StoreFixtures):
         assert await asyncio.wait_for(follower, 30) == expected
         info = await store.db_info(db)
         assert info.doc_count == len(expected)
+
+
+class CompactionTests(StoreFixtures):
+    async def test_compaction_keeps_leaves_only(self, store: DocumentStore, db: str) -> None:
+        """Non-leaf bodies and their attachments go; leaves (conflicts too) stay readable.
+        CouchDB compacts in the background: wait for it (bounded)."""
+        att = {"a.bin": {"content_type": "application/octet-stream", "data": "AAECAw=="}}
+        rev1 = await self.put(store, db, {"_id": "a", "v": 1, "_attachments": att})
+        rev2 = await self.put(store, db, {"_id": "a", "_rev": rev1, "v": 2})
+        await self.replicate(store, db, {"_id": "c", "v": "b", **rev_path(2, "b", "a")},
+                             {"_id": "c", "v": "c", **rev_path(2, "c", "a")})
+        await store.compact(db)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        while True:
+            try:
+                await store.get(db, "a", rev=rev1)
+            except NotFound:
+                break
+            assert loop.time() < deadline, "old revision still readable after compaction"
+            await asyncio.sleep(0.2)
+        with pytest.raises(NotFound):
+            await store.get_attachment(db, "a", "a.bin", rev=rev1)
+        assert (await store.get(db, "a"))["v"] == 2 and (await store.get(db, "a"))["_rev"] == rev2
+        leaves = await store.get_open_revs(db, "c", "all")
+        assert sorted(e["ok"]["v"] for e in leaves) == ["b", "c"]
+        assert await store.revs_diff(db, {"a": [rev1]}) == {}  # the rev id is still known
+        with pytest.raises(NotFound):
+            await store.compact(f"{db}-never")

@@ -1,4 +1,6 @@
-"""Fixtures: the two servers the conformance suite runs against, fresh db names, helpers."""
+"""Fixtures: the three servers the conformance suite runs against, fresh db names, helpers.
+
+Where Apache CouchDB and pouchdb-server disagree, CouchDB is right."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from .servers import Server, our_server, pouchdb_server
+from tests.couchdb import CouchNode
 
-SERVERS = ("ours", "pouchdb-server")
+from .servers import Server, couchdb_server, our_server, pouchdb_server
+
+SERVERS = ("ours", "pouchdb-server", "couchdb")
 
 
 @pytest.fixture(scope="session")
@@ -29,10 +33,16 @@ def pouchdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def couchdb(couchdb_node: CouchNode) -> Server:
+    return couchdb_server(couchdb_node.url, couchdb_node.auth)
+
+
 @pytest.fixture(params=SERVERS)
 def server(request: pytest.FixtureRequest) -> Server:
-    """Each conformance test runs once per server; pouchdb-server proves the test right."""
-    return request.getfixturevalue("ours" if request.param == "ours" else "pouchdb")
+    """Each conformance test runs once per server; CouchDB proves the test right."""
+    names = {"ours": "ours", "pouchdb-server": "pouchdb", "couchdb": "couchdb"}
+    return request.getfixturevalue(names[request.param])
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
-"""Real servers for the replication tests: ours (uvicorn + SQLite file) and pouchdb-server.
+"""Real servers for the replication tests: ours (uvicorn + SQLite file), pouchdb-server and
+Apache CouchDB 3.5 (the oracle, started once per session by `tests.couchdb`).
 
 Each `Server` exposes `couch` (the CouchDB API root URL, trailing slash) and `auth`, so the
-same test runs against both. Ours can be SIGKILLed and restarted on the same port and data.
+same test runs against all three. Ours can be SIGKILLed and restarted on the same port and data.
 """
 
 from __future__ import annotations
@@ -41,10 +42,11 @@ class Server:
     prefix: str
     auth: tuple[str, str] | None = None
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    url: str = ""  # a server started elsewhere (CouchDB): its root URL
 
     @property
     def couch(self) -> str:
-        return f"http://127.0.0.1:{self.port}{self.prefix}"
+        return self.url or f"http://127.0.0.1:{self.port}{self.prefix}"
 
     @property
     def node_auth(self) -> dict[str, str] | None:
@@ -143,3 +145,8 @@ def pouchdb_server(work_dir: Path) -> Server:
     port = free_port()
     command = [str(NODE_BIN / "pouchdb-server"), "-m", "-o", "127.0.0.1", "-p", str(port), "-n"]
     return Server("pouchdb-server", command, work_dir, dict(os.environ), port, "/")
+
+
+def couchdb_server(url: str, auth: tuple[str, str]) -> Server:
+    """Apache CouchDB, already running (started and stopped by its session fixture)."""
+    return Server("couchdb", [], ROOT, {}, 0, "/", auth=auth, url=url)

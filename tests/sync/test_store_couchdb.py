@@ -1,11 +1,10 @@
 """The conformance suite on the CouchDB backend: against a real pouchdb-server (in memory,
-started here on a free loopback port), and against `THIDUA_TEST_COUCHDB_URL` when set
-(e.g. `http://admin:pw@127.0.0.1:5984`)."""
+started here on a free loopback port), and against Apache CouchDB 3.5 (the session's node from
+`tests.couchdb`: the build `make setup` made, or `THIDUA_TEST_COUCHDB_URL`)."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import socket
 import subprocess
@@ -26,10 +25,10 @@ from sync.backends import load_store  # noqa: E402
 from sync.backends.couchdb import CouchStore  # noqa: E402
 from sync.errors import BadRequest, NotFound, StoreUnavailable  # noqa: E402
 from sync.testing import StoreConformance  # noqa: E402
+from tests.couchdb import CouchNode  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 POUCHDB_SERVER = ROOT / "node_modules" / ".bin" / "pouchdb-server"
-COUCHDB_URL = os.environ.get("THIDUA_TEST_COUCHDB_URL", "")
 
 
 def _free_port() -> int:
@@ -81,11 +80,10 @@ class TestPouchdbServerStore(StoreConformance):
         await store.close()
 
 
-@pytest.mark.skipif(not COUCHDB_URL, reason="THIDUA_TEST_COUCHDB_URL is not set")
 class TestCouchdbStore(StoreConformance):
     @pytest.fixture
-    async def store(self) -> AsyncIterator[CouchStore]:
-        store = CouchStore(COUCHDB_URL, poll_seconds=1)
+    async def store(self, couchdb_node: CouchNode) -> AsyncIterator[CouchStore]:
+        store = CouchStore(couchdb_node.url_with_auth, poll_seconds=1)
         await store.initialize()
         yield store
         await store.close()
