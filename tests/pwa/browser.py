@@ -59,11 +59,13 @@ def phone(browser: Browser, **options: Any) -> BrowserContext:
     return browser.new_context(viewport=PHONE, locale="vi-VN", bypass_csp=True, **options)
 
 
-def sign_in(page: Page, url: str, name: str = SCORER[0], password: str = SCORER[1]) -> None:
-    """Sign in and wait until the first download has finished and the territory shows."""
+def sign_in(page: Page, url: str, device: str = "") -> None:
+    """Sign in as the demo scorer and wait until the first download has finished."""
     page.goto(url)
-    page.get_by_label("Tên đăng nhập").fill(name)
-    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_label("Tên đăng nhập").fill(SCORER[0])
+    page.get_by_label("Mật khẩu").fill(SCORER[1])
+    if device:
+        page.get_by_label("Tên thiết bị").fill(device)
     page.get_by_role("button", name="Đăng nhập").click()
     page.get_by_text("Đã chấm").first.wait_for(timeout=30_000)
     page.wait_for_function("!document.querySelector('progress')", timeout=30_000)
@@ -147,3 +149,20 @@ def unscored_units(server: Server, commune: str, kind: str, count: int) -> list[
         sheets = {r["id"] for r in client.get(f"c-{commune}/_all_docs").json()["rows"]}
     found = [f"{kind}:{r['doc']['code']}" for r in rows if r["doc"]["commune_code"] == commune]
     return [u for u in found if f"sheet:2026:{u}:2026" not in sheets][:count]
+
+
+def scored_sheets(server: Server, commune: str, kind: str) -> list[dict[str, Any]]:
+    """The seeded, submitted sheets of one unit kind in `commune`, from the server's API."""
+    with server.client() as client:
+        rows = client.get(f"c-{commune}/_all_docs", params={
+            "include_docs": "true", "startkey": json.dumps(f"sheet:2026:{kind}:"),
+            "endkey": json.dumps(f"sheet:2026:{kind}:\ufff0")}).json()["rows"]
+    return [r["doc"] for r in rows if r["doc"]["status"] == "submitted"]
+
+
+def lock(server: Server, db: str, doc: dict[str, Any]) -> None:
+    """Lock a sheet as a reviewer (the admin) through the API."""
+    with server.client() as client:
+        current = client.get(f"{db}/{doc['_id']}").json()
+        done = client.put(f"{db}/{doc['_id']}", json={**current, "status": "locked"})
+        assert done.status_code == 201, done.text

@@ -1,4 +1,4 @@
-"""Fixtures of the PWA tests: one demo-seeded server and one Chromium for the module."""
+"""Fixtures of the PWA tests: one demo-seeded server and one Chromium for the session."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tests.pwa.browser import demo_server, launch
 from tests.replication.servers import Server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data: Path = tmp_path_factory.mktemp("pwa") / "data"
     srv = demo_server(data)
@@ -23,7 +23,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         srv.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = launch(playwright)
