@@ -80,7 +80,7 @@ async function firstDownload(names) {
   const total = Object.values(totals).reduce((a, b) => a + b, 0) || 1;
   const show = () => syncState.set({ progress: Math.min(1, Object.values(done).reduce((a, b) => a + b, 0) / total) });
   show();
-  await Promise.all(todo.map((db) => PouchDB.replicate(remotes[db], dbs[db], { batch_size: 500, batches_limit: 4 })
+  await Promise.all(todo.map((db) => PouchDB.replicate(remotes[db], dbs[db], { batch_size: 1000, batches_limit: 3 })
     .on('change', (info) => { done[db] = info.docs_written; show(); })
     .then(() => save(`downloaded.${db}`, true))));
   syncState.set({ progress: null });

@@ -81,9 +81,14 @@ def open_unit(page: Page, unit_id: str) -> None:
     page.locator("[data-testid=preview-total]").wait_for()
 
 
-def shot(page: Page, name: str) -> Path:
+def shot(page: Page, name: str, at: str = "") -> Path:
+    """A 360x740 screenshot in var/screenshots/, from the top or scrolled to selector `at`."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
+    if at:
+        page.locator(at).first.scroll_into_view_if_needed()
+    else:
+        page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(path))
     return path
 

@@ -88,6 +88,7 @@ def test_score_offline_reload_server_down_then_sync(
     expect(page.get_by_text("Mất mạng")).to_be_visible()
     score_group(page, groups[0], "500.000.000", photo=big_png(tmp_path / "photo.png"))
     check_screen(page, "form")
+    shot(page, "preview", at=".preview")
     score_group(page, groups[1], "250000000")
     score_hamlet_head(page, heads[0])
     expect(page.get_by_test_id("pending")).to_have_text("3 thay đổi chưa gửi")

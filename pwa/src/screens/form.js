@@ -5,7 +5,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { sheetId } from '../data.js';
-import { formatDateTime, formatMoney, formatTenths, t } from '../i18n.js';
+import { formatDate, formatDateTime, formatMoney, formatTenths, t } from '../i18n.js';
 import { inputUnit, parseInput, parsePoints, preview, resizePhoto, saveSheet } from '../sheet.js';
 import { useStore } from '../store.js';
 import { syncState } from '../sync.js';
@@ -84,7 +84,7 @@ export function SheetForm({ data, unit, session }) {
       ${campaign.periods.length > 1 && html`<label for="period">${t('form.period')}</label>
         <select id="period" value=${period} onChange=${(e) => setPeriod(e.target.value)}>
           ${campaign.periods.map((p) => html`<option value=${p.id}>${p.label}</option>`)}</select>`}
-      <p class="small" data-testid="bank-period">${t('form.bankPeriod', { label: periodInfo.label, start: periodInfo.start, end: periodInfo.end })}</p>
+      <p class="small" data-testid="bank-period">${t('form.bankPeriod', { label: periodInfo.label, start: formatDate(periodInfo.start), end: formatDate(periodInfo.end) })}</p>
       <p data-testid="sheet-status" class=${'tag ' + (sheet?.status || 'none')}>${t('status.' + (sheet?.status || 'none'))}</p>
       ${locked && html`<p class="notice" role="status">${t('form.locked')}</p>`}
       ${refused && html`<p class="error" role="alert" data-testid="refused-reason">${t('form.refused', { reason: refused.text })}</p>`}
