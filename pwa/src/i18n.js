@@ -28,6 +28,6 @@ export const formatDateTime = (value) =>
   new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'short', timeStyle: 'short' }).format(new Date(value));
 /** An ISO date (YYYY-MM-DD) as the locale writes it. */
 export const formatDate = (iso) =>
-  new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'short', timeZone: 'UTC' }).format(new Date(iso + 'T00:00:00Z'));
+  new Intl.DateTimeFormat(LOCALES[lang], { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'UTC' }).format(new Date(iso + 'T00:00:00Z'));
 /** Points in tenths (875) as "87,5". */
 export const formatTenths = (tenths) => formatNumber(Number(tenths) / 10, 1);

@@ -4,9 +4,12 @@ import { html } from 'htm/preact';
 import { formatDateTime, formatNumber, t } from './i18n.js';
 import { useStore } from './store.js';
 import { syncState } from './sync.js';
+import { dataState } from './data.js';
 
 export function StatusBar() {
   const s = useStore(syncState);
+  const data = useStore(dataState);
+  const unitName = (id) => data.units.find((u) => u.id === unitOfSheet(id))?.name || unitOfSheet(id);
   const pending = Object.keys(s.pending).length;
   const refused = Object.entries(s.refused);
   return html`<section class="status" aria-label=${t('status.label')} aria-live="polite">
@@ -20,7 +23,7 @@ export function StatusBar() {
       <progress max="100" value=${Math.round(s.progress * 100)}></progress></label>`}
     ${s.error && html`<p class="error" role="alert">${s.error}</p>`}
     ${refused.length > 0 && html`<details class="refused" open><summary>${t('status.refused', { n: refused.length })}</summary>
-      <ul>${refused.map(([id, r]) => html`<li data-testid="refused"><a href=${'#/u/' + unitOfSheet(id)}>${id.split(':').slice(2, 4).join(' ')}</a>: ${r.text}</li>`)}</ul>
+      <ul>${refused.map(([id, r]) => html`<li data-testid="refused"><a href=${'#/u/' + unitOfSheet(id)}>${unitName(id)}</a>: ${r.text}</li>`)}</ul>
     </details>`}
   </section>`;
 }
