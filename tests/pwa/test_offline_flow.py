@@ -73,6 +73,14 @@ def test_score_offline_reload_server_down_then_sync(
     page = context.new_page()
     page.goto(url)
     check_screen(page, "signin")
+    page.get_by_role("button", name="English").click()  # the en catalogue, then back to vi
+    page.get_by_role("button", name="Sign in").wait_for()
+    page.get_by_role("button", name="Tiếng Việt").click()
+    page.get_by_label("Tên đăng nhập").fill("canbo1")
+    page.get_by_label("Mật khẩu").fill("not-the-password")
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Tên đăng nhập hoặc mật khẩu không đúng, hoặc thiết bị đã bị thu hồi.")
     sign_in(page, url)
     wait_service_worker(page)
     check_screen(page, "territory")
