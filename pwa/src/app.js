@@ -32,7 +32,8 @@ export function App({ update }) {
   const data = useStore(dataState);
   const route = useHash();
   useEffect(() => { if (session) begin(session).catch((e) => setError(e.message)); }, [session]);
-  if (!session) return html`<${SignIn} onSignedIn=${setSession} />`;
+  const banner = update && html`<p class="update" role="status">${t('app.update')} <button type="button" onClick=${update}>${t('app.reload')}</button></p>`;
+  if (!session) return html`<div class="shell">${banner}<${SignIn} onSignedIn=${setSession} /></div>`;
 
   async function onSignOut() {
     if (Object.keys(syncState.get().pending).length && !confirm(t('menu.unsent'))) return;
@@ -62,7 +63,7 @@ export function App({ update }) {
 
   return html`<div class="shell">
     <${Header} title=${title} back=${back} session=${session} onSignOut=${onSignOut} />
-    ${update && html`<p class="update" role="status">${t('app.update')} <button type="button" onClick=${update}>${t('app.reload')}</button></p>`}
+    ${banner}
     <${StatusBar} />
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${body}
