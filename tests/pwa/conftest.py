@@ -1,4 +1,8 @@
-"""Fixtures of the PWA tests: one demo-seeded server and one Chromium for the session."""
+"""Fixtures of the PWA tests: one demo-seeded server for the session, Chromium per module.
+
+Playwright's sync API runs an asyncio loop while it is open: a browser kept for the whole
+session would make every later `async` test fail ("cannot be called from a running event
+loop"), so each module closes its own."""
 
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         srv.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # see the module doc: never session-wide
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = launch(playwright)
