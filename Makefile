@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig \
 	fonts-noto-core fonts-dejavu-core poppler-utils chromium postgresql
 
-.PHONY: help setup system-deps python-deps node-deps couchdb demo serve seed-demo test torture bench lint clean
+.PHONY: help setup system-deps python-deps node-deps couchdb pwa demo serve seed-demo test torture bench lint clean
 
 help:
 	@echo "make demo    set up, seed a demo province, serve on http://127.0.0.1:8000"
@@ -19,7 +19,7 @@ help:
 	@echo "make lint    ruff + mypy on the pure packages"
 	@echo "make torture full-count property tests"
 
-setup: system-deps python-deps node-deps couchdb
+setup: system-deps python-deps node-deps couchdb pwa
 
 system-deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done; \
@@ -77,6 +77,12 @@ couchdb:
 			mv $$prefix.partial $$prefix; \
 		fi; \
 	fi
+# The field PWA: pwa/src + pwa/public -> pwa/dist (hashed bundle, Workbox service worker).
+pwa: pwa/dist/.built
+
+pwa/dist/.built: node_modules/.installed pwa/build.mjs $(shell find pwa/src pwa/public pwa/js pwa/criteria -type f 2>/dev/null)
+	node pwa/build.mjs
+	@touch $@
 
 demo: setup
 	$(THIDUA) demo
@@ -101,4 +107,4 @@ lint: python-deps
 	$(VENV)/bin/mypy scoring sync/revtree.py
 
 clean:
-	rm -rf $(VENV) node_modules var .pytest_cache
+	rm -rf $(VENV) node_modules var .pytest_cache pwa/dist

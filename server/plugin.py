@@ -20,6 +20,7 @@ from .auth import AuthMiddleware
 from .controllers import SessionController, health
 from .controllers.admin import AdminController
 from .controllers.admin_audit import AuditController
+from .controllers.me import MeController
 from .errors import exception_handlers
 from .gatekeeper import store_for
 from .lifespan import make_lifespan
@@ -29,8 +30,8 @@ from .settings import Settings
 
 __all__ = ["PWA_DIR", "ThiduaPlugin", "freeze_heap"]
 
-#: The PWA's static files, served at `/`.
-PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
+#: The built PWA (`make setup` runs `pwa/build.mjs`), served at `/`.
+PWA_DIR = Path(__file__).resolve().parent.parent / "pwa" / "dist"
 
 
 def freeze_heap() -> None:
@@ -81,7 +82,7 @@ class ThiduaPlugin(InitPlugin):
     @staticmethod
     def _configure_routes(app_config: AppConfig) -> None:
         app_config.route_handlers.extend([health, SessionController, couch_router()])
-        app_config.route_handlers.extend([AdminController, AuditController])
+        app_config.route_handlers.extend([AdminController, AuditController, MeController])
         if PWA_DIR.is_dir():
             app_config.route_handlers.append(
                 create_static_files_router(

@@ -177,13 +177,16 @@ class Territory:
         async with self._lock:
             if not self._current():  # else another caller has just refreshed it
                 # Signal first: a commit during the read sets it, and the next call re-reads.
+                # Trusted only once read: a caller arriving during the read waits for it
+                # (trusting from the start let it take the previous, maybe empty, snapshot).
                 self._signal = change_signal(self.store, CONFIG_DB)
-                self._trusted_until = self.clock() + self.recheck
+                self._trusted_until = float("-inf")
                 try:
                     await self._refresh()
                 except BaseException:
                     self._signal = None  # not refreshed: the next call tries again
                     raise
+                self._trusted_until = self.clock() + self.recheck
             return self._directory
 
     async def _refresh(self) -> None:

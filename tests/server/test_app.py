@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -42,13 +43,17 @@ async def test_openapi_schema(client: Client) -> None:
     assert (await client.get("/schema")).status_code == 200
 
 
-async def test_landing_page_and_pwa_files(client: Client) -> None:
+async def test_the_built_pwa_is_served(client: Client) -> None:
     page = await client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
-    assert "Thi đua tín dụng chính sách" in page.text and "/healthz" in page.text
+    assert "Thi đua tín dụng chính sách" in page.text
+    bundle = re.search(r'src="(/assets/app-[A-Z0-9]+\.js)"', page.text)
+    assert bundle and (await client.get(bundle.group(1))).status_code == 200
     manifest = (await client.get("/manifest.webmanifest")).json()
-    assert manifest["lang"] == "vi"
-    assert (await client.get("/sw.js")).status_code == 200
+    assert manifest["lang"] == "vi" and manifest["display"] == "standalone"
+    for icon in manifest["icons"]:
+        assert (await client.get(icon["src"])).headers["content-type"] == "image/png"
+    assert "precache" in (await client.get("/sw.js")).text
 
 
 async def test_access_log_is_one_json_line_per_request(settings: Settings) -> None:

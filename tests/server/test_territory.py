@@ -3,6 +3,7 @@ after another process's, within `RECHECK` seconds; on every call for a store wit
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -118,3 +119,21 @@ async def test_a_failed_read_is_retried_on_the_next_call(
         await territory.directory()
     failing = False
     assert "c-89101" in (await territory.directory()).dbs_for(("890100",))
+
+
+async def test_callers_during_the_first_read_wait_for_it(
+    stores: tuple[SqlStore, SqlStore],
+) -> None:
+    """A freshly started server gets many requests at once (a phone's replication): none
+    may be judged on the empty directory the first read is still filling."""
+    ours, _ = stores
+    territory = Territory(ours, clock=Clock())
+    read = ours.changes
+
+    async def slow(db: str, **options: Any) -> ChangesPage:
+        await asyncio.sleep(0.05)
+        return await read(db, **options)
+
+    ours.changes = slow  # type: ignore[method-assign]
+    seen = await asyncio.gather(*(territory.directory() for _ in range(5)))
+    assert all("c-89101" in d.dbs_for(("890100",)) for d in seen)

@@ -1,0 +1,53 @@
+// Calls to thidua's own API (same origin) and the translation of its refusals to messages.
+import { t } from './i18n.js';
+
+export class ApiError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+/** fetch() that throws ApiError with a Vietnamese (catalogue) message on any failure. */
+export async function api(path, { method = 'GET', headers = {}, body } = {}) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method, headers: { Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers },
+      body: body ? JSON.stringify(body) : undefined, credentials: 'omit',
+    });
+  } catch {
+    throw new ApiError(0, t('err.network'));
+  }
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, httpMessage(response.status, response.headers.get('Retry-After')));
+  return data;
+}
+
+export function httpMessage(status, retryAfter) {
+  if (status === 401) return t('err.unauthorized');
+  if (status === 403) return t('err.forbidden');
+  if (status === 429 || status === 503) return t('err.busy', { s: retryAfter || '30' });
+  if (status === 0) return t('err.network');
+  return t('err.server', { status });
+}
+
+// The gatekeeper's reasons (server/validation.py, server/gatekeeper.py) in the catalogue's words.
+const REASONS = [
+  [/is locked: only a reviewer/, 'reason.locked'],
+  [/outside the database's territory/, 'reason.territory'],
+  [/^campaign .* is not in the directory/, 'reason.campaign'],
+  [/^period .* is not a period/, 'reason.period'],
+  [/^unit_kind .* is not scored/, 'reason.kind'],
+  [/^manual\.(\w+)\.points: (\S+) is outside 0\.\.(\S+)/, 'reason.manualRange'],
+  [/^manual\.(\w+): not a manual criterion/, 'reason.manualUnknown'],
+  [/^invalid score sheet: (.*)/, 'reason.invalid'],
+  [/Only score sheets|only score sheets/i, 'reason.notSheet'],
+];
+
+/** A refused document's reason from the server, in the user's language (detail kept). */
+export function reasonText(reason) {
+  const text = String(reason || '');
+  for (const [pattern, key] of REASONS) {
+    const m = pattern.exec(text);
+    if (m) return t(key, { a: m[1], b: m[2], c: m[3], detail: text });
+  }
+  return t('reason.other', { detail: text });
+}
