@@ -71,7 +71,38 @@ async def guarded_bulk(
     client: CouchClient, path: str, docs: Sequence[Doc], *, new_edits: bool, max_size: int,
     fill_stubs: bool, validate: Validator,
 ) -> list[WriteResult]:
-    """`write_bulk` with `validate` judged as the module doc says; one result per doc."""
+    """`write_bulk` with `validate` judged as the module doc says; one result per doc.
+
+    A batch with several entries for one document (the leaves of a conflicted doc) is
+    written in rounds, the n-th entry of each document in round n, so that each entry is
+    judged on what the earlier ones left, as the embedded store does."""
+    rounds: list[list[int]] = []
+    counts: dict[str, int] = {}
+    for index, doc in enumerate(docs):
+        doc_id = doc.get("_id") if isinstance(doc, dict) else None
+        n = 0
+        if isinstance(doc_id, str):
+            n = counts[doc_id] = counts.get(doc_id, -1) + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(index)
+    results: list[WriteResult | None] = [None] * len(docs)
+    for indices in rounds:
+        def judge(i: int, doc: Doc, stored: Stored, indices: list[int] = indices) -> Verdict:
+            return validate(indices[i], doc, stored)
+
+        written = await _guarded(client, path, [docs[i] for i in indices], new_edits=new_edits,
+                                 max_size=max_size, fill_stubs=fill_stubs, validate=judge)
+        for index, result in zip(indices, written, strict=True):
+            results[index] = result
+    return [result for result in results if result is not None]
+
+
+async def _guarded(
+    client: CouchClient, path: str, docs: Sequence[Doc], *, new_edits: bool, max_size: int,
+    fill_stubs: bool, validate: Validator,
+) -> list[WriteResult]:
+    """One round of `guarded_bulk`: at most one entry per document."""
     items = [prepare(doc, new_edits=new_edits, max_size=max_size) for doc in docs]
     valid = {i: item for i, item in enumerate(items) if isinstance(item, Incoming)}
     before = await _read(client, path, [item.doc_id for item in valid.values()])

@@ -24,7 +24,7 @@ from sqlalchemy import Connection
 from .. import revtree
 from ..closing import open_leaves, tombstones
 from ..errors import NotFound
-from ..store import Doc, Stored, Verdict, WriteResult
+from ..store import Doc, Stored, Verdict, WriteResult, decoded
 from .attachments import AttMeta, MissingStub, resolve
 from .docinput import Incoming
 from .sql_queries import DbRow, chunked
@@ -152,6 +152,10 @@ class _Batch:
                                                   revs_limit=self.revs_limit)
             self._record(item.doc_id, doc, tree, tomb["_rev"], True, _EMPTY_BODY, {}, {},
                          stemmed)
+        if check is not None and revtree.winning_rev(doc.tree) == rev:
+            # A later entry of the batch for this doc is judged on this one.
+            doc.winner = None if item.deleted else {"_id": item.doc_id, "_rev": rev,
+                                                    **decoded(item.body)}
         return WriteResult(id=item.doc_id, rev=rev, ok=True)
 
     def _record(self, doc_id: str, doc: _Doc, tree: revtree.RevTree, rev: str, deleted: bool,

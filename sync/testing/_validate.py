@@ -75,3 +75,16 @@ class ValidatorTests(StoreFixtures):
         assert doc["_rev"] == keep and "_conflicts" not in doc
         assert sorted(doc["_deleted_conflicts"]) == sorted(
             closing_rev(leaf, keep) for leaf in (f"4-{E}", f"2-{C}"))
+
+    async def test_a_later_entry_for_the_same_doc_is_judged_on_the_earlier_one(
+        self, store: DocumentStore, db: str
+    ) -> None:
+        first = await self.put(store, db, {"_id": "t", "v": 1})
+        seen: list[tuple[Any, ...]] = []
+        lock = {"_id": "t", "v": 2, "locked": True, **rev_path(2, "b", first.split("-")[1])}
+        edit = {"_id": "t", "v": 3, **rev_path(3, "c", "b", first.split("-")[1])}
+        results = await store.bulk_docs(db, [lock, edit], new_edits=False,
+                                        validate=_refuse_locked(seen))
+        assert results[0].ok and results[1].error == "forbidden"
+        assert seen[1] == (1, "t", f"2-{B}", 2)
+        assert (await store.get(db, "t"))["_rev"] == f"2-{B}"

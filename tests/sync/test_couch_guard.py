@@ -16,10 +16,12 @@ from typing import Any
 import pytest
 import requests
 
-from sync.backends.couchdb import CouchStore
-from sync.closing import closing_rev
-from sync.store import Doc, Stored, Verdict
-from sync.testing import ValidatorTests
+pytest.register_assert_rewrite("sync.testing")
+
+from sync.backends.couchdb import CouchStore  # noqa: E402
+from sync.closing import closing_rev  # noqa: E402
+from sync.store import Doc, Stored, Verdict  # noqa: E402
+from sync.testing import ValidatorTests  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = Path.home() / ".cache" / "thidua" / "couchdb-869004cca60e272b"
