@@ -324,13 +324,14 @@ class _Builder:
                 association=rng.choices(_ASSOCS, cum_weights=_ASSOC_CUM)[0],
                 point_code=point.code, office_code=point.office_code, members=members,
                 months_operating=months, fraud=flag < 0.003, under_inspection=0.003 <= flag < 0.008,
-                women_share=Decimal(rng.randint(30, 100)) / 100 if rng.random() < 0.8 else None))
+                women_share=_SHARES[int(roll * 88.75)] if (roll := rng.random()) < 0.8 else None))
             tier, inputs = group_indicators(rng, members)
             self.group_tiers[code] = tier
             self.group_inputs[code] = inputs
 
 
 _ASSOCS: tuple[AssociationType, ...] = ("PN", "ND", "CCB", "TN")
+_SHARES = tuple(Decimal(k) / 100 for k in range(30, 101))  # women's share of a group, 0.30..1.00
 _ASSOC_CUM = (42, 78, 92, 100)
 _ASSOC_SHORT = {"PN": "Hội LHPN", "ND": "Hội Nông dân", "CCB": "Hội CCB", "TN": "Đoàn TN"}
 

@@ -319,8 +319,8 @@ def bank_class(raw: Any, labels: Mapping[str, str]) -> tuple[str | None, str]:
 
 
 class _Kind:
-    __slots__ = ("base_sources", "class_input", "class_labels", "criteria", "exclusions", "name",
-                 "overrides", "scale")
+    __slots__ = ("base_sources", "class_cache", "class_input", "class_labels", "criteria", "exclusions",
+                 "name", "overrides", "scale")
 
     def __init__(self, cset: CriteriaSet, name: str) -> None:
         kind = cset.unit_kinds[name]
@@ -342,6 +342,7 @@ class _Kind:
         ce = kind.class_export
         self.class_input = ce.input if ce is not None else None
         self.class_labels = {unicodedata.normalize("NFC", b.label_vi).lower(): b.label_vi for b in scale.bands}
+        self.class_cache: dict[str, tuple[str | None, str]] = {}
         if ce is not None:
             for alias, label in ce.aliases.items():
                 self.class_labels[unicodedata.normalize("NFC", alias).strip().lower()] = label
@@ -366,7 +367,15 @@ class _Kind:
         computed = self.classify(total)
         label, forced, class_source = computed, None, CLASS_POINTS
         if self.class_input is not None:
-            bank_label, class_source = bank_class(inputs.get(self.class_input), self.class_labels)
+            raw = inputs.get(self.class_input)
+            if raw is None:
+                bank_label = None
+            elif type(raw) is str and (hit := self.class_cache.get(raw)) is not None:
+                bank_label, class_source = hit
+            else:
+                bank_label, class_source = bank_class(raw, self.class_labels)
+                if type(raw) is str and len(self.class_cache) < 256:  # few distinct values
+                    self.class_cache[raw] = (bank_label, class_source)
             if bank_label is not None:
                 label = bank_label
         for oid, force, conds in self.overrides if class_source != CLASS_BANK else ():

@@ -318,7 +318,7 @@ def _check_share(value: Decimal | None, what: str) -> None:
         raise ValueError(f"{what}: tỷ lệ nữ {value} phải từ 0 đến 1")
 
 
-class MonthRule(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
+class MonthRule(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True, omit_defaults=True):
     """Which monthly bank figures feed a period (VBSP scores groups monthly): `latest` month,
     a given `month`, or the `mean` of months; `months` (YYYY-MM) limits the choice, empty =
     every month of the period."""
@@ -334,7 +334,7 @@ class MonthRule(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen
             raise ValueError("quy tắc tháng: `month` đi cùng và chỉ đi cùng how = month")
 
 
-class Period(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
+class Period(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True, omit_defaults=True):
     """A round of a campaign (`2026`, `2026-Q1`, ...); dates are ISO `YYYY-MM-DD`;
     `bank_months` says which months' bank figures feed it."""
 

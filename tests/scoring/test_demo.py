@@ -161,9 +161,9 @@ def test_demo_sheets(demo: DemoProvince) -> None:
 
 @pytest.mark.slow
 def test_national_scale_is_large_and_fast() -> None:
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: other jobs on a shared machine do not count
     nation = generate_province(1, "national")
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert len(nation.provinces) == 34 and len(nation.branches) == 34
     assert 160_000 <= len(nation.groups) <= 180_000
     assert 3_000 <= len(nation.communes) <= 3_700
