@@ -49,6 +49,7 @@ class ThiduaGroup(click.Group):
     lazy: dict[str, tuple[str, str]] = {
         "import": ("server.cli_import", "import_cmd"),
         "audit": ("server.cli_audit", "audit_cmd"),
+        "certificates": ("server.awards.cli", "certificates_group"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
