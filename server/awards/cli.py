@@ -71,10 +71,9 @@ def _ctx(ctx: click.Context) -> AwardContext:
 @click.pass_context
 def proposals_cmd(ctx: click.Context) -> None:
     """The proposal list from locked results, and who is left out and why."""
-    from .proposals import proposals
 
     c = _ctx(ctx)
-    found = proposals(c.engine, c.cset, c.campaign, c.period)
+    found = c.proposals()
     table = Table("award", "unit", "name", "points", "class", "rank", "note",
                   title=f"Đề nghị khen thưởng {c.campaign}")
     for p in found.proposals:
@@ -120,7 +119,6 @@ def decide_cmd(ctx: click.Context, award: str, number: str, symbol: str, signed_
     from server.audit import current_actor
 
     from .decisions import create_decision
-    from .proposals import proposals
 
     c = _ctx(ctx)
     day = signed_on.date() if signed_on is not None else date.today()  # type: ignore[attr-defined]
@@ -128,8 +126,7 @@ def decide_cmd(ctx: click.Context, award: str, number: str, symbol: str, signed_
                                                        kind=kind),
                                    symbol=symbol, signer_title=signer_title.replace("\\n", "\n"),
                                    signer_name=signer_name)
-    chosen = list(units) or [p.unit for p in proposals(c.engine, c.cset, c.campaign,
-                                                       c.period).proposals if p.award == award]
+    chosen = list(units) or [p.unit for p in c.proposals().proposals if p.award == award]
     did = _run(lambda: create_decision(c.engine, c.cset, data,
                                        [c.names.recipient(u) for u in chosen],
                                        current_actor().user))
@@ -273,11 +270,10 @@ def report_cmd(ctx: click.Context, number: str, signer_name: str, signer_title: 
     from reports.council_xlsx import council_xlsx
 
     from .council import council_report
-    from .proposals import proposals
 
     c = _ctx(ctx)
-    plist = proposals(c.engine, c.cset, c.campaign, c.period)
-    before = proposals(c.engine, c.cset, previous, c.period_of(previous)) if previous else None
+    plist = c.proposals()
+    before = c.proposals(previous) if previous else None
     data = msgspec.structs.replace(c.report_defaults(number=number), signer_name=signer_name,
                                    signer_title=signer_title.replace("\\n", "\n"))
     report = council_report(c.cset, plist, c.names, data, campaign=c.campaign, previous=before,

@@ -18,6 +18,7 @@ from .council import ReportInput
 from .decisions import DecisionInput
 from .directory import Names, load_names
 from .errors import AwardError
+from .proposals import ProposalList, proposals
 from .tables import install_award_tables
 
 __all__ = ["AwardContext", "engine_for", "open_context"]
@@ -31,6 +32,12 @@ class AwardContext(msgspec.Struct, frozen=True, kw_only=True):
     period: str
     province: str  # "Tỉnh An Giang"
     branch: str  # branch code
+    flags: dict[str, dict[str, object]]  # unit -> award flags (from the directory)
+
+    def proposals(self, campaign: str | None = None) -> ProposalList:
+        """The proposal list of ``campaign`` (default: this one) with the units' flags."""
+        chosen = campaign or self.campaign
+        return proposals(self.engine, self.cset, chosen, self.period_of(chosen), self.flags)
 
     @property
     def place(self) -> str:
@@ -96,4 +103,4 @@ async def open_context(engine: Engine, store: DocumentStore,
         engine=engine, names=names, cset=load_shipped(doc["criteria_version"]),
         campaign=chosen, period=doc["periods"][0]["id"],
         province=str(provinces[0]["name"]) if provinces else "",
-        branch=str(branches[0]["code"]) if branches else "")
+        branch=str(branches[0]["code"]) if branches else "", flags=names.flags())

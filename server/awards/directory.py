@@ -12,6 +12,8 @@ from typing import Any
 
 import msgspec
 
+from scoring.adapt import unit_flags
+from scoring.model import Unit, decode_doc
 from sync.store import DocumentStore
 
 from .decisions import RecipientInput
@@ -46,6 +48,19 @@ class Names(msgspec.Struct, frozen=True):
 
     def of_kind(self, doc_type: str) -> list[Mapping[str, Any]]:
         return [d for d in self.docs.values() if d.get("type") == doc_type]
+
+    def flags(self) -> dict[str, dict[str, Any]]:
+        """The award and exclusion flags of every unit, from its directory document (the
+        same `scoring.adapt.unit_flags` the scorer uses; undecodable documents are skipped)."""
+        found: dict[str, dict[str, Any]] = {}
+        for doc in self.of_kind("unit"):
+            try:
+                unit = decode_doc(dict(doc))
+            except (msgspec.ValidationError, ValueError):
+                continue
+            if isinstance(unit, Unit):
+                found[unit.unit_id] = unit_flags(unit)
+        return found
 
     def recipient(self, unit: str) -> RecipientInput:
         """How ``unit`` is named on its certificate."""

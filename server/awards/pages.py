@@ -114,22 +114,20 @@ class BranchController(Controller):
 
     @get("/")
     async def home(self, request: Req) -> Response[Any]:
-        from .proposals import proposals
 
         if (refused := await self._guard(request)) is not None:
             return refused
         c = await _context(request)
-        found = await _blocking(lambda: proposals(c.engine, c.cset, c.campaign, c.period))
+        found = await _blocking(lambda: c.proposals())
         return _html("home.html.j2", request, title="Khen thưởng và giấy khen",
                      campaign=c.names.campaigns.get(c.campaign, c.campaign), period=c.period,
                      results=len(found.results), proposed=len(found.proposals),
                      locked=sum(r.sheet_status == "locked" for r in found.results))
 
     async def _proposals(self, request: Req, status: int = 200, **extra: Any) -> Response[Any]:
-        from .proposals import proposals
 
         c = await _context(request)
-        found = await _blocking(lambda: proposals(c.engine, c.cset, c.campaign, c.period))
+        found = await _blocking(lambda: c.proposals())
         return _html("proposals.html.j2", request, status, title="Đề nghị khen thưởng",
                      found=found, names=c.names, awards=c.cset.awards, points=format_points,
                      **extra)
@@ -172,7 +170,6 @@ class BranchController(Controller):
         from reports.council_xlsx import council_xlsx
 
         from .council import council_report
-        from .proposals import proposals
 
         if (refused := await self._guard(request)) is not None:
             return refused
@@ -191,8 +188,8 @@ class BranchController(Controller):
                                        signer_title=signer_title.replace("\\n", "\n"))
 
         def build() -> bytes:
-            plist = proposals(c.engine, c.cset, c.campaign, c.period)
-            before = proposals(c.engine, c.cset, previous, c.period_of(previous)) if previous else None
+            plist = c.proposals()
+            before = c.proposals(previous) if previous else None
             report = council_report(c.cset, plist, c.names, data, campaign=c.campaign,
                                     previous=before,
                                     previous_campaign=c.names.campaigns.get(previous, previous))

@@ -32,11 +32,10 @@ class DecisionPages(Controller):
 
     async def _list(self, request: Req, status: int = 200, **extra: Any) -> Response[Any]:
         from .decisions import list_decisions
-        from .proposals import proposals
 
         c = await _context(request)
         decisions = await _blocking(lambda: list_decisions(c.engine, c.campaign))
-        found = await _blocking(lambda: proposals(c.engine, c.cset, c.campaign, c.period))
+        found = await _blocking(lambda: c.proposals())
         award = c.cset.awards[0].id if c.cset.awards else ""
         return _html("decisions.html.j2", request, status, title="Quyết định khen thưởng",
                      decisions=decisions, awards=c.cset.awards, kinds=KIND_LABELS,
@@ -50,7 +49,6 @@ class DecisionPages(Controller):
     @post("/", status_code=200)
     async def create(self, request: Req) -> Response[Any]:
         from .decisions import create_decision
-        from .proposals import proposals
 
         if (refused := await _guard(self, request)) is not None:  # type: ignore[arg-type]
             return refused
@@ -69,7 +67,7 @@ class DecisionPages(Controller):
             signer_name=form.get("signer_name", "").strip())
 
         def work() -> int:
-            chosen = [p.unit for p in proposals(c.engine, c.cset, c.campaign, c.period).proposals
+            chosen = [p.unit for p in c.proposals().proposals
                       if p.award == award]
             return create_decision(c.engine, c.cset, data, [c.names.recipient(u) for u in chosen],
                                    request.scope["user"].name)

@@ -8,7 +8,9 @@ audit log in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 from sqlalchemy import Engine
@@ -51,13 +53,14 @@ def _scopes(r: ResultView) -> dict[str, str]:
     return {"commune": r.commune_code, "pgd": r.office_code, "province": r.province_code}
 
 
-def scored_unit(r: ResultView) -> ScoredUnit:
-    """The scoring view of a stored result (points from its criteria rows)."""
+def scored_unit(r: ResultView, flags: Mapping[str, Any] | None = None) -> ScoredUnit:
+    """The scoring view of a stored result (points from its criteria rows) with the unit's
+    award flags (tie preference, thematic, pending cases: NĐ 152/2025 Art. 4)."""
     score = SheetScore(kind=r.unit_kind, points=tuple(c.points for c in r.criteria),
                        total=r.total, classification=r.classification,
                        computed_class=r.computed_class, forced_by=r.forced_by,
                        excluded=r.excluded, details=())
-    return ScoredUnit(r.unit, r.unit_kind, _scopes(r), score)
+    return ScoredUnit(r.unit, r.unit_kind, _scopes(r), score, flags or {})
 
 
 def _adjustments(engine: Engine, campaign: str, period: str) -> list[AwardAdjustment]:
@@ -68,12 +71,15 @@ def _adjustments(engine: Engine, campaign: str, period: str) -> list[AwardAdjust
         return list(session.exec(query))
 
 
-def proposals(engine: Engine, cset: CriteriaSet, campaign: str, period: str) -> ProposalList:
-    """The proposal list of ``campaign``/``period``: rules first, then adjustments in order."""
+def proposals(engine: Engine, cset: CriteriaSet, campaign: str, period: str,
+              flags: Mapping[str, Mapping[str, Any]] | None = None) -> ProposalList:
+    """The proposal list of ``campaign``/``period``: rules first, then adjustments in order;
+    ``flags``: unit -> its award flags (`Names.flags`)."""
     results = tuple(list_results(engine, campaign=campaign, period=period, with_criteria=True))
     by_unit = {r.unit: r for r in results}
     locked = [r for r in results if r.sheet_status == "locked"]
-    computed = propose_awards(cset, [scored_unit(r) for r in locked])
+    known = flags or {}
+    computed = propose_awards(cset, [scored_unit(r, known.get(r.unit)) for r in locked])
     award_kinds = {k for a in cset.awards for k in a.unit_kinds}
     left_out = list(computed.not_proposed) + [
         NotProposed(r.unit, r.unit_kind, None, "Kết quả chưa khóa: chưa xét khen thưởng")
