@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from functools import cache
 
-from fontTools.ttLib import TTFont
-
 from .pdf import FONTS_DIR
 
 __all__ = ["line_width_mm", "wrap_lines"]
@@ -20,6 +18,8 @@ MARGIN = 0.98
 
 @cache
 def _metrics(bold: bool, italic: bool, sans: bool) -> tuple[dict[int, int], int, int]:
+    from fontTools.ttLib import TTFont  # loaded on first measure, not at start-up
+
     family = "NotoSans" if sans else "NotoSerif"
     style = "Bold" if bold else "Italic" if italic else "Regular"
     font = TTFont(FONTS_DIR / f"{family}-{style}.ttf")

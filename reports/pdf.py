@@ -13,14 +13,16 @@ from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
-from weasyprint import CSS, HTML
-from weasyprint.document import Document
-from weasyprint.text.fonts import FontConfiguration
 
 from scoring.numbers import format_vi
+
+if TYPE_CHECKING:  # WeasyPrint loads Pango and cairo: imported on first use, not at start-up
+    from weasyprint import CSS
+    from weasyprint.document import Document
+    from weasyprint.text.fonts import FontConfiguration
 
 __all__ = [
     "FONTS_DIR", "SANS", "SERIF", "base_css", "environment", "html_to_pdf", "merge_documents",
@@ -56,6 +58,9 @@ def font_face_css() -> str:
 
 @cache
 def _fonts() -> tuple[FontConfiguration, CSS]:
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
     config = FontConfiguration()
     return config, CSS(string=font_face_css(), font_config=config)
 
@@ -95,6 +100,8 @@ def environment() -> jinja2.Environment:
 def render_document(html: str, *, stylesheets: Sequence[CSS | str] = (),
                     base_url: str | None = None) -> Document:
     """Lay out ``html`` (with the bundled fonts and extra ``stylesheets``) into pages."""
+    from weasyprint import CSS, HTML
+
     config, fonts = _fonts()
     sheets = [fonts] + [s if isinstance(s, CSS) else CSS(string=s, font_config=config)
                         for s in stylesheets]
