@@ -49,6 +49,9 @@ __all__ = ["AuthMiddleware", "Authenticator", "Identity", "SignInRefused"]
 
 BAD_PASSWORD = "Name or password is incorrect."
 PROTECTED_PREFIXES = ("/db", "/api")
+#: Server-rendered pages (server.awards.pages): credentials read, access decided by the page.
+PAGES_PREFIX = "/branch"
+IDENTIFIED_PREFIXES = (*PROTECTED_PREFIXES, PAGES_PREFIX)
 #: Seconds an account or token read is reused across requests (PouchDB sends many).
 READ_TTL = 1.0
 _MAX_READS = 4096
@@ -256,7 +259,7 @@ class AuthMiddleware(ASGIMiddleware):
         mark_request_start(scope)
         path: str = scope["path"]
         prefix = next(
-            (p for p in PROTECTED_PREFIXES if path == p or path.startswith(p + "/")), None
+            (p for p in IDENTIFIED_PREFIXES if path == p or path.startswith(p + "/")), None
         )
         scope["user"], scope["auth"] = None, None
         if prefix is None:  # static files, /healthz, /schema: no credentials needed or read
@@ -267,6 +270,9 @@ class AuthMiddleware(ASGIMiddleware):
         identity = await auth.identify(Headers.from_scope(scope), client[0] if client else "")
         scope["user"], scope["auth"] = identity.user, identity.method
         scope.setdefault("state", {})["thidua.token_id"] = identity.token_id
+        if prefix == PAGES_PREFIX:  # server-rendered pages check roles; a stale cookie = signed out
+            await next_app(scope, receive, send)
+            return
         if await self._refused(scope, send, identity, path, prefix):
             return
         if identity.refresh_cookie:

@@ -51,6 +51,7 @@ class ThiduaGroup(click.Group):
         "import": ("server.cli_import", "import_cmd"),
         "audit": ("server.cli_audit", "audit_cmd"),
         "repair": ("server.cli_repair", "repair_cmd"),
+        "certificates": ("server.awards.cli", "certificates_group"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -17,6 +17,8 @@ from . import __version__
 from .access import visible_dbs
 from .audit_hooks import audit_lifespan
 from .auth import AuthMiddleware
+from .awards.pages import BranchController
+from .awards.pages_decisions import DecisionPages
 from .controllers import SessionController, health
 from .controllers.admin import AdminController
 from .controllers.admin_audit import AuditController
@@ -83,6 +85,7 @@ class ThiduaPlugin(InitPlugin):
     def _configure_routes(app_config: AppConfig) -> None:
         app_config.route_handlers.extend([health, SessionController, couch_router()])
         app_config.route_handlers.extend([AdminController, AuditController, MeController])
+        app_config.route_handlers.extend([BranchController, DecisionPages])  # /branch/ pages
         if PWA_DIR.is_dir():
             app_config.route_handlers.append(
                 create_static_files_router(

@@ -84,6 +84,8 @@ def csrf_refusal(
         return None
     if path.rstrip("/") == "/db/_session" and content_type == _FORM:
         return None
+    if path.startswith("/branch/") and content_type == _FORM and claimed:
+        return None  # the /branch/ pages' forms, from this server's own pages (Origin checked)
     if content_type == "application/json" or (not content_type and not has_body):
         return None
     return "A change signed in by cookie must be sent as application/json."

@@ -1,0 +1,227 @@
+"""`/branch/`: small server-rendered pages (Jinja2 forms, the session cookie) for branch
+reviewers: proposals and adjustments, the council report, decisions, printing, the register.
+
+Only `admin` and `branch_reviewer` accounts get in. Blocking work (SQL, WeasyPrint) runs in
+a worker thread. Refused input re-renders the page with the reason (400), never a 5xx.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import anyio.to_thread
+import jinja2
+import msgspec
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.params import QueryParameter
+from litestar.response import Redirect
+
+from reports.certificates import KINDS, calibration_pdf
+from scoring.numbers import format_points
+
+from ..auth import Authenticator, SignInRefused, cookie_header
+from .context import AwardContext, engine_for, open_context
+from .errors import AwardError
+
+__all__ = ["BranchController"]
+
+T = TypeVar("T")
+Req = Request[Any, Any, Any]
+ALLOWED = frozenset({"admin", "branch_reviewer"})
+KIND_LABELS = {k: f"{v[0].capitalize()} ({'A4' if k == 'giay_khen' else 'A3'} ngang)"
+               for k, v in KINDS.items()}
+_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+                          autoescape=True, undefined=jinja2.StrictUndefined)
+_CONTEXT_TTL = 30.0
+Q = Annotated[str, QueryParameter(max_length=256)]
+
+
+def _html(template: str, request: Req, status: int = 200, **values: Any) -> Response[str]:
+    values.setdefault("error", None)
+    values.setdefault("message", None)
+    body = _ENV.get_template(template).render(user=request.scope.get("user"), **values)
+    return Response(body, status_code=status, media_type=MediaType.HTML)
+
+
+def _file(data: bytes, name: str, media_type: str) -> Response[bytes]:
+    return Response(data, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+async def _context(request: Req) -> AwardContext:
+    state = request.app.state
+    cached = state.get("awards_context")
+    if cached and time.monotonic() - cached[0] < _CONTEXT_TTL:
+        return cached[1]  # type: ignore[no-any-return]
+    if state.get("awards_engine") is None:
+        state["awards_engine"] = await anyio.to_thread.run_sync(engine_for, state.settings)
+    ctx = await open_context(state["awards_engine"], state.store)
+    state["awards_context"] = (time.monotonic(), ctx)
+    return ctx
+
+
+async def _blocking(work: Callable[[], T]) -> T:
+    return await anyio.to_thread.run_sync(work)
+
+
+def _allowed(request: Req) -> bool:
+    user = request.scope.get("user")
+    return user is not None and bool(ALLOWED & set(user.roles))
+
+
+async def _form(request: Req) -> dict[str, str]:
+    form = await request.form()
+    return {k: str(v) for k, v in form.items()}
+
+
+class BranchController(Controller):
+    path = "/branch"
+    include_in_schema = False
+
+    async def _guard(self, request: Req) -> Response[Any] | None:
+        if request.scope.get("user") is None:
+            return Redirect("/branch/dang-nhap")
+        if not _allowed(request):
+            return _html("base.html.j2", request, 403, title="Không có quyền",
+                         error="Trang này dành cho cán bộ xét duyệt của chi nhánh.")
+        return None
+
+    @get("/dang-nhap")
+    async def login_form(self, request: Req) -> Response[str]:
+        return _html("login.html.j2", request, title="Đăng nhập")
+
+    @post("/dang-nhap", status_code=200)
+    async def login(self, request: Req) -> Response[Any]:
+        form = await _form(request)
+        auth: Authenticator = request.app.state.auth
+        client = request.client.host if request.client else ""
+        try:
+            account = await auth.sign_in(form.get("name", ""), form.get("password", ""), client)
+            cookie = await auth.new_cookie(account.name)
+        except SignInRefused as refused:
+            return _html("login.html.j2", request, refused.status, title="Đăng nhập",
+                         error="Tên đăng nhập hoặc mật khẩu không đúng, hoặc thử lại sau ít phút.")
+        header = cookie_header(cookie, auth.settings.session_timeout, request.url.scheme == "https")
+        return Redirect("/branch/", headers={"Set-Cookie": header})
+
+    @post("/dang-xuat", status_code=200)
+    async def logout(self, request: Req) -> Response[Any]:
+        return Redirect("/branch/dang-nhap", headers={"Set-Cookie": cookie_header("", 0, False)})
+
+    @get("/")
+    async def home(self, request: Req) -> Response[Any]:
+
+        if (refused := await self._guard(request)) is not None:
+            return refused
+        c = await _context(request)
+        found = await _blocking(lambda: c.proposals())
+        return _html("home.html.j2", request, title="Khen thưởng và giấy khen",
+                     campaign=c.names.campaigns.get(c.campaign, c.campaign), period=c.period,
+                     results=len(found.results), proposed=len(found.proposals),
+                     locked=sum(r.sheet_status == "locked" for r in found.results))
+
+    async def _proposals(self, request: Req, status: int = 200, **extra: Any) -> Response[Any]:
+
+        c = await _context(request)
+        found = await _blocking(lambda: c.proposals())
+        return _html("proposals.html.j2", request, status, title="Đề nghị khen thưởng",
+                     found=found, names=c.names, awards=c.cset.awards, points=format_points,
+                     **extra)
+
+    @get("/de-nghi")
+    async def proposals_page(self, request: Req) -> Response[Any]:
+        return await self._guard(request) or await self._proposals(request)
+
+    @post("/de-nghi/dieu-chinh", status_code=200)
+    async def adjust(self, request: Req) -> Response[Any]:
+        from .proposals import adjust
+
+        if (refused := await self._guard(request)) is not None:
+            return refused
+        c, form = await _context(request), await _form(request)
+        try:
+            await _blocking(lambda: adjust(
+                c.engine, c.cset, campaign=c.campaign, period=c.period,
+                award=form.get("award", ""), unit=form.get("unit", "").strip(),
+                action=form.get("action", ""), reason=form.get("reason", ""),
+                user=request.scope["user"].name))
+        except AwardError as exc:
+            return await self._proposals(request, 400, error=str(exc))
+        return await self._proposals(request, message="Đã ghi điều chỉnh.")
+
+    @get("/bao-cao")
+    async def report_form(self, request: Req) -> Response[Any]:
+        if (refused := await self._guard(request)) is not None:
+            return refused
+        c = await _context(request)
+        return _html("report.html.j2", request, title="Báo cáo tổng hợp gửi Hội đồng",
+                     d=c.report_defaults(), campaign=c.campaign,
+                     campaigns=sorted(c.names.campaigns))
+
+    @get("/bao-cao/tai-ve")
+    async def report(self, request: Req, number: Q = "", signer_name: Q = "",
+                     signer_title: Q = "GIÁM ĐỐC", signed_on: Q = "", previous: Q = "",
+                     format: Q = "pdf") -> Response[Any]:  # noqa: A002 - the form's name
+        from reports.council import council_pdf
+        from reports.council_xlsx import council_xlsx
+
+        from .council import council_report
+
+        if (refused := await self._guard(request)) is not None:
+            return refused
+        c = await _context(request)
+        try:
+            day = date.fromisoformat(signed_on) if signed_on else date.today()
+        except ValueError:
+            day = None
+        if not number.strip() or not signer_name.strip() or day is None:
+            return _html("report.html.j2", request, 400, title="Báo cáo tổng hợp gửi Hội đồng",
+                         d=c.report_defaults(), campaign=c.campaign,
+                         campaigns=sorted(c.names.campaigns),
+                         error="Cần số báo cáo, ngày hợp lệ và họ tên người ký.")
+        data = msgspec.structs.replace(c.report_defaults(number=number.strip(), signed_on=day),
+                                       signer_name=signer_name.strip(),
+                                       signer_title=signer_title.replace("\\n", "\n"))
+
+        def build() -> bytes:
+            plist = c.proposals()
+            before = c.proposals(previous) if previous else None
+            report = council_report(c.cset, plist, c.names, data, campaign=c.campaign,
+                                    previous=before,
+                                    previous_campaign=c.names.campaigns.get(previous, previous))
+            return council_xlsx(report) if format == "xlsx" else council_pdf(report)
+
+        body = await _blocking(build)
+        name = f"bao-cao-{c.campaign}-{number.strip().replace('/', '-')}"
+        if format == "xlsx":
+            return _file(body, name + ".xlsx",
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return _file(body, name + ".pdf", "application/pdf")
+
+    @get("/can-chinh")
+    async def calibration(self, request: Req, kind: Q = "giay_khen") -> Response[Any]:
+        from .printing import layout_for
+
+        if (refused := await self._guard(request)) is not None:
+            return refused
+        if kind not in KINDS:
+            return _html("base.html.j2", request, 400, title="Tờ căn chỉnh",
+                         error=f"Không có loại phôi {kind!r}.")
+        c = await _context(request)
+        pdf = await _blocking(lambda: calibration_pdf(layout_for(c.engine, c.issuer, kind),
+                                                      c.issuer))
+        return _file(pdf, f"can-chinh-{kind}.pdf", "application/pdf")
+
+    @get("/so-vang")
+    async def register(self, request: Req) -> Response[Any]:
+        from .printing import register_lines
+
+        if (refused := await self._guard(request)) is not None:
+            return refused
+        c = await _context(request)
+        lines = await _blocking(lambda: register_lines(c.engine, c.issuer))
+        return _html("register.html.j2", request, title="Sổ vàng", lines=lines)

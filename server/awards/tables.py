@@ -1,0 +1,143 @@
+"""Award tables (same SQL database as the accounts and the results).
+
+* `award_adjustment`: a reviewer adds a unit to, or removes it from, an award's proposals,
+  with a reason (audited in the same transaction);
+* `award_decision` and `award_recipient`: a decision (số, ký hiệu, date, signer) and the units
+  or people it rewards, in order;
+* `certificate_register` (the register, "sổ vàng"): one number per recipient, per issuer,
+  assigned once; `register_counter` the last number given per issuer (the row locked while a
+  batch prints); `print_batch` / `print_record`: every printing, first or reprint;
+* `certificate_field`: per-issuer field boxes (mm) of the blank, over the default layout.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "AwardAdjustment", "AwardDecision", "AwardRecipient", "FieldRow", "PrintBatch",
+    "PrintRecord", "RegisterCounter", "RegisterEntry", "award_tables", "install_award_tables",
+]
+
+
+class AwardAdjustment(SQLModel, table=True):
+    __tablename__ = "award_adjustment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign: str = Field(index=True, max_length=64)
+    period: str = Field(max_length=32)
+    award: str = Field(max_length=64)
+    unit: str = Field(max_length=128)
+    action: str = Field(max_length=8)  # add | remove
+    reason: str
+    user: str = Field(max_length=64)
+    at: datetime
+
+
+class AwardDecision(SQLModel, table=True):
+    __tablename__ = "award_decision"
+    __table_args__ = (UniqueConstraint("issuer", "number", "symbol", "signed_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign: str = Field(index=True, max_length=64)
+    period: str = Field(max_length=32)
+    award: str = Field(max_length=64)
+    kind: str = Field(max_length=16)  # giay_khen | bang_khen
+    number: str = Field(default="", max_length=16)  # "" until the decision is numbered
+    symbol: str = Field(max_length=32)  # "QĐ-NHCS"
+    signed_on: date
+    place: str = Field(max_length=64)
+    issuer: str = Field(max_length=64)  # the layout key, e.g. "cn-92"
+    issuer_line: str  # "GIÁM ĐỐC CHI NHÁNH NGÂN HÀNG CHÍNH SÁCH XÃ HỘI …"
+    signer_title: str = Field(max_length=128)
+    signer_name: str = Field(max_length=128)
+    achievement: str
+    created_by: str = Field(max_length=64)
+    created_at: datetime
+
+
+class AwardRecipient(SQLModel, table=True):
+    __tablename__ = "award_recipient"
+    __table_args__ = (UniqueConstraint("decision_id", "unit"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="award_decision.id", index=True)
+    position: int
+    unit: str = Field(max_length=128)  # `<kind>:<code>` (a person: `person:<id>`)
+    result_id: str | None = Field(default=None, max_length=512)
+    salutation: str = Field(max_length=16)  # "Tập thể:" | "Ông:" | "Bà:" | "Ông/Bà:"
+    name: str = Field(max_length=256)
+    position_line: str = Field(default="", max_length=256)
+
+
+class RegisterCounter(SQLModel, table=True):
+    __tablename__ = "register_counter"
+
+    issuer: str = Field(primary_key=True, max_length=64)
+    last_no: int = 0
+    locked_at: datetime | None = None
+
+
+class RegisterEntry(SQLModel, table=True):
+    __tablename__ = "certificate_register"
+    __table_args__ = (UniqueConstraint("issuer", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    issuer: str = Field(max_length=64)
+    number: int
+    recipient_id: int = Field(foreign_key="award_recipient.id", unique=True)
+    decision_id: int = Field(foreign_key="award_decision.id", index=True)
+    assigned_at: datetime
+
+
+class PrintBatch(SQLModel, table=True):
+    __tablename__ = "print_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="award_decision.id", index=True)
+    mode: str = Field(max_length=8)  # blank | full
+    pages: int
+    sha256: str = Field(max_length=64)
+    user: str = Field(max_length=64)
+    at: datetime
+
+
+class PrintRecord(SQLModel, table=True):
+    __tablename__ = "print_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="print_batch.id", index=True)
+    register_id: int = Field(foreign_key="certificate_register.id", index=True)
+    reprint: bool = False
+
+
+class FieldRow(SQLModel, table=True):
+    __tablename__ = "certificate_field"
+
+    issuer: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(primary_key=True, max_length=16)
+    field: str = Field(primary_key=True, max_length=32)
+    x: float
+    y: float
+    w: float
+    h: float
+    size: float
+    lines: int
+    align: str = Field(max_length=8)
+    bold: bool
+    italic: bool
+
+
+def award_tables() -> list[Any]:
+    models: list[Any] = [AwardAdjustment, AwardDecision, AwardRecipient, RegisterCounter,
+                         RegisterEntry, PrintBatch, PrintRecord, FieldRow]
+    return [m.__table__ for m in models]
+
+
+def install_award_tables(engine: Engine) -> None:
+    """Create the award tables if missing (idempotent)."""
+    SQLModel.metadata.create_all(engine, tables=award_tables())
