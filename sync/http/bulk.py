@@ -12,7 +12,16 @@ from litestar.params import FromPath
 from ..errors import BadRequest
 from ..store import RAW_VALUES, WriteResult
 from .params import bool_param, int_param, json_param
-from .wire import JSON_TYPE, decode, decode_with, json_response, read_body, read_json, settings_of, store_of
+from .wire import (
+    JSON_TYPE,
+    decode,
+    decode_with,
+    json_response,
+    read_body,
+    read_json,
+    settings_of,
+    store_of,
+)
 
 __all__ = ["BULK_HANDLERS"]
 

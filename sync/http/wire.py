@@ -116,9 +116,7 @@ def decode(data: bytes | str, type_: Any = Any, what: str = "request body") -> A
     return decode_with(lambda raw: msgspec.json.decode(raw, type=type_), data, what)
 
 
-async def read_json(
-    request: Request[Any, Any, Any], type_: type[T], limit: int | None = None
-) -> T:
+async def read_json(request: Request[Any, Any, Any], type_: type[T], limit: int | None = None) -> T:
     """Read and decode the JSON body; an empty body is a 400 `bad_request`."""
     body = await read_body(request, limit)
     if not body.strip():
