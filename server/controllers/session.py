@@ -12,6 +12,7 @@ from sync.errors import BadRequest
 from sync.http.wire import decode
 
 from ..auth import Authenticator, SignInRefused, cookie_header
+from ..credentials import COOKIE_NAME
 from ..errors import error_response
 
 __all__ = ["SessionController"]
@@ -106,6 +107,10 @@ class SessionController(Controller):
 
     @delete("/", operation_id="sessionSignOut", status_code=200, media_type=MediaType.JSON)
     async def sign_out(self, request: Request[Any, Any, Any]) -> Response[dict[str, bool]]:
-        """Clear the session cookie."""
+        """End the session on the server (its cookie stops working everywhere) and clear it."""
+        auth: Authenticator = request.app.state.auth
+        value = request.cookies.get(COOKIE_NAME)
+        if value:
+            await auth.end_session(value)
         secure = request.url.scheme == "https"
         return Response({"ok": True}, headers={"Set-Cookie": cookie_header("", 0, secure)})
