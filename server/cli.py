@@ -39,6 +39,7 @@ def _serve(settings: Settings) -> None:
         log_config=None,  # the app's JSON logging
         access_log=False,  # the app writes its own access log
         server_header=False,
+        proxy_headers=False,  # X-Forwarded-*: only from THIDUA_TRUSTED_PROXIES (server.proxies)
         timeout_graceful_shutdown=10,
     )
 

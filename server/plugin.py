@@ -24,6 +24,7 @@ from .errors import exception_handlers
 from .gatekeeper import store_for
 from .lifespan import make_lifespan
 from .logs import access_log_hook, configure_logging
+from .proxies import ProxyHeadersMiddleware
 from .security import SecurityMiddleware
 from .settings import Settings
 
@@ -65,6 +66,7 @@ class ThiduaPlugin(InitPlugin):
         app_config.exception_handlers = {**exception_handlers(), **app_config.exception_handlers}
         app_config.middleware.insert(0, AuthMiddleware())
         app_config.middleware.insert(0, SecurityMiddleware(self.settings.cors_origins))
+        app_config.middleware.insert(0, ProxyHeadersMiddleware(self.settings.trusted_proxies))
         app_config.before_send.append(access_log_hook)
         app_config.openapi_config = OpenAPIConfig(
             title="thidua", version=__version__, path="/schema", use_handler_docstrings=True
