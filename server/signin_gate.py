@@ -39,7 +39,7 @@ class PasswordGate:
 
     def __init__(self, slots: int | None = None, queue: int | None = None) -> None:
         self.slots = slots or default_slots()
-        self.queue = self.slots * 2 if queue is None else queue
+        self.queue = self.slots * 16 if queue is None else queue
         self._limiter: anyio.CapacityLimiter | None = None
         self._inside = 0  # running + waiting
         #: Checks run so far (the benchmark reads it from the DEBUG log).
