@@ -13,8 +13,8 @@ from pathlib import Path
 from litestar import Response, get
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
-from litestar.params import FromPath
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin, YamlRenderPlugin
+from litestar.params import FromPath
 
 __all__ = ["ASSETS_DIR", "ASSET_PATH", "api_assets", "openapi_config"]
 
