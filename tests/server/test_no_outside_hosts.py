@@ -101,7 +101,7 @@ def served(tmp_path: Path, free_port: int) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{free_port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a busy machine starts slowly
         while True:
             try:
                 httpx.get(base + "/healthz", timeout=2)
