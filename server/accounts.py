@@ -17,13 +17,13 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from .audit import account_change
 from .audit_tables import install_audit_table
-from .auth_tables import AccountRow, TokenRow, auth_tables
+from .auth_tables import AccountRow, SessionRow, TokenRow, auth_tables
 from .roles import ROLES
 from .settings import Settings
 
@@ -115,6 +115,15 @@ def _token(row: TokenRow) -> DeviceToken:
         created_at=row.created_at,
         last_used_at=row.last_used_at,
         revoked_at=row.revoked_at,
+    )
+
+
+def _end_sessions(session: Session, name: str) -> None:
+    """End every open cookie session of `name` (inside the caller's transaction)."""
+    session.execute(
+        update(SessionRow)
+        .where(col(SessionRow.account) == name, col(SessionRow.ended_at).is_(None))
+        .values(ended_at=_now())
     )
 
 
@@ -247,12 +256,14 @@ class Accounts:
     def set_password(self, name: str, password: str) -> None:
         """:raises UnknownAccount: :raises AccountError: password too short."""
         password_hash = self.hasher.hash(check_password(password))
-        self._update(name, audit=("account.password", ""), password_hash=password_hash)
+        self._update(
+            name, audit=("account.password", ""), end_sessions=True, password_hash=password_hash
+        )
 
     def disable(self, name: str, disabled: bool = True) -> None:
         """Disable (or re-enable) an account; its tokens and sessions stop working."""
         action = "account.disable" if disabled else "account.enable"
-        self._update(name, audit=(action, ""), disabled=disabled)
+        self._update(name, audit=(action, ""), end_sessions=disabled, disabled=disabled)
 
     def set_roles(
         self, name: str, roles: Sequence[str], territories: Sequence[str] | None = None
@@ -265,8 +276,15 @@ class Accounts:
             detail += f"; territories {','.join(checked)}"
         self._update(name, audit=("account.roles", detail), **changes)
 
-    def _update(self, name: str, audit: tuple[str, str] | None = None, **changes: object) -> None:
-        """Change columns of `name`; `audit` (action, detail) is logged in the same commit."""
+    def _update(
+        self,
+        name: str,
+        audit: tuple[str, str] | None = None,
+        end_sessions: bool = False,
+        **changes: object,
+    ) -> None:
+        """Change columns of `name`; `audit` (action, detail) is logged in the same commit,
+        and with `end_sessions` every open session of `name` ends in it too."""
         with Session(self.engine) as session:
             row = session.get(AccountRow, name)
             if row is None:
@@ -277,8 +295,35 @@ class Accounts:
             session.add(row)
             if audit is not None:
                 session.add(account_change(audit[0], name, audit[1]))
+            if end_sessions:
+                _end_sessions(session, name)
             session.commit()
             self.generation += 1
+
+    # -- cookie sessions ----------------------------------------------------------
+    def start_session(self, name: str) -> str:
+        """A new session id for `name` (kept in SQL, shared by every server process)."""
+        session_id = secrets.token_hex(16)
+        with Session(self.engine) as session:
+            session.add(SessionRow(id=session_id, account=name, created_at=_now()))
+            session.commit()
+        return session_id
+
+    def session_open(self, session_id: str, name: str) -> bool:
+        """True while the session exists for `name` and has not ended."""
+        with Session(self.engine) as session:
+            row = session.get(SessionRow, session_id)
+            return row is not None and row.account == name and row.ended_at is None
+
+    def end_session(self, session_id: str) -> None:
+        """Sign-out: the session ends for every server process (ending twice is harmless)."""
+        with Session(self.engine) as session:
+            row = session.get(SessionRow, session_id)
+            if row is not None and row.ended_at is None:
+                row.ended_at = _now()
+                session.add(row)
+                session.commit()
+        self.generation += 1
 
     # -- device tokens --------------------------------------------------------------
     def create_token(self, name: str, device: str) -> tuple[DeviceToken, str]:
@@ -322,6 +367,7 @@ class Accounts:
                 session.add(row)
                 detail = f"token {row.id} for device {row.device!r}"
                 session.add(account_change("token.revoke", row.account, detail))
+                _end_sessions(session, row.account)  # a lost phone may hold a cookie too
                 session.commit()
                 self.generation += 1
                 session.refresh(row)

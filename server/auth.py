@@ -44,10 +44,14 @@ from .credentials import (
 )
 from .logs import mark_request_start
 from .settings import Settings
+from .signin_gate import GateFull, PasswordGate
 
 __all__ = ["AuthMiddleware", "Authenticator", "Identity", "SignInRefused"]
 
 BAD_PASSWORD = "Name or password is incorrect."
+BUSY = "The server is busy checking other sign-ins; retry in a moment."
+#: Failed sign-ins one address may make within the limiter's window, across all names.
+ADDRESS_FAILURES = 30
 PROTECTED_PREFIXES = ("/db", "/api")
 #: Server-rendered pages (server.awards.pages): credentials read, access decided by the page.
 PAGES_PREFIX = "/branch"
@@ -98,7 +102,9 @@ class Authenticator:
         self.clock = clock
         self.on_sign_in = on_sign_in
         self.limiter = RateLimiter()
-        self.cache = VerifiedCache(settings.secret_key)
+        self.address_limiter = RateLimiter(max_failures=ADDRESS_FAILURES)
+        self.cache = VerifiedCache(settings.secret_key, ttl=settings.session_timeout)
+        self.gate = PasswordGate()
         self._reads: dict[str, tuple[float, int, Any]] = {}
 
     async def _cached(self, key: str, read: Callable[[], Any]) -> Any:
@@ -132,7 +138,9 @@ class Authenticator:
         """
         key = f"{name.lower()}|{client}"
         now = self.clock()
-        wait = self.limiter.retry_after(key, now)
+        wait = max(
+            self.limiter.retry_after(key, now), self.address_limiter.retry_after(client, now)
+        )
         if wait:
             reason = f"Too many failed sign-ins; retry in {wait} s."
             self.on_sign_in(name, client, method, False, "Too many failed sign-ins.")
@@ -145,9 +153,14 @@ class Authenticator:
         ):
             self.on_sign_in(name, client, method, True, always=method == "session")
             return record.account
-        account = await anyio.to_thread.run_sync(self.accounts.verify_password, name, password)
+        try:  # unknown names are checked against a dummy hash: the same cost
+            account = await self.gate.run(self.accounts.verify_password, name, password)
+        except GateFull:
+            self.on_sign_in(name, client, method, False, BUSY)
+            raise SignInRefused(503, BUSY, 1) from None
         if account is None:
             self.limiter.failed(key, self.clock())
+            self.address_limiter.failed(client, self.clock())
             self.on_sign_in(name, client, method, False, BAD_PASSWORD, always=True)
             raise SignInRefused(401, BAD_PASSWORD)
         self.limiter.succeeded(key)
@@ -157,12 +170,40 @@ class Authenticator:
         return account
 
     async def new_cookie(self, name: str) -> str:
-        """A fresh `AuthSession` value for `name` (its current password hash signs it)."""
+        """A fresh `AuthSession` value for `name`, naming a new server-side session (its
+        current password hash signs it)."""
         record = await anyio.to_thread.run_sync(self.accounts.auth_record, name)
         if record is None:
             raise SignInRefused(401, BAD_PASSWORD)
+        session_id = await anyio.to_thread.run_sync(self.accounts.start_session, name)
         issued = int(self.clock())
-        return session_cookie(name, issued, self.settings.secret_key, record.password_hash)
+        return session_cookie(
+            name, issued, self.settings.secret_key, record.password_hash, session_id
+        )
+
+    async def session_open(self, name: str, session_id: str) -> bool:
+        """Whether the session has not ended (cached briefly, dropped on any change here)."""
+        return bool(
+            await self._cached(
+                f"session:{session_id}", lambda: self.accounts.session_open(session_id, name)
+            )
+        )
+
+    async def end_session(self, value: str) -> None:
+        """Sign-out: end the session a (validly signed) cookie names, for every process."""
+        claimed = read_session_cookie(value)
+        if claimed is None:
+            return
+        name, _issued, session_id = claimed
+        record = await self.record(name)
+        if record is not None and session_valid(
+            value,
+            self.settings.secret_key,
+            record.password_hash,
+            now=self.clock(),
+            timeout=self.settings.session_timeout,
+        ):
+            await anyio.to_thread.run_sync(self.accounts.end_session, session_id)
 
     async def _from_cookie(self, value: str, client: str) -> Identity:
         claimed = read_session_cookie(value)
@@ -170,7 +211,7 @@ class Authenticator:
         if claimed is None:
             self.on_sign_in(None, client, "cookie", False, "Garbled session cookie.")
             return expired
-        name, issued = claimed
+        name, issued, session_id = claimed
         record = await self.record(name)
         now = self.clock()
         timeout = self.settings.session_timeout
@@ -180,12 +221,15 @@ class Authenticator:
             or not session_valid(
                 value, self.settings.secret_key, record.password_hash, now=now, timeout=timeout
             )
+            or not await self.session_open(name, session_id)
         ):
             self.on_sign_in(name, client, "cookie", False, "Your session has expired.")
             return expired
         refresh = None
         if now - issued > timeout / 10:  # CouchDB re-issues a cookie that is being used
-            refresh = session_cookie(name, int(now), self.settings.secret_key, record.password_hash)
+            refresh = session_cookie(
+                name, int(now), self.settings.secret_key, record.password_hash, session_id
+            )
         return Identity(user=record.account, method="cookie", sent=True, refresh_cookie=refresh)
 
     async def identify(self, headers: Headers, client: str) -> Identity:

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-__all__ = ["AccountRow", "TokenRow", "auth_tables"]
+__all__ = ["AccountRow", "SessionRow", "TokenRow", "auth_tables"]
 
 
 class AccountRow(SQLModel, table=True):
@@ -37,6 +37,18 @@ class TokenRow(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class SessionRow(SQLModel, table=True):
+    """A cookie sign-in; ended by sign-out, a password change, a disable or a token revoke.
+    In SQL so that every server process sees an ended session."""
+
+    __tablename__ = "auth_sessions"
+
+    id: str = Field(primary_key=True, max_length=32)
+    account: str = Field(foreign_key="auth_accounts.name", index=True, max_length=64)
+    created_at: datetime
+    ended_at: datetime | None = None
+
+
 def auth_tables() -> list:  # type: ignore[type-arg]
     """The tables to create (only ours, never the store's)."""
-    return [AccountRow.__table__, TokenRow.__table__]  # type: ignore[attr-defined]
+    return [AccountRow.__table__, TokenRow.__table__, SessionRow.__table__]  # type: ignore[attr-defined]

@@ -40,6 +40,10 @@ def _serve(settings: Settings) -> None:
         log_config=None,  # the app's JSON logging
         access_log=False,  # the app writes its own access log
         server_header=False,
+        proxy_headers=False,  # X-Forwarded-*: only from THIDUA_TRUSTED_PROXIES (server.proxies)
+        # Phones reuse connections; uvicorn's 5 s default closes idle ones while a client is
+        # about to reuse them (ECONNRESET / "socket hang up" under load).
+        timeout_keep_alive=75,
         timeout_graceful_shutdown=10,
     )
 

@@ -30,19 +30,23 @@ def _signature(secret_key: str, password_hash: str, payload: str) -> str:
     return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
 
 
-def session_cookie(name: str, issued: int, secret_key: str, password_hash: str) -> str:
-    """The `AuthSession` value: base64url of `name:issued_hex:hmac`, like CouchDB's."""
-    payload = f"{name}:{issued:X}"
+def session_cookie(
+    name: str, issued: int, secret_key: str, password_hash: str, session_id: str
+) -> str:
+    """The `AuthSession` value: base64url of `name:issued_hex:session_id:hmac` (CouchDB's
+    `name:issued_hex:hmac` plus the id of the server-side session that sign-out ends)."""
+    payload = f"{name}:{issued:X}:{session_id}"
     raw = f"{payload}:{_signature(secret_key, password_hash, payload)}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def read_session_cookie(value: str) -> tuple[str, int] | None:
-    """The (name, issued) a cookie claims, before checking its signature; None if garbled."""
+def read_session_cookie(value: str) -> tuple[str, int, str] | None:
+    """The (name, issued, session id) a cookie claims, before checking its signature; None
+    if garbled."""
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        name, issued_hex, _sig = raw.rsplit(":", 2)
-        return name, int(issued_hex, 16)
+        name, issued_hex, session_id, _sig = raw.split(":")
+        return name, int(issued_hex, 16), session_id
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
 
@@ -54,8 +58,8 @@ def session_valid(
     claimed = read_session_cookie(value)
     if claimed is None:
         return False
-    name, issued = claimed
-    expected = session_cookie(name, issued, secret_key, password_hash)
+    name, issued, session_id = claimed
+    expected = session_cookie(name, issued, secret_key, password_hash, session_id)
     return hmac.compare_digest(expected, value.rstrip("=")) and issued <= now < issued + timeout
 
 
@@ -109,13 +113,14 @@ class RateLimiter:
 
 
 class VerifiedCache:
-    """Remembers recent successful password checks so Basic auth costs one argon2 per minute.
+    """Remembers successful password checks so repeated Basic requests never pay argon2 again
+    (within `ttl`, by default a day).
 
     The key binds the name, a keyed digest of the password and the stored hash: a password
-    change or a wrong password never hits.
+    change or a wrong password never hits; callers also check the account is enabled.
     """
 
-    def __init__(self, secret_key: str, ttl: float = 60.0, max_entries: int = 1024) -> None:
+    def __init__(self, secret_key: str, ttl: float = 86400.0, max_entries: int = 8192) -> None:
         self._key = secret_key.encode()
         self.ttl = ttl
         self.max_entries = max_entries

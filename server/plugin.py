@@ -7,7 +7,6 @@ from pathlib import Path
 
 from litestar.config.app import AppConfig
 from litestar.config.cors import CORSConfig
-from litestar.openapi import OpenAPIConfig
 from litestar.plugins import InitPlugin
 from litestar.static_files import create_static_files_router
 
@@ -15,6 +14,7 @@ from sync.http import couch_router
 
 from . import __version__
 from .access import visible_dbs
+from .api_docs import api_assets, openapi_config
 from .audit_hooks import audit_lifespan
 from .auth import AuthMiddleware
 from .awards.pages import BranchController
@@ -27,6 +27,7 @@ from .errors import exception_handlers
 from .gatekeeper import store_for
 from .lifespan import make_lifespan
 from .logs import access_log_hook, configure_logging
+from .proxies import ProxyHeadersMiddleware
 from .security import SecurityMiddleware
 from .settings import Settings
 
@@ -68,10 +69,9 @@ class ThiduaPlugin(InitPlugin):
         app_config.exception_handlers = {**exception_handlers(), **app_config.exception_handlers}
         app_config.middleware.insert(0, AuthMiddleware())
         app_config.middleware.insert(0, SecurityMiddleware(self.settings.cors_origins))
+        app_config.middleware.insert(0, ProxyHeadersMiddleware(self.settings.trusted_proxies))
         app_config.before_send.append(access_log_hook)
-        app_config.openapi_config = OpenAPIConfig(
-            title="thidua", version=__version__, path="/schema", use_handler_docstrings=True
-        )
+        app_config.openapi_config = openapi_config("thidua", __version__)  # local assets
         if self.settings.cors_origins:
             app_config.cors_config = CORSConfig(
                 allow_origins=list(self.settings.cors_origins),
@@ -83,7 +83,7 @@ class ThiduaPlugin(InitPlugin):
 
     @staticmethod
     def _configure_routes(app_config: AppConfig) -> None:
-        app_config.route_handlers.extend([health, SessionController, couch_router()])
+        app_config.route_handlers.extend([health, SessionController, couch_router(), api_assets])
         app_config.route_handlers.extend([AdminController, AuditController, MeController])
         app_config.route_handlers.extend([BranchController, DecisionPages])  # /branch/ pages
         if PWA_DIR.is_dir():

@@ -40,7 +40,8 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 )
-#: The OpenAPI pages load their viewer from a CDN: no CSP there (the other headers stay).
+#: The OpenAPI pages (Swagger UI, served locally) run an inline script: no CSP there (the
+#: other headers stay).
 _NO_CSP_PREFIX = "/schema"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _NO_CSP_HEADERS = SECURITY_HEADERS

@@ -10,6 +10,7 @@ import os
 import secrets
 import tomllib
 from collections.abc import Mapping
+from ipaddress import ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -54,6 +55,12 @@ SETTINGS: tuple[Setting, ...] = (
         "86400",
         "Seconds an AuthSession cookie stays valid (60-31536000); refreshed while in use.",
     ),
+    Setting(
+        "THIDUA_TRUSTED_PROXIES",
+        "",
+        "Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For "
+        "and X-Forwarded-Proto are believed; default none (the headers are ignored).",
+    ),
     Setting("THIDUA_CONFIG", "", "Optional TOML file with the same keys (lower case, no prefix)."),
 )
 
@@ -75,6 +82,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     revs_limit: int = 1000
     cors_origins: tuple[str, ...] = ()
     session_timeout: int = 86400
+    trusted_proxies: tuple[str, ...] = ()
     config_file: str = ""
 
     @property
@@ -198,6 +206,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         revs_limit=_int(values, "THIDUA_REVS_LIMIT", 1, 1_000_000),
         cors_origins=_origins(values["THIDUA_CORS_ORIGINS"]),
         session_timeout=_int(values, "THIDUA_SESSION_TIMEOUT", 60, 365 * 86400),
+        trusted_proxies=_proxies(values["THIDUA_TRUSTED_PROXIES"]),
         config_file=values["THIDUA_CONFIG"],
     )
 
@@ -208,3 +217,15 @@ def _origins(raw: str) -> tuple[str, ...]:
         if origin != "*":
             _check_url("THIDUA_CORS_ORIGINS", origin, ("http", "https"))
     return origins
+
+
+def _proxies(raw: str) -> tuple[str, ...]:
+    proxies = tuple(p.strip() for p in raw.split(",") if p.strip())
+    for proxy in proxies:
+        try:
+            ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"THIDUA_TRUSTED_PROXIES: {proxy!r} is not an IP address or CIDR range"
+            ) from None
+    return proxies

@@ -8,7 +8,11 @@ from urllib.parse import parse_qs
 import msgspec
 from litestar import Controller, MediaType, Request, Response, delete, get, post
 
+from sync.errors import BadRequest
+from sync.http.wire import decode
+
 from ..auth import Authenticator, SignInRefused, cookie_header
+from ..credentials import COOKIE_NAME
 from ..errors import error_response
 
 __all__ = ["SessionController"]
@@ -41,16 +45,19 @@ class SignedIn(msgspec.Struct):
 def _credentials(body: bytes, content_type: str) -> SignIn:
     """Name and password from a JSON or form body. :raises ValueError:"""
     if content_type.startswith("application/x-www-form-urlencoded"):
-        fields = parse_qs(body.decode("utf-8", "replace"))
+        try:
+            fields = parse_qs(body.decode("utf-8"), max_num_fields=16)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ValueError(f"The form is not valid UTF-8 or has too many fields: {exc}") from exc
         name, password = fields.get("name", [""])[0], fields.get("password", [""])[0]
         if not name:
             raise ValueError("The form needs 'name' and 'password'.")
         return SignIn(name=name, password=password)
     if content_type.startswith("application/json"):
         try:
-            return msgspec.json.decode(body, type=SignIn)
-        except msgspec.DecodeError as exc:
-            raise ValueError(f"Expected {{name, password}}: {exc}") from exc
+            return decode(body, SignIn, "sign-in body")  # bad JSON, deep nesting, not UTF-8
+        except BadRequest as exc:
+            raise ValueError(f"Expected {{name, password}}: {exc.reason}") from exc
     raise ValueError("Use application/json or application/x-www-form-urlencoded.")
 
 
@@ -100,6 +107,10 @@ class SessionController(Controller):
 
     @delete("/", operation_id="sessionSignOut", status_code=200, media_type=MediaType.JSON)
     async def sign_out(self, request: Request[Any, Any, Any]) -> Response[dict[str, bool]]:
-        """Clear the session cookie."""
+        """End the session on the server (its cookie stops working everywhere) and clear it."""
+        auth: Authenticator = request.app.state.auth
+        value = request.cookies.get(COOKIE_NAME)
+        if value:
+            await auth.end_session(value)
         secure = request.url.scheme == "https"
         return Response({"ok": True}, headers={"Set-Cookie": cookie_header("", 0, secure)})

@@ -19,28 +19,34 @@ from .design import DESIGN_HANDLERS
 from .documents import DOCUMENT_HANDLERS
 from .errors import EXCEPTION_HANDLERS
 from .local import LOCAL_HANDLERS
+from .openapi import describe
 from .root import all_dbs, welcome
 
 __all__ = ["EXCEPTION_HANDLERS", "couch_router", "keep_db_slashes"]
+
+
+HANDLERS = [
+    welcome,
+    all_dbs,
+    *DATABASE_HANDLERS,
+    *LOCAL_HANDLERS,
+    *CHANGES_HANDLERS,
+    *BULK_HANDLERS,
+    *DESIGN_HANDLERS,
+    *DOCUMENT_HANDLERS,
+]
+for _handler in HANDLERS:
+    describe(_handler)  # in the OpenAPI schema with their query parameters and bodies
 
 
 def couch_router() -> Router:
     """A fresh router at `/db` (Litestar routers must not be shared between apps)."""
     return Router(
         "/db",
-        route_handlers=[
-            welcome,
-            all_dbs,
-            *DATABASE_HANDLERS,
-            *LOCAL_HANDLERS,
-            *CHANGES_HANDLERS,
-            *BULK_HANDLERS,
-            *DESIGN_HANDLERS,
-            *DOCUMENT_HANDLERS,
-        ],
+        route_handlers=HANDLERS,
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=decode_db_param,
         # Bodies are streamed and capped by `wire.read_body` with the configured limits.
         request_max_body_size=None,
-        include_in_schema=False,
+        tags=["replication"],
     )

@@ -15,7 +15,16 @@ from ..store import RAW_VALUES, WriteResult
 from .batch import check_batch, write_local
 from .inline import inline_attachments
 from .params import bool_param, int_param, json_param
-from .wire import JSON_TYPE, decode, json_response, read_body, read_json, settings_of, store_of
+from .wire import (
+    JSON_TYPE,
+    decode,
+    decode_with,
+    json_response,
+    read_body,
+    read_json,
+    settings_of,
+    store_of,
+)
 
 __all__ = ["BULK_HANDLERS"]
 
@@ -98,8 +107,8 @@ def _raw_values(body: bytes) -> list[dict[str, Any]] | None:
     """The documents of a replicated batch (`new_edits: false`, every entry an object) with
     their `_` members decoded and user fields as `msgspec.Raw`; None for any other body."""
     try:
-        batch = _REPLICATED.decode(body)
-    except msgspec.MsgspecError:
+        batch = decode_with(_REPLICATED.decode, body)
+    except BadRequest:  # not that shape, or bad JSON: `decode` below says why
         return None
     if batch.new_edits:
         return None

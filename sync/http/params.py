@@ -15,10 +15,12 @@ from litestar import Request
 
 from ..errors import BadRequest
 from ..store import Seq
+from .wire import MAX_INT, decode
 
 __all__ = [
     "DocPath",
     "bool_param",
+    "bounded_int",
     "doc_path",
     "int_param",
     "json_param",
@@ -42,17 +44,28 @@ def bool_param(request: Req, name: str, default: bool = False) -> bool:
     raise BadRequest(f"Invalid boolean parameter {name}={raw!r}: expected true or false.")
 
 
+def bounded_int(raw: str | int, name: str, minimum: int = 0) -> int:
+    """A whole number in `minimum..MAX_INT` (what the stores' 64-bit columns hold)."""
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        text = str(raw).strip()
+        if not text.lstrip("-").isdigit() or len(text) > 20:
+            raise BadRequest(f"Invalid integer parameter {name}={_shown(raw)}.")
+        raw = int(text)
+    if not minimum <= raw <= MAX_INT:
+        raise BadRequest(f"Parameter {name} must be between {minimum} and {MAX_INT}.")
+    return raw
+
+
+def _shown(raw: object) -> str:
+    text = repr(raw)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def int_param(request: Req, name: str, default: int | None = None, minimum: int = 0) -> int | None:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"Invalid integer parameter {name}={raw!r}.") from None
-    if value < minimum:
-        raise BadRequest(f"Parameter {name} must be >= {minimum}.")
-    return value
+    return bounded_int(raw, name, minimum)
 
 
 def json_param(request: Req, name: str, default: Any = None) -> Any:
@@ -60,20 +73,15 @@ def json_param(request: Req, name: str, default: Any = None) -> Any:
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    try:
-        return msgspec.json.decode(raw)
-    except msgspec.DecodeError:
-        raise BadRequest(f"Parameter {name} must be JSON, got {raw!r}.") from None
+    return decode(raw, what=f"parameter {name}")
 
 
 def seq_param(raw: str | int | None, default: Seq = 0) -> Seq:
-    """An opaque `since`: `now`, an integer, or a backend's string token."""
+    """An opaque `since`: `now`, an integer (at most 64-bit), or a backend's string token."""
     if raw is None or raw == "":
         return default
-    if isinstance(raw, int):
-        return raw
-    if raw.isdigit():
-        return int(raw)
+    if isinstance(raw, int) or raw.isdigit():
+        return bounded_int(raw, "since")
     if raw.startswith('"') and raw.endswith('"') and len(raw) > 1:
         return raw[1:-1]
     return raw
@@ -84,15 +92,12 @@ def rev_param(request: Req, body_rev: object = None) -> str | None:
     query_rev = request.query_params.get("rev")
     header = request.headers.get("if-match")
     header_rev = header.strip().strip('"') if header else None
+    if body_rev is not None and not isinstance(body_rev, str):
+        raise BadRequest("Invalid rev format: _rev must be a string.")
     found = {r for r in (query_rev, header_rev, body_rev) if r}
     if len(found) > 1:
         raise BadRequest("Document rev from request body and query string have different values")
-    if not found:
-        return None
-    rev = found.pop()
-    if not isinstance(rev, str):
-        raise BadRequest("Invalid rev format")
-    return rev
+    return found.pop() if found else None
 
 
 def _raw_rest(request: Req) -> list[str]:

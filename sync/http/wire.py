@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import msgspec
@@ -11,7 +11,17 @@ from litestar import Request, Response
 from ..errors import BadRequest, StoreUnavailable, TooLarge
 from ..store import DocumentStore, WriteResult
 
-__all__ = ["decode", "json_response", "read_body", "read_json", "settings_of", "store_of", "written"]
+__all__ = [
+    "MAX_INT",
+    "decode",
+    "decode_with",
+    "json_response",
+    "read_body",
+    "read_json",
+    "settings_of",
+    "store_of",
+    "written",
+]
 
 T = TypeVar("T")
 
@@ -19,6 +29,8 @@ _ENCODER = msgspec.json.Encoder()
 _DEFAULT_MAX_REQUEST = 64 * 1024 * 1024
 _DEFAULT_MAX_DOC = 8_000_000
 JSON_TYPE = "application/json"
+#: The largest integer a query value may carry (a signed 64-bit column in SQLite/PostgreSQL).
+MAX_INT = 2**63 - 1
 
 
 def encode(data: Any) -> bytes:
@@ -81,19 +93,30 @@ async def read_body(request: Request[Any, Any, Any], limit: int | None = None) -
     return b"".join(chunks)
 
 
-def decode(data: bytes, type_: type[T], what: str = "request body") -> T:
-    """Decode JSON into `type_`; malformed or mistyped input is a 400 `bad_request`."""
+def decode_with(decoder: Callable[[Any], T], data: bytes | str, what: str = "request body") -> T:
+    """Run a msgspec `decoder` on `data`: the one place where every way JSON can be bad
+    (malformed, mistyped, not UTF-8, nested too deeply) becomes a 400 `bad_request`."""
+    if isinstance(data, bytes):
+        try:  # also covers bytes msgspec would keep undecoded (`msgspec.Raw` members)
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadRequest(f"Invalid {what}: not UTF-8 (byte {exc.start}).") from None
     try:
-        return msgspec.json.decode(data, type=type_)
+        return decoder(data)
     except msgspec.ValidationError as exc:
         raise BadRequest(f"Invalid {what}: {exc}") from None
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeError) as exc:
         raise BadRequest(f"Invalid JSON in {what}: {exc}") from None
+    except RecursionError:
+        raise BadRequest(f"Invalid JSON in {what}: nested too deeply.") from None
 
 
-async def read_json(
-    request: Request[Any, Any, Any], type_: type[T], limit: int | None = None
-) -> T:
+def decode(data: bytes | str, type_: Any = Any, what: str = "request body") -> Any:
+    """Decode JSON into `type_` (see `decode_with` for the errors)."""
+    return decode_with(lambda raw: msgspec.json.decode(raw, type=type_), data, what)
+
+
+async def read_json(request: Request[Any, Any, Any], type_: type[T], limit: int | None = None) -> T:
     """Read and decode the JSON body; an empty body is a 400 `bad_request`."""
     body = await read_body(request, limit)
     if not body.strip():

@@ -19,8 +19,8 @@ KEY = "k" * 32
 
 
 def test_session_cookie_round_trip_and_expiry() -> None:
-    value = session_cookie("canbo1", 1_000_000, KEY, "$argon2id$hash")
-    assert read_session_cookie(value) == ("canbo1", 1_000_000)
+    value = session_cookie("canbo1", 1_000_000, KEY, "$argon2id$hash", "s1")
+    assert read_session_cookie(value) == ("canbo1", 1_000_000, "s1")
     assert session_valid(value, KEY, "$argon2id$hash", now=1_000_010, timeout=600)
     assert not session_valid(value, KEY, "$argon2id$hash", now=1_000_600, timeout=600)
     assert not session_valid(value, KEY, "$argon2id$other", now=1_000_010, timeout=600)
@@ -28,11 +28,11 @@ def test_session_cookie_round_trip_and_expiry() -> None:
 
 
 def test_forged_cookie_refused() -> None:
-    real = base64.urlsafe_b64decode(session_cookie("viewer", 5, KEY, "h") + "==").decode()
-    forged_raw = real.replace("viewer", "admin", 1)
-    forged = base64.urlsafe_b64encode(forged_raw.encode()).decode().rstrip("=")
-    assert read_session_cookie(forged) == ("admin", 5)
-    assert not session_valid(forged, KEY, "h", now=6, timeout=600)
+    real = base64.urlsafe_b64decode(session_cookie("viewer", 5, KEY, "h", "s1") + "==").decode()
+    for forged_raw in (real.replace("viewer", "admin", 1), real.replace(":s1:", ":s2:")):
+        forged = base64.urlsafe_b64encode(forged_raw.encode()).decode().rstrip("=")
+        assert read_session_cookie(forged) is not None
+        assert not session_valid(forged, KEY, "h", now=6, timeout=600)
     assert read_session_cookie("%%%") is None
 
 

@@ -1,0 +1,311 @@
+"""Many phones at once, and a sign-in storm, against a real `thidua serve` (one process).
+
+Run: `.venv/bin/python bench/load.py [--sizes 50,100,200] [--sheets 50] [--storm 200]`.
+
+* **Sign-in storm**: `--storm` concurrent sign-ins (half HTTP Basic, half `POST /db/_session`)
+  with unknown names and wrong passwords, each from its own address (behind a trusted proxy,
+  so the per-address limits do not hide the password-check bound). Target: peak RSS of the
+  server under 600 MiB, no answer other than 401, 429 or 503.
+* **Devices**: for N in `--sizes`, N real PouchDB 9 clients (Node, memory adapter), each a
+  distinct scorer of its own commune, push `--sheets` new score sheets into `c-<commune>` and
+  then pull it, all at once; first with device tokens (`Authorization: Bearer`), then with
+  HTTP Basic. Printed per run: p50, p95 and max seconds per sync (push + pull), errors,
+  sheets missing on the server afterwards, 503/429 retries, argon2 checks and the server's
+  peak RSS. Targets with tokens: 0 errors, 0 missing, p95 < 3 s at 200 devices, RSS < 600 MiB;
+  with Basic: 0 errors, and no device pays argon2 more than once.
+
+Peak RSS is the kernel's high-water mark (`VmHWM`) of the server process, which is restarted
+for every run. Argon2 checks are counted from the server's DEBUG log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from scoring.model import (  # noqa: E402
+    CONFIG_DB,
+    Campaign,
+    Commune,
+    Period,
+    SavingsGroup,
+    ScoreSheet,
+    TransactionOffice,
+    commune_db,
+)
+from server.accounts import Accounts  # noqa: E402
+from server.settings import Settings  # noqa: E402
+from sync.backends import load_store  # noqa: E402
+
+THIDUA = ROOT / ".venv" / "bin" / "thidua"
+DRIVER = ROOT / "bench" / "js" / "load_bench.js"
+PASSWORD = "bench-scorer-password"
+ADMIN = ("bench-admin", "bench-admin-password")
+CAMPAIGN = "2026"
+MIB = 1024 * 1024
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def peak_rss(pid: int) -> int:
+    """The process's peak resident set (bytes), from the kernel's `VmHWM`."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+class Served:
+    """`thidua serve` on a free port; `peak` is read just before it stops."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir, self.port, self.peak = data_dir, free_port(), 0
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = data_dir / "server.log"
+
+    @contextmanager
+    def running(self) -> Iterator[Served]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("THIDUA_")}
+        env.update(
+            THIDUA_DATA_DIR=str(self.data_dir),
+            THIDUA_LOG_LEVEL="DEBUG",  # "password checked" lines count the argon2 checks
+            THIDUA_TRUSTED_PROXIES="127.0.0.1",  # the storm's X-Forwarded-For addresses
+        )
+        with self.log.open("w") as log:
+            process = subprocess.Popen(
+                [str(THIDUA), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                env=env, stdout=log, stderr=log,
+            )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    httpx.get(self.base + "/healthz", timeout=2)
+                    break
+                except httpx.TransportError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise SystemExit(  # noqa: B904 - not a consequence of this error
+                            f"the server did not start: {self.log.read_text()[-2000:]}"
+                        )
+                    time.sleep(0.2)
+            yield self
+            self.peak = peak_rss(process.pid)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+    def password_checks(self) -> int:
+        return self.log.read_text(errors="replace").count('"password checked"')
+
+
+# -- the world ---------------------------------------------------------------------------
+def communes(count: int) -> list[str]:
+    return [f"89{n:03d}" for n in range(1, count + 1)]
+
+
+def directory(codes: list[str], periods: int) -> list[dict[str, Any]]:
+    docs: list[dict[str, Any]] = []
+    offices: dict[str, list[str]] = {}
+    for index, code in enumerate(codes):
+        office = f"89{index // 50 + 1:02d}00"
+        offices.setdefault(office, []).append(code)
+        docs.append(Commune(code=code, name=f"Xã {code}", kind="xa", province_code="89",
+                            office_code=office).to_doc())  # fmt: skip
+        docs.append(SavingsGroup(
+            code=f"{code}01", name=f"Tổ {code}", commune_code=code, leader_name="Lan",
+            hamlet_code=f"{code}-1", association="PN", point_code=f"{code}-P",
+            office_code=office, members=20, months_operating=12,
+        ).to_doc())  # fmt: skip
+    for office, members in offices.items():
+        docs.append(TransactionOffice(code=office, name=f"PGD {office}", branch_code="890000",
+                                      seat_commune_code=members[0],
+                                      commune_codes=tuple(members)).to_doc())  # fmt: skip
+    docs.append(Campaign(
+        id=CAMPAIGN, year=2026, name="Thi đua 2026", criteria_version="vbsp-2026",
+        periods=tuple(Period(id=p, label=p, start="2026-01-01", end="2026-12-31")
+                      for p in period_ids(periods)),
+    ).to_doc())  # fmt: skip
+    return docs
+
+
+def period_ids(count: int) -> list[str]:
+    return [f"2026-{n:04d}" for n in range(1, count + 1)]
+
+
+def sheets(commune: str, periods: list[str]) -> list[dict[str, Any]]:
+    return [
+        ScoreSheet(campaign=CAMPAIGN, period=period, unit_kind="savings_group",
+                   unit_code=f"{commune}01", commune_code=commune,
+                   inputs={"du_no": 100 + n}).to_doc()
+        for n, period in enumerate(periods)
+    ]  # fmt: skip
+
+
+def seed(data_dir: Path, codes: list[str], periods: int) -> dict[str, str]:
+    """Databases, the directory, one scorer per commune and a device token each."""
+    settings = Settings(data_dir=data_dir, log_level="WARNING")
+
+    async def documents() -> None:
+        store = load_store(settings)
+        await store.initialize()
+        try:
+            for name in (CONFIG_DB, *(commune_db(c) for c in codes)):
+                await store.create_db(name)
+            results = await store.bulk_docs(CONFIG_DB, directory(codes, periods))
+            assert not [r for r in results if r.error], results
+        finally:
+            await store.close()
+
+    asyncio.run(documents())
+    accounts = Accounts.from_settings(settings)
+    accounts.initialize()
+    try:
+        accounts.add(ADMIN[0], ADMIN[1], ["admin"])
+
+        def scorer(code: str) -> tuple[str, str]:
+            accounts.add(f"canbo{code}", PASSWORD, ["scorer"], [code])
+            return code, accounts.create_token(f"canbo{code}", "bench phone")[1]
+
+        with ThreadPoolExecutor(4) as pool:  # argon2 hashing releases the GIL
+            return dict(pool.map(scorer, codes))
+    finally:
+        accounts.close()
+
+
+# -- the sign-in storm -------------------------------------------------------------------
+async def storm(base: str, count: int) -> Counter[int]:
+    limits = httpx.Limits(max_connections=count, max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
+
+        async def one(n: int) -> int:
+            forwarded = {"X-Forwarded-For": f"10.{n // 250}.{n % 250}.7"}
+            if n % 2:
+                secret = base64.b64encode(f"ghost{n}:wrong-{n}".encode()).decode()
+                headers = {**forwarded, "Authorization": f"Basic {secret}"}
+                return (await client.get("/db/_all_dbs", headers=headers)).status_code
+            body = {"name": f"ghost{n}", "password": f"wrong-{n}"}
+            return (await client.post("/db/_session", json=body, headers=forwarded)).status_code
+
+        return Counter(await asyncio.gather(*(one(n) for n in range(count))))
+
+
+# -- the devices -------------------------------------------------------------------------
+def sync_devices(
+    served: Served, tokens: dict[str, str], mode: str, periods: list[str]
+) -> dict[str, Any]:
+    clients = []
+    for code, token in tokens.items():
+        auth = (
+            {"bearer": token}
+            if mode == "token"
+            else {"username": f"canbo{code}", "password": PASSWORD}
+        )
+        clients.append({"db": commune_db(code), "auth": auth, "docs": sheets(code, periods)})
+    spec = json.dumps({"couch": served.base + "/db/", "clients": clients})
+    checks_before = served.password_checks()
+    done = subprocess.run(["node", str(DRIVER)], input=spec.encode(), capture_output=True,
+                          cwd=ROOT, timeout=1800)  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"the Node driver failed: {done.stderr.decode()[-2000:]}")
+    results = json.loads(done.stdout)["clients"]
+    checks = served.password_checks() - checks_before  # before the admin's own check below
+    seconds = sorted(r["seconds"] for r in results)
+    errors = [r["error"] for r in results if r["error"]]
+    return {
+        "p50": statistics.median(seconds),
+        "p95": seconds[max(0, round(0.95 * len(seconds)) - 1)],
+        "max": seconds[-1],
+        "errors": len(errors),
+        "error_kinds": dict(Counter(e[:80] for e in errors).most_common(3)),
+        "retries": sum(r.get("retries", 0) for r in results),
+        "missing": missing(served.base, clients),
+        "argon2": checks,
+    }
+
+
+def missing(base: str, clients: list[dict[str, Any]]) -> int:
+    """Sheets a client pushed that the server does not have."""
+    gone = 0
+    with httpx.Client(base_url=base, auth=ADMIN, timeout=60) as client:
+        for entry in clients:
+            keys = [doc["_id"] for doc in entry["docs"]]
+            rows = client.post(f"/db/{entry['db']}/_all_docs", json={"keys": keys}).json()["rows"]
+            gone += sum(1 for row in rows if "error" in row or row.get("value", {}).get("deleted"))
+    return gone
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="50,100,200")
+    parser.add_argument("--sheets", type=int, default=50)
+    parser.add_argument("--storm", type=int, default=200)
+    parser.add_argument("--modes", default="token,basic")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    modes = args.modes.split(",")
+    runs = len(sizes) * len(modes)
+    with tempfile.TemporaryDirectory(prefix="thidua-load-") as tmp:
+        data_dir = Path(tmp)
+        print(f"seeding {max(sizes)} scorers ...", file=sys.stderr, flush=True)
+        tokens = seed(data_dir, communes(max(sizes)), args.sheets * runs)
+        lines = [f"machine: {os.cpu_count()} cores; one server process (thidua serve)"]
+        if args.storm:
+            with Served(data_dir).running() as served:
+                statuses = asyncio.run(storm(served.base, args.storm))
+            ok = set(statuses) <= {401, 429, 503} and served.peak < 600 * MIB
+            lines.append(
+                f"sign-in storm x{args.storm}: answers {dict(sorted(statuses.items()))}, "
+                f"peak RSS {served.peak / MIB:.0f} MiB -> {'MET' if ok else 'NOT MET'} "
+                "(target < 600 MiB, only 401/429/503)"
+            )
+        all_periods = period_ids(args.sheets * runs)
+        run = 0
+        for mode in modes:
+            for size in sizes:
+                periods = all_periods[run * args.sheets : (run + 1) * args.sheets]
+                run += 1
+                chosen = dict(list(tokens.items())[:size])
+                print(f"{mode} x{size} ...", file=sys.stderr, flush=True)
+                with Served(data_dir).running() as served:
+                    r = sync_devices(served, chosen, mode, periods)
+                rss = served.peak / MIB
+                if mode == "token":
+                    met = not r["errors"] and not r["missing"] and rss < 600
+                    met = met and (size < 200 or r["p95"] < 3)
+                else:
+                    met = not r["errors"] and r["argon2"] <= size
+                lines.append(
+                    f"{mode:5} N={size:3}: p50 {r['p50']:.2f} s, p95 {r['p95']:.2f} s, "
+                    f"max {r['max']:.2f} s; errors {r['errors']} {r['error_kinds'] or ''}; "
+                    f"missing {r['missing']}; retries {r['retries']}; argon2 checks "
+                    f"{r['argon2']}; peak RSS {rss:.0f} MiB -> {'MET' if met else 'NOT MET'}"
+                )
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

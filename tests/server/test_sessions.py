@@ -1,0 +1,181 @@
+"""Sessions end on the server; sign-in storms stay bounded; spraying names is limited.
+
+Sign-out, a password change, a disable and a token revoke end cookie sessions in SQL, so a
+second server process on the same database refuses the old cookie too."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from server.accounts import Accounts
+from server.app import create_app
+from server.auth import ADDRESS_FAILURES, READ_TTL, Authenticator, SignInRefused
+from server.settings import Settings
+from server.signin_gate import PasswordGate
+
+Client = AsyncTestClient[Litestar]
+Basic = Callable[[str, str], dict[str, str]]
+SIGN_IN = {"name": "canbo1", "password": "canbo1-password"}
+
+
+class CountingHasher(PasswordHasher):
+    """The real (fast) argon2 hasher, counting its checks."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=1, memory_cost=8192, parallelism=1)
+        self.verified = 0
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002
+        self.verified += 1
+        return super().verify(hash, password)
+
+
+@pytest.fixture
+def hasher() -> CountingHasher:
+    return CountingHasher()
+
+
+@pytest.fixture
+async def two(settings: Settings, hasher: CountingHasher) -> AsyncIterator[tuple[Client, Client]]:
+    """Two server processes' apps on one SQL database, with canbo1 and admin."""
+    accounts = Accounts.from_settings(settings)
+    accounts.hasher = hasher
+    accounts.initialize()
+    accounts.add("canbo1", "canbo1-password", ["scorer"], ["26734"])
+    accounts.add("admin", "admin-password", ["admin"])
+    accounts.close()
+    async with (
+        AsyncTestClient(create_app(settings)) as a,
+        AsyncTestClient(create_app(settings)) as b,
+    ):
+        for client in (a, b):
+            client.app.state.accounts.hasher = hasher
+        yield a, b
+
+
+def _cookie(client: Client) -> dict[str, str]:
+    value = client.cookies.get("AuthSession")
+    assert value
+    return {"Cookie": f"AuthSession={value}"}
+
+
+async def _signed_in(client: Client) -> dict[str, str]:
+    answer = await client.post("/db/_session", json=SIGN_IN)
+    assert answer.status_code == 200, answer.text
+    return _cookie(client)
+
+
+async def test_sign_out_ends_the_session_in_every_process(two: tuple[Client, Client]) -> None:
+    a, b = two
+    cookie = await _signed_in(a)
+    assert (await b.get("/db/_all_dbs", headers=cookie)).status_code == 200
+    assert (await a.delete("/db/_session")).status_code == 200
+    a.cookies.clear()
+    refused = await a.get("/db/_all_dbs", headers=cookie)  # the old cookie, kept by a thief
+    assert refused.status_code == 401, refused.text
+    await asyncio.sleep(READ_TTL + 0.2)  # the other process's brief read cache
+    assert (await b.get("/db/_all_dbs", headers=cookie)).status_code == 401
+
+
+@pytest.mark.parametrize("change", ["password", "disable", "revoke"])
+async def test_account_changes_end_that_users_sessions(
+    two: tuple[Client, Client], basic: Basic, change: str
+) -> None:
+    a, b = two
+    accounts: Accounts = a.app.state.accounts
+    token, secret = accounts.create_token("canbo1", "phone")
+    cookie = await _signed_in(a)
+    bearer = {"Authorization": f"Bearer {secret}"}
+    old_basic = basic(*SIGN_IN.values())
+    for headers in (cookie, bearer, old_basic):
+        assert (await b.get("/db/_all_dbs", headers=headers)).status_code == 200
+    if change == "password":
+        accounts.set_password("canbo1", "a-new-password")
+    elif change == "disable":
+        accounts.disable("canbo1")
+    else:
+        accounts.revoke_token(token.id)
+    a.cookies.clear()
+    assert (await a.get("/db/_all_dbs", headers=cookie)).status_code == 401  # at once here
+    await asyncio.sleep(READ_TTL + 0.2)
+    assert (await b.get("/db/_all_dbs", headers=cookie)).status_code == 401
+    if change != "revoke":  # the password or the account changed: cached Basic too
+        assert (await a.get("/db/_all_dbs", headers=old_basic)).status_code == 401
+        assert (await b.get("/db/_all_dbs", headers=old_basic)).status_code == 401
+    if change != "password":
+        assert (await b.get("/db/_all_dbs", headers=bearer)).status_code == 401
+
+
+async def test_one_address_spraying_many_names_is_limited(
+    two: tuple[Client, Client], basic: Basic
+) -> None:
+    a, _ = two
+    for number in range(ADDRESS_FAILURES):
+        wrong = await a.post("/db/_session", json={"name": f"u{number}", "password": "spray-1"})
+        assert wrong.status_code == 401
+    limited = await a.get("/db/_all_dbs", headers=basic("admin", "admin-password"))
+    assert limited.status_code == 429, limited.text
+    assert int(limited.headers["retry-after"]) > 0
+
+
+async def test_unknown_names_cost_one_password_check_like_known_ones(
+    two: tuple[Client, Client], basic: Basic, hasher: CountingHasher
+) -> None:
+    a, _ = two
+    a.app.state.accounts.disable("admin")
+    for name, password in (
+        ("nobody", "x-password"),
+        ("canbo1", "wrong-pass"),
+        ("admin", "admin-password"),
+    ):
+        before = hasher.verified
+        assert (await a.get("/db/_all_dbs", headers=basic(name, password))).status_code == 401
+        assert hasher.verified - before == 1, name
+
+
+async def test_a_sign_in_storm_is_bounded_and_the_rest_are_told_to_retry(
+    settings: Settings, hasher: CountingHasher
+) -> None:
+    accounts = Accounts.from_settings(settings)
+    accounts.hasher = hasher
+    accounts.initialize()
+    auth = Authenticator(accounts, settings)
+    auth.gate = PasswordGate(slots=1, queue=1)
+    release, started = threading.Event(), threading.Semaphore(0)
+    real, inside = accounts.verify_password, {"now": 0, "most": 0}
+
+    def held(name: str, password: str) -> Any:  # the real check, held until released
+        inside["now"] += 1
+        inside["most"] = max(inside["most"], inside["now"])
+        started.release()
+        release.wait(10)
+        inside["now"] -= 1
+        return real(name, password)
+
+    accounts.verify_password = held  # type: ignore[method-assign]
+
+    async def attempt(n: int) -> tuple[int, int]:
+        try:
+            await auth.sign_in(f"ghost{n}", "wrong-pass", f"10.0.0.{n}", "basic")
+        except SignInRefused as refused:
+            return refused.status, refused.retry_after
+        return 200, 0
+
+    tasks = [asyncio.create_task(attempt(n)) for n in range(8)]
+    assert await asyncio.to_thread(started.acquire, True, 10)
+    done, _ = await asyncio.wait(tasks, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.sleep(0.2)
+    busy = [t.result() for t in tasks if t.done()]
+    assert busy == [(503, 1)] * 6, busy
+    release.set()
+    assert sorted(await asyncio.gather(*tasks)) == [(401, 0)] * 2 + [(503, 1)] * 6
+    assert inside["most"] == 1 and auth.gate.checks == 2
+    accounts.close()
