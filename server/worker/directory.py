@@ -45,6 +45,7 @@ class WorkerDirectory:
         self.campaigns: dict[str, Campaign] = {}
         self._sets: dict[str, tuple[CriteriaSet, CompiledSet]] = {}
         self.seq: Seq = 0
+        self.loaded = False  # the first refresh loads everything and reports nothing
 
     def criteria(self, version: str) -> tuple[CriteriaSet, CompiledSet]:
         """The shipped criteria set `version`, compiled once. :raises NotScorable:"""
@@ -99,9 +100,13 @@ class WorkerDirectory:
             self._apply(doc, affected)
         return affected
 
-    async def refresh(self, store: DocumentStore) -> Affected:
-        """Apply every `config` change after the last one seen."""
+    async def refresh(self, store: DocumentStore, checkpoint: Seq | None = None) -> Affected:
+        """Apply every `config` change after the last one seen; what changed. The first call
+        loads the directory: of it, only the changes after `checkpoint` (the worker's durable
+        `config` checkpoint: changes made while no worker ran) count as changed."""
         affected = Affected()
+        first, self.loaded = not self.loaded, True
+        quiet = Affected()
         while True:
             try:
                 page = await store.changes(CONFIG_DB, since=self.seq, limit=_PAGE,
@@ -109,8 +114,11 @@ class WorkerDirectory:
             except NotFound:
                 return affected
             for row in page.results:
-                doc = row.doc or {"_id": row.id, "_deleted": True}
-                self._apply({**doc, "_deleted": row.deleted} if row.deleted else doc, affected)
+                doc = row.doc or {"_id": row.id}
+                doc = {**doc, "_deleted": True} if row.deleted else doc
+                late = not first or (isinstance(row.seq, int) and isinstance(checkpoint, int)
+                                     and row.seq > checkpoint)
+                self._apply(doc, affected if late else quiet)
             self.seq = page.last_seq
             if not page.pending or not page.results:
                 return affected

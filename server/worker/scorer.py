@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, select, update
 from scoring.model import ScoreSheet
 from sync.store import DocumentStore, Seq, WriteResult
 
-from ..results.build import build_result
+from ..results.build import build_result, rank_key_text
 from ..results.documents import result_doc, result_doc_id
 from ..results.tables import CriterionResult, SheetResult
 from ..review.tables import ConflictRecord
@@ -84,15 +84,18 @@ class Scorer:
         return {row["id"]: row["doc"] for row in listing["rows"] if row.get("doc")}
 
     def _stored(self, db: str, rids: list[str], ids: list[str]) -> tuple[
-            dict[str, tuple[str, str, bool]], set[str]]:
-        rows: dict[str, tuple[str, str, bool]] = {}
+            dict[str, tuple[Any, ...]], set[str]]:
+        rows: dict[str, tuple[Any, ...]] = {}
         open_ids: set[str] = set()
         with self.engine.connect() as conn:
             for start in range(0, len(rids), 500):
                 chunk = rids[start:start + 500]
-                query = select(_RESULTS.c.id, _RESULTS.c.sheet_rev, _RESULTS.c.criteria_version,
-                               _RESULTS.c.needs_review).where(_RESULTS.c.id.in_(chunk))
-                rows.update({r[0]: (r[1], r[2], bool(r[3])) for r in conn.execute(query)})
+                c = _RESULTS.c
+                query = select(c.id, c.sheet_rev, c.criteria_version, c.needs_review,
+                               c.rank_key, c.classification, c.excluded, c.forced_by,
+                               c.office_code, c.province_code).where(c.id.in_(chunk))
+                rows.update({r[0]: ((r[1], r[2], bool(r[3])), tuple(r[4:]))
+                             for r in conn.execute(query)})
                 sheet_chunk = ids[start:start + 500]
                 query = select(_CONFLICTS.c.doc_id).where(
                     _CONFLICTS.c.db == db, _CONFLICTS.c.status == "open",
@@ -102,7 +105,7 @@ class Scorer:
 
     def _plan_one(
         self, plan: _Plan, db: str, sheet_id: str, rid: str, winner: dict[str, Any] | None,
-        stored_doc: dict[str, Any] | None, stored_row: tuple[str, str, bool] | None,
+        stored_doc: dict[str, Any] | None, stored_row: tuple[Any, ...] | None,
         review: bool, seq: Seq, now: datetime, force: bool = False,
     ) -> None:
         if winner is None or winner.get("_deleted"):
@@ -124,9 +127,14 @@ class Scorer:
             stored_doc.get("sheet_rev"), stored_doc.get("criteria_version"),
             bool(stored_doc.get("needs_review")))
         plan.scored.append(sheet_id)
-        if stored_row == want and doc_state == want and not force:
+        current = stored_row is not None and stored_row[0] == want and doc_state == want
+        if current and not force:
             return  # already current: a replay writes nothing
         score = compiled.score(given.kind, given.inputs, given.manual, given.flags)
+        if current and stored_row is not None and stored_row[1] == (
+                rank_key_text(score), score.classification, ",".join(score.excluded),
+                score.forced_by, given.scopes.get("pgd", ""), given.scopes.get("province", "")):
+            return  # rescored to the same result: nothing to write
         row, criteria = build_result(sheet, sheet_rev=rev, scopes=dict(given.scopes), cset=cset,
                                      score=score, scored_at=now, needs_review=review)
         body = result_doc(row, criteria)
@@ -134,8 +142,8 @@ class Scorer:
             body["_rev"] = stored_doc["_rev"]
         plan.docs.append(body)
         plan.replaced.append(rid)
-        plan.results.append(row.model_dump())
-        plan.criteria.extend(c.model_dump() for c in criteria)
+        plan.results.append(row)
+        plan.criteria.extend(criteria)
 
     @staticmethod
     def _failure(db: str, doc_id: str, rev: str, seq: Seq, error: str, at: datetime) -> dict[str, Any]:

@@ -103,7 +103,12 @@ class Worker:
 
     # -- the policy ------------------------------------------------------------------
     async def handle(self, db: str, rows: Sequence[ChangeRow]) -> None:
-        affected = await self.directory.refresh(self.store)
+        first = not self.directory.loaded
+        status = self.follower.status.get(CONFIG_DB)
+        affected = await self.directory.refresh(
+            self.store, status.checkpoint if status is not None else 0)
+        if first:  # criteria sets changed while no worker ran
+            affected.campaigns = await anyio.to_thread.run_sync(self._stale_campaigns)
         if affected:
             await self._rescore(affected)
         if db == CONFIG_DB:
@@ -145,6 +150,17 @@ class Worker:
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 await self.scorer.score(db, dict.fromkeys(chunk, "rescore"), force=set(chunk))
+
+    def _stale_campaigns(self) -> set[str]:
+        c = _RESULTS.c
+        stale: set[str] = set()
+        with self.engine.connect() as conn:
+            for campaign, version in conn.execute(
+                    select(c.campaign, c.criteria_version).distinct()):
+                known = self.directory.campaigns.get(campaign)
+                if known is not None and known.criteria_version != version:
+                    stale.add(campaign)
+        return stale
 
     def _targets(self, affected: Affected) -> dict[str, list[str]]:
         c = _RESULTS.c
