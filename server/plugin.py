@@ -25,6 +25,7 @@ from .gatekeeper import store_for
 from .lifespan import make_lifespan
 from .logs import access_log_hook, configure_logging
 from .security import SecurityMiddleware
+from .worker.lifespan import worker_lifespan
 from .settings import Settings
 
 __all__ = ["PWA_DIR", "ThiduaPlugin", "freeze_heap"]
@@ -58,6 +59,7 @@ class ThiduaPlugin(InitPlugin):
             app_config.state["write_observers"] = []  # async callables, see server.gatekeeper
         app_config.lifespan.append(make_lifespan(self.settings))
         app_config.lifespan.append(audit_lifespan)  # after: it needs accounts and auth
+        app_config.lifespan.append(worker_lifespan)  # after: it needs the store and audit log
         app_config.on_startup.append(freeze_heap)
         app_config.on_shutdown.append(gc.unfreeze)
         app_config.request_max_body_size = self.settings.max_request_size
