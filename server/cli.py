@@ -117,6 +117,7 @@ def _print_demo_results(settings: Settings, console: object) -> None:
     from rich.table import Table
 
     from scoring import format_points
+
     from .worker.standalone import demo_ranking
 
     handled, head = anyio.run(lambda: demo_ranking(settings))

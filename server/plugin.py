@@ -24,9 +24,10 @@ from .errors import exception_handlers
 from .gatekeeper import store_for
 from .lifespan import make_lifespan
 from .logs import access_log_hook, configure_logging
+from .review.controller import ReviewController
 from .security import SecurityMiddleware
-from .worker.lifespan import worker_lifespan
 from .settings import Settings
+from .worker.lifespan import worker_lifespan
 
 __all__ = ["PWA_DIR", "ThiduaPlugin", "freeze_heap"]
 
@@ -84,6 +85,7 @@ class ThiduaPlugin(InitPlugin):
     def _configure_routes(app_config: AppConfig) -> None:
         app_config.route_handlers.extend([health, SessionController, couch_router()])
         app_config.route_handlers.extend([AdminController, AuditController])
+        app_config.route_handlers.append(ReviewController)
         if PWA_DIR.is_dir():
             app_config.route_handlers.append(
                 create_static_files_router(
