@@ -26,7 +26,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
 )
 from litestar.handlers import BaseRouteHandler
-from litestar.params import QueryParameter
+from litestar.params import PathParameter, QueryParameter
 
 from ..access import is_reviewer
 from ..accounts import Account
@@ -39,6 +39,7 @@ from .resolve import ResolveError, resolution_batch, set_field
 __all__ = ["Resolution", "ReviewController"]
 
 Text = Annotated[str | None, QueryParameter(max_length=200, pattern=r"^[^\x00-\x1f]*$")]
+RecordId = Annotated[str, PathParameter(min_length=2, max_length=64, pattern=r"^c[0-9a-f]+$")]
 
 
 class Resolution(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -83,14 +84,13 @@ class ReviewController(Controller):
     path = "/api/review"
     tags = ["review"]
     guards = [reviewers_only]
-    responses = error_specs(404, 409)
 
-    @get("/conflicts", operation_id="review_conflicts")
+    @get("/conflicts", operation_id="review_conflicts", responses=error_specs())
     async def conflicts(
         self, request: Request[Any, Any, Any], status: Text = "open", campaign: Text = None,
         commune: Text = None, kind: Text = None, doc_id: Text = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Annotated[int, QueryParameter(ge=0, le=1_000_000_000)] = 0,
     ) -> ConflictPage:
         """Conflict records in the caller's territory, oldest first."""
         _, reach = await _reach(request)
@@ -100,12 +100,13 @@ class ReviewController(Controller):
             commune=commune, kind=kind, doc_id=doc_id, limit=limit, offset=offset))
         return ConflictPage(found, limit, offset)
 
-    @get("/conflicts/{record_id:str}", operation_id="review_conflict")
-    async def conflict(self, request: Request[Any, Any, Any], record_id: str) -> ConflictView:
+    @get("/conflicts/{record_id:str}", operation_id="review_conflict",
+         responses=error_specs(404))
+    async def conflict(self, request: Request[Any, Any, Any], record_id: RecordId) -> ConflictView:
         """One conflict record."""
         return await self._record(request, record_id)
 
-    async def _record(self, request: Request[Any, Any, Any], record_id: str) -> ConflictView:
+    async def _record(self, request: Request[Any, Any, Any], record_id: RecordId) -> ConflictView:
         _, reach = await _reach(request)
         engine = request.app.state.accounts.engine
         record = await anyio.to_thread.run_sync(get_record, engine, record_id)
@@ -113,9 +114,10 @@ class ReviewController(Controller):
             raise NotFoundException(f"No conflict record {record_id!r} in your territory.")
         return record
 
-    @post("/conflicts/{record_id:str}/resolve", operation_id="review_resolve", status_code=200)
+    @post("/conflicts/{record_id:str}/resolve", operation_id="review_resolve", status_code=200,
+          responses=error_specs(404, 409))
     async def resolve(
-        self, request: Request[Any, Any, Any], record_id: str, data: Resolution
+        self, request: Request[Any, Any, Any], record_id: RecordId, data: Resolution
     ) -> ConflictView:
         """Resolve a record: write the chosen value as a new revision, close the record."""
         record = await self._record(request, record_id)
@@ -170,11 +172,11 @@ class ReviewController(Controller):
         return [{"_id": winner["_id"], "_rev": rev, "_deleted": True}
                 for rev in [winner["_rev"], *others]], {"keep": False}
 
-    @get("/sheets", operation_id="review_sheets")
+    @get("/sheets", operation_id="review_sheets", responses=error_specs())
     async def sheets(
         self, request: Request[Any, Any, Any], campaign: Annotated[str, QueryParameter(max_length=64)],
         period: Text = None, limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Annotated[int, QueryParameter(ge=0, le=1_000_000_000)] = 0,
     ) -> SheetPage:
         """Results of sheets needing review (an open conflict) in the caller's territory."""
         _, reach = await _reach(request)
