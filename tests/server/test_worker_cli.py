@@ -32,3 +32,16 @@ def test_demo_scores_on_the_server_and_check_reports_no_lag(tmp_path: Path) -> N
     assert "lag 0 changes (0 of " in check.output and "; 0 open failures" in check.output
     assert "THIDUA_WORKER" in check.output
     engine.dispose()
+
+
+def test_thidua_worker_setting(tmp_path: Path) -> None:
+    import pytest
+
+    from server.settings import ConfigError
+
+    base = {"THIDUA_DATA_DIR": str(tmp_path / "d")}
+    assert load_settings(base).worker is True  # on by default
+    assert load_settings({**base, "THIDUA_WORKER": "off"}).worker is False
+    assert load_settings({**base, "THIDUA_WORKER": " ON "}).worker is True
+    with pytest.raises(ConfigError, match="THIDUA_WORKER='maybe': expected on or off"):
+        load_settings({**base, "THIDUA_WORKER": "maybe"})
