@@ -28,8 +28,10 @@ from .gatekeeper import store_for
 from .lifespan import make_lifespan
 from .logs import access_log_hook, configure_logging
 from .proxies import ProxyHeadersMiddleware
+from .review.controller import ReviewController
 from .security import SecurityMiddleware
 from .settings import Settings
+from .worker.lifespan import worker_lifespan
 
 __all__ = ["PWA_DIR", "ThiduaPlugin", "freeze_heap"]
 
@@ -62,6 +64,7 @@ class ThiduaPlugin(InitPlugin):
             app_config.state["write_observers"] = []  # async callables, see server.gatekeeper
         app_config.lifespan.append(make_lifespan(self.settings))
         app_config.lifespan.append(audit_lifespan)  # after: it needs accounts and auth
+        app_config.lifespan.append(worker_lifespan)  # after: it needs the store and audit log
         app_config.on_startup.append(freeze_heap)
         app_config.on_shutdown.append(gc.unfreeze)
         app_config.request_max_body_size = self.settings.max_request_size
@@ -86,6 +89,7 @@ class ThiduaPlugin(InitPlugin):
         app_config.route_handlers.extend([health, SessionController, couch_router(), api_assets])
         app_config.route_handlers.extend([AdminController, AuditController, MeController])
         app_config.route_handlers.extend([BranchController, DecisionPages])  # /branch/ pages
+        app_config.route_handlers.append(ReviewController)
         if PWA_DIR.is_dir():
             app_config.route_handlers.append(
                 create_static_files_router(

@@ -61,6 +61,8 @@ SETTINGS: tuple[Setting, ...] = (
         "Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For "
         "and X-Forwarded-Proto are believed; default none (the headers are ignored).",
     ),
+    Setting("THIDUA_WORKER", "on", "on: the server runs the reconcile-and-score worker; off: not "
+            "(run `thidua worker` apart)."),
     Setting("THIDUA_CONFIG", "", "Optional TOML file with the same keys (lower case, no prefix)."),
 )
 
@@ -84,6 +86,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     session_timeout: int = 86400
     trusted_proxies: tuple[str, ...] = ()
     config_file: str = ""
+    #: Run the worker in the server process. `load_settings` defaults it on (THIDUA_WORKER);
+    #: a `Settings` built directly (tests, embedding) has it off unless asked.
+    worker: bool = False
 
     @property
     def store_url(self) -> str:
@@ -208,7 +213,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_timeout=_int(values, "THIDUA_SESSION_TIMEOUT", 60, 365 * 86400),
         trusted_proxies=_proxies(values["THIDUA_TRUSTED_PROXIES"]),
         config_file=values["THIDUA_CONFIG"],
+        worker=_switch(values, "THIDUA_WORKER"),
     )
+
+
+def _switch(values: Mapping[str, str], name: str) -> bool:
+    raw = values[name].strip().lower()
+    if raw not in ("on", "off", "1", "0", "true", "false", "yes", "no"):
+        raise ConfigError(f"{name}={values[name]!r}: expected on or off")
+    return raw in ("on", "1", "true", "yes")
 
 
 def _origins(raw: str) -> tuple[str, ...]:

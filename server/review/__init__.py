@@ -1,0 +1,1 @@
+"""The review queue: conflict records of merged sheets and the `/api/review` routes."""
