@@ -1,0 +1,56 @@
+"""Result rows from an engine score: what the worker stores for one scored sheet."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from scoring import CriteriaSet, SheetScore, explain
+from scoring.model import ScoreSheet
+from scoring.ranking import rank_key
+
+from .documents import result_doc_id
+from .tables import CriterionResult, SheetResult
+
+__all__ = ["build_result", "rank_key_text"]
+
+_HEX_PER_FIELD = 5  # scoring.ranking packs 20 bits per field
+
+
+def rank_key_text(score: SheetScore) -> str:
+    """`rank_key` as fixed-width hex, so that SQL string order is rank order within a kind."""
+    width = _HEX_PER_FIELD * (len(score.points) + 1)
+    return f"{rank_key(score):0{width}x}"
+
+
+def build_result(
+    sheet: ScoreSheet,
+    *,
+    sheet_rev: str,
+    scopes: dict[str, str],
+    cset: CriteriaSet,
+    score: SheetScore,
+    scored_at: datetime,
+    needs_review: bool = False,
+) -> tuple[SheetResult, list[CriterionResult]]:
+    """The `result_sheet` row and its `result_criterion` rows for `score` of `sheet`."""
+    rid = result_doc_id(sheet.doc_id())
+    explained = explain(cset, score)
+    criteria = [
+        CriterionResult(
+            result_id=rid, criterion_id=e.id, position=i, label_vi=e.label_vi, points=e.points,
+            max_points=e.max_points, source=e.source, explanation=e.text,
+        )
+        for i, e in enumerate(explained)
+    ]
+    row = SheetResult(
+        id=rid, campaign=sheet.campaign, period=sheet.period, unit=sheet.unit_id,
+        unit_kind=sheet.unit_kind, unit_code=sheet.unit_code, commune_code=sheet.commune_code,
+        office_code=scopes.get("pgd", ""), province_code=scopes.get("province", ""),
+        db=sheet.db, sheet_id=sheet.doc_id(), sheet_rev=sheet_rev, sheet_status=sheet.status,
+        criteria_version=cset.version, total=score.total,
+        max_total=sum(e.max_points for e in explained), classification=score.classification,
+        computed_class=score.computed_class, forced_by=score.forced_by,
+        excluded=",".join(score.excluded), rank_key=rank_key_text(score),
+        needs_review=needs_review, scored_at=scored_at,
+    )
+    return row, criteria

@@ -1,0 +1,72 @@
+"""The `result:` document: a read-only copy of an official result in the commune database.
+
+Shape (documented in docs/architecture.md, read by the PWA)::
+
+    {"_id": "result:<campaign>:<unit kind>:<unit code>:<period>", "type": "result",
+     "campaign", "period", "unit_kind", "unit_code", "commune_code",
+     "sheet_id", "sheet_rev",            # the sheet revision scored
+     "criteria_version", "total": "87.5", "max_total": "100.0",
+     "classification", "computed_class", "forced_by", "excluded": [rule ids],
+     "needs_review": bool, "scored_at": ISO 8601 UTC,
+     "criteria": [{"id", "label_vi", "points", "max_points", "source", "explanation"}]}
+
+Points are decimal strings (one decimal). A result whose `sheet_rev` is not the sheet's
+current `_rev` is stale until the worker rescores it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from .tables import CriterionResult, SheetResult
+
+__all__ = ["points_text", "result_doc", "result_doc_id"]
+
+
+def result_doc_id(sheet_id: str) -> str:
+    """`result:<campaign>:<unit>:<period>` for `sheet:<campaign>:<unit>:<period>`."""
+    if not sheet_id.startswith("sheet:"):
+        raise ValueError(f"not a sheet id: {sheet_id!r}")
+    return "result:" + sheet_id.removeprefix("sheet:")
+
+
+def points_text(tenths: int) -> str:
+    """Integer tenths as a decimal string: 875 -> "87.5", 900 -> "90.0"."""
+    return str(Decimal(tenths).scaleb(-1))
+
+
+def result_doc(row: SheetResult, criteria: Sequence[CriterionResult]) -> dict[str, Any]:
+    """The document body (without `_rev`) for a result row and its criteria rows."""
+    return {
+        "_id": row.id,
+        "type": "result",
+        "campaign": row.campaign,
+        "period": row.period,
+        "unit_kind": row.unit_kind,
+        "unit_code": row.unit_code,
+        "commune_code": row.commune_code,
+        "sheet_id": row.sheet_id,
+        "sheet_rev": row.sheet_rev,
+        "criteria_version": row.criteria_version,
+        "total": points_text(row.total),
+        "max_total": points_text(row.max_total),
+        "classification": row.classification,
+        "computed_class": row.computed_class,
+        "forced_by": row.forced_by,
+        "excluded": [e for e in row.excluded.split(",") if e],
+        "needs_review": row.needs_review,
+        "scored_at": row.scored_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "criteria": [
+            {
+                "id": c.criterion_id,
+                "label_vi": c.label_vi,
+                "points": points_text(c.points),
+                "max_points": points_text(c.max_points),
+                "source": c.source,
+                "explanation": c.explanation,
+            }
+            for c in sorted(criteria, key=lambda c: c.position)
+        ],
+    }
