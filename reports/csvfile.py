@@ -42,10 +42,8 @@ def csv_chunks(report: Report, rows_per_chunk: int = 2000) -> Iterator[bytes]:
     for table in report.tables:
         kinds = [c.kind for c in table.columns]
         lead = [table.name] if several else []
-        n = 0
-        for row in table.rows:
+        for n, row in enumerate(table.rows, start=1):
             writer.writerow(lead + [cell_text(v, k) for v, k in zip(row, kinds, strict=False)])
-            n += 1
             if n % rows_per_chunk == 0:
                 yield buf.take().encode("utf-8")
         if buf.parts:

@@ -30,7 +30,7 @@ CONFIG_DB = "config"
 CommuneKind = Literal["xa", "phuong", "dac_khu"]
 AssociationType = Literal["PN", "ND", "CCB", "TN"]
 UnitKind = Literal["savings_group", "association_commune", "hamlet_head", "transaction_point", "staff"]
-SheetStatus = Literal["draft", "submitted", "locked"]
+SheetStatus = Literal["draft", "submitted", "reviewed", "locked"]
 InputValue = int | Decimal
 
 UNIT_KINDS: tuple[str, ...] = (
@@ -315,6 +315,8 @@ class Campaign(Document):
     criteria_version: str
     unit_kinds: tuple[UnitKind, ...] = ("savings_group", "association_commune", "hamlet_head",
                                         "transaction_point")
+    closed_at: datetime | None = None  # set when the branch closes the campaign
+    closed_by: str = ""
 
     def __post_init__(self) -> None:
         ids = [p.id for p in self.periods]
@@ -349,6 +351,7 @@ class ScoreSheet(Document):
     inputs: dict[str, InputValue] = {}
     manual: dict[str, ManualEntry] = {}
     status: SheetStatus = "draft"
+    unlock_reason: str = ""  # why the branch unlocked a locked sheet (server.review)
     scorer: str = ""
     device_id: str = ""
     created_at: datetime | None = None

@@ -20,6 +20,7 @@ from .auth import AuthMiddleware
 from .controllers import SessionController, health
 from .controllers.admin import AdminController
 from .controllers.admin_audit import AuditController
+from .consolidated.controller import ResultsController
 from .errors import exception_handlers
 from .gatekeeper import store_for
 from .lifespan import make_lifespan
@@ -82,6 +83,7 @@ class ThiduaPlugin(InitPlugin):
     def _configure_routes(app_config: AppConfig) -> None:
         app_config.route_handlers.extend([health, SessionController, couch_router()])
         app_config.route_handlers.extend([AdminController, AuditController])
+        app_config.route_handlers.append(ResultsController)  # /api/results (server.consolidated)
         if PWA_DIR.is_dir():
             app_config.route_handlers.append(
                 create_static_files_router(
