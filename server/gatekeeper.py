@@ -41,6 +41,9 @@ from sync.store import (
     Doc,
     DocumentStore,
     Seq,
+    Stored,
+    Validator,
+    Verdict,
     WriteResult,
     decoded,
 )
@@ -48,7 +51,7 @@ from sync.store import (
 from .access import can_admin_dbs, can_read, can_write, db_kind, is_reviewer
 from .accounts import Account
 from .territory import Directory, Territory
-from .validation import Invalid, check_sheet
+from .validation import Invalid, check_sheet, malformed_revision
 
 __all__ = ["GatekeptStore", "WriteObserver", "store_for"]
 
@@ -59,7 +62,9 @@ _ENCODER = msgspec.json.Encoder()
 WriteObserver = Callable[[str, str | None, str, str, str | None, str, str], Awaitable[None]]
 #: One observer call's arguments: (user, device, db, doc_id, rev, outcome, reason).
 WriteReport = tuple[str, str | None, str, str, str | None, str, str]
-Verdict = tuple[str | None, Literal["lock", "unlock"] | None]  # (refusal reason, lock event)
+Judgement = tuple[str | None, Literal["lock", "unlock"] | None]  # (refusal reason, lock event)
+#: A judged write's lock event and the open leaves its lock closes (`Stored.closes`).
+_Event = tuple[Literal["lock", "unlock"] | None, tuple[str, ...]]
 
 
 def _locked(doc: Mapping[str, Any] | None) -> bool:
@@ -224,71 +229,63 @@ class GatekeptStore(DocumentStore):
         return await self.inner.delete_local(db, local_id)
 
     # -- writes -----------------------------------------------------------------------------
-    async def bulk_docs(
+    async def bulk_docs(  # type: ignore[override]
         self, db: str, docs: Sequence[Doc], *, new_edits: bool = True
     ) -> list[WriteResult]:
         user = await self._need(db, write=True)
-        verdicts: list[Verdict] = [(None, None)] * len(docs)
+        events: dict[int, _Event] = {}
+        validate: Validator | None = None
         if db_kind(db) in ("commune", "province"):
             docs = [decoded(doc) if isinstance(doc, dict) else doc for doc in docs]
             directory = await self.directory()
-            winners = await self._winners(db, docs)
-            verdicts = [
-                self._judge(user, db, doc, winners.get(str(doc.get("_id"))), directory)
-                for doc in docs
-            ]
-        accepted = [doc for doc, (refusal, _) in zip(docs, verdicts, strict=True) if not refusal]
-        outcome: list[tuple[list[WriteResult], list[WriteReport]]] = []
+
+            def validate(index: int, doc: Doc, stored: Stored) -> Verdict:
+                """The rules, judged by the store on the stored winner, under its write lock."""
+                refusal, event = self._judge(user, db, doc, stored.winner, directory)
+                if refusal is not None:
+                    return Verdict(refusal)
+                closes = stored.closes if event == "lock" else ()
+                events[index] = (event, closes)
+                return Verdict(prevail=bool(closes))
+
+        outcome: list[list[WriteReport]] = []
         in_transaction = [o for o in self.observers if getattr(o, "record_in", None)]
-        if not (accepted and in_transaction and JOURNAL in self.inner.capabilities):
+        if not (in_transaction and JOURNAL in self.inner.capabilities):
             in_transaction = []
-            stored = await self.inner.bulk_docs(db, accepted, new_edits=new_edits)
+            results = await self.inner.bulk_docs(db, docs, new_edits=new_edits,
+                                                 validate=validate)
         else:
             def journal(conn: Any, written: list[WriteResult]) -> None:
-                outcome.append(self._outcome(user, db, docs, verdicts, written))
+                outcome.append(self._outcome(user, db, docs, events, written))
                 for observer in in_transaction:
-                    observer.record_in(conn, outcome[-1][1])  # type: ignore[attr-defined]
+                    observer.record_in(conn, outcome[-1])  # type: ignore[attr-defined]
 
-            stored = await self.inner.bulk_docs(  # type: ignore[call-arg]
-                db, accepted, new_edits=new_edits, journal=journal)
-        results, reports = outcome[-1] if outcome else self._outcome(
-            user, db, docs, verdicts, stored)
+            results = await self.inner.bulk_docs(  # type: ignore[call-arg]
+                db, docs, new_edits=new_edits, validate=validate, journal=journal)
+        reports = outcome[-1] if outcome else self._outcome(user, db, docs, events, results)
         await self._observe(reports, skip=in_transaction)
         return results
 
     def _outcome(
-        self, user: Account, db: str, docs: Sequence[Doc], verdicts: list[Verdict],
-        stored: list[WriteResult],
-    ) -> tuple[list[WriteResult], list[WriteReport]]:
-        """Each document's result (refused in place, else the store's) and the reports."""
-        written = iter(stored)
-        results: list[WriteResult] = []
+        self, user: Account, db: str, docs: Sequence[Doc], events: Mapping[int, _Event],
+        results: list[WriteResult],
+    ) -> list[WriteReport]:
+        """The reports of a batch: each document's outcome, then its lock or unlock."""
         reports: list[WriteReport] = []
-        for doc, (refusal, event) in zip(docs, verdicts, strict=True):
-            if refusal:
-                result = WriteResult(id=str(doc.get("_id")), error="forbidden", reason=refusal)
-            else:
-                result = next(written)
-            results.append(result)
-            reports.extend(self._reports(user, db, doc, result, event))
-        return results, reports
-
-    async def _winners(self, db: str, docs: Sequence[Doc]) -> dict[str, Doc]:
-        """The stored winning revision of each document of the batch that exists."""
-        ids = list(dict.fromkeys(d["_id"] for d in docs if isinstance(d.get("_id"), str)))
-        if not ids:
-            return {}
-        listing = await self.inner.all_docs(db, keys=ids, include_docs=True)
-        return {row["id"]: row["doc"] for row in listing["rows"] if row.get("doc")}
+        for index, (doc, result) in enumerate(zip(docs, results, strict=True)):
+            reports.extend(self._reports(user, db, doc, result, events.get(index)))
+        return reports
 
     @staticmethod
     def _judge(
         user: Account, db: str, doc: Doc, winner: Doc | None, directory: Directory
-    ) -> Verdict:
+    ) -> Judgement:
         """Why `user` may not write `doc` into `db` (None: may), and the lock event."""
         doc_id = doc.get("_id")
         if not isinstance(doc_id, str):
             return None, None  # the store answers bad_request for it
+        if not user.is_admin and (bad := malformed_revision(doc)) is not None:
+            return bad, None
         reviewer = is_reviewer(user)
         if doc_id.startswith("_design/"):
             return (None if user.is_admin else "design documents are written by admins only"), None
@@ -312,14 +309,18 @@ class GatekeptStore(DocumentStore):
         return None, ("unlock" if was_locked and not locking else None)
 
     def _reports(
-        self, user: Account, db: str, doc: Doc, result: WriteResult, event: str | None
+        self, user: Account, db: str, doc: Doc, result: WriteResult, event: _Event | None
     ) -> list[WriteReport]:
-        """The observer calls one write makes: its outcome, then a lock/unlock if accepted."""
+        """The observer calls one write makes: its outcome, then a lock/unlock if accepted
+        (a lock that closed other leaves names them as its reason)."""
         outcome = "refused" if result.error else "accepted"
         reason = result.reason or result.error or ""
         rev = result.rev or (doc.get("_rev") if isinstance(doc.get("_rev"), str) else None)
-        events = [outcome] + ([event] if event and outcome == "accepted" else [])
-        return [(user.name, self.device, db, result.id, rev, name, reason) for name in events]
+        reports = [(user.name, self.device, db, result.id, rev, outcome, reason)]
+        if event and event[0] and outcome == "accepted":
+            closed = f"closed the other open leaves: {', '.join(event[1])}" if event[1] else ""
+            reports.append((user.name, self.device, db, result.id, rev, event[0], closed))
+        return reports
 
     async def _observe(self, reports: list[WriteReport], skip: Sequence[object] = ()) -> None:
         """Report a batch's writes to each observer (but those in `skip`, which recorded them

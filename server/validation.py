@@ -1,4 +1,5 @@
-"""Validation of a score sheet written into a commune (or province) database.
+"""Validation of a score sheet written into a commune (or province) database, and of the
+revision ids a non-admin client sends (`malformed_revision`).
 
 `check_sheet` raises `Invalid` with a reason naming the field at fault: the schema
 (`scoring.model.ScoreSheet`, which also checks that `_id` matches the content), the campaign,
@@ -16,10 +17,11 @@ import msgspec
 
 from scoring import CriteriaError, load_shipped
 from scoring.model import InputValue, ManualEntry, ScoreSheet
+from sync.revtree import is_replication_hash, is_replication_rev
 
 from .territory import Directory
 
-__all__ = ["OUTSIDE_TERRITORY", "Invalid", "check_sheet", "manual_criteria"]
+__all__ = ["OUTSIDE_TERRITORY", "Invalid", "check_sheet", "malformed_revision", "manual_criteria"]
 
 #: The reason's prefix when a sheet does not belong in the database it is written to.
 OUTSIDE_TERRITORY = "doc ids outside the database's territory"
@@ -43,6 +45,23 @@ def manual_criteria(version: str) -> dict[str, dict[str, Decimal]]:
         kind: {c.id: c.max_points for c in unit.criteria if c.rule.manual is not None}
         for kind, unit in cset.unit_kinds.items()
     }
+
+
+def malformed_revision(doc: dict[str, Any]) -> str | None:
+    """Why the revision ids of `doc` are refused (None: they are fine): `_rev` and every
+    `_revisions.ids` entry must be `N-<32 lowercase hex>` as CouchDB and PouchDB make them;
+    one other id stored would make every PouchDB 9 pull of the database fail."""
+    rev = doc.get("_rev")
+    if rev is not None and not is_replication_rev(rev):
+        return (f"invalid revision id {rev!r} in _rev: expected a number, '-' and 32 "
+                "lowercase hexadecimal digits, as CouchDB and PouchDB make them")
+    revisions = doc.get("_revisions")
+    ids = revisions.get("ids") if isinstance(revisions, dict) else None
+    for index, digest in enumerate(ids if isinstance(ids, list) else ()):
+        if not is_replication_hash(digest):
+            return (f"invalid revision id {digest!r} in _revisions.ids[{index}]: expected 32 "
+                    "lowercase hexadecimal digits, as CouchDB and PouchDB make them")
+    return None
 
 
 def _entries(doc: dict[str, Any]) -> None:

@@ -31,6 +31,24 @@ def _check_hash(h: object, what: str) -> str:
     return h
 
 
+_REPLICATION_HASH = re.compile(r"[0-9a-f]{32}").fullmatch
+
+
+def is_replication_hash(h: object) -> bool:
+    """Whether `h` is a revision hash as CouchDB and PouchDB make them: 32 lowercase hex
+    digits (PouchDB 9 refuses to pull any other: "Invalid rev format")."""
+    return isinstance(h, str) and _REPLICATION_HASH(h) is not None
+
+
+def is_replication_rev(rev: object) -> bool:
+    """Whether `rev` is `N-<32 lowercase hex>` with a valid position."""
+    try:
+        _, h = parse_rev(rev)  # type: ignore[arg-type]
+    except InvalidRev:
+        return False
+    return is_replication_hash(h)
+
+
 def parse_rev(rev: str) -> tuple[int, str]:
     """`"N-hash"` -> `(N, hash)`; N is a positive integer without sign or leading zero."""
     if type(rev) is str:

@@ -26,7 +26,15 @@ from typing import Any
 import msgspec
 
 from sync import _revtree_merge as _m
-from sync._revtree_revs import InvalidRev, new_rev, parse_path, parse_rev, path_from_revisions
+from sync._revtree_revs import (
+    InvalidRev,
+    is_replication_hash,
+    is_replication_rev,
+    new_rev,
+    parse_path,
+    parse_rev,
+    path_from_revisions,
+)
 
 __all__ = [
     "InvalidRev",
@@ -41,6 +49,8 @@ __all__ = [
     "empty_tree",
     "extend",
     "is_leaf",
+    "is_replication_hash",
+    "is_replication_rev",
     "latest_leaves",
     "leaves",
     "max_pos",

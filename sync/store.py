@@ -16,12 +16,14 @@ Conventions shared by every backend (the conformance suite in `sync/testing.py` 
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
 
 import msgspec
 
 from .errors import NotFound, error_for
+from .revtree import RevTree
 
 __all__ = [
     "AllDocsRow",
@@ -33,6 +35,9 @@ __all__ = [
     "DocumentStore",
     "RAW_VALUES",
     "Seq",
+    "Stored",
+    "Validator",
+    "Verdict",
     "WriteResult",
     "decoded",
 ]
@@ -99,6 +104,45 @@ RAW_VALUES = "raw_values"
 #: Capability: `bulk_docs(..., journal=fn)` calls `fn(connection, results)` inside the batch's
 #: transaction, so rows the caller writes there (the audit log) commit with the batch.
 JOURNAL = "journal"
+
+
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What a `Validator` sees of one document of a batch, read under the write lock.
+
+    `winner`: the stored winning revision (`_id`, `_rev` and the body), None for a new or
+    deleted document. `tree`: the stored revision tree (embedded store; None on CouchDB).
+    `rev`: the incoming revision (the new rev of an interactive edit, `_rev` of a replicated
+    one; None where the backend only learns it by writing: CouchDB interactive edits).
+    `closes`: the open leaves a prevailing write closes (every open leaf the write does not
+    extend), with deterministic tombstones (`sync.closing`).
+    """
+
+    doc_id: str
+    winner: Doc | None
+    tree: RevTree | None
+    rev: str | None
+    closes: tuple[str, ...]
+
+
+class Verdict(NamedTuple):
+    """A `Validator`'s answer for one document.
+
+    `refusal`: the reason it is refused (answered in place as `forbidden`), None to accept.
+    `prevail`: accepted, and its revision must be the winner: every other open leaf
+    (`Stored.closes`) is closed by a deterministic tombstone in the same batch.
+    """
+
+    refusal: str | None = None
+    prevail: bool = False
+
+
+#: `validate(index, doc, stored)`, `index` being the doc's position in the batch: called for
+#: each well-formed doc that is not already stored, under the database's write serialisation
+#: (see `DocumentStore.bulk_docs`). Synchronous and pure: it may run in a worker thread.
+Validator = Callable[[int, Doc, Stored], Verdict]
 
 
 _decode_json = msgspec.json.Decoder().decode
@@ -191,7 +235,12 @@ class DocumentStore(abc.ABC):
 
     @abc.abstractmethod
     async def bulk_docs(
-        self, db: str, docs: Sequence[Doc], *, new_edits: bool = True
+        self,
+        db: str,
+        docs: Sequence[Doc],
+        *,
+        new_edits: bool = True,
+        validate: Validator | None = None,
     ) -> list[WriteResult]:
         """Write a batch in one transaction; one result per input doc, in order.
 
@@ -200,6 +249,13 @@ class DocumentStore(abc.ABC):
         `new_edits=False` (replication): the doc's `_rev` and `_revisions` are merged into the
         tree as given; already-known revs are a no-op. Invalid entries get their own error
         (`bad_request`, `forbidden`, ...) and never affect the others.
+
+        `validate` judges each document on the stored state it is written onto, atomically:
+        the embedded store calls it inside the batch's transaction, under the database's write
+        lock, so no other write lands between the judgement and the commit. The CouchDB store,
+        which has no such transaction, re-reads after writing and re-judges every document a
+        concurrent write changed under it (see `couch_guard`). A refusal is answered in
+        place as `forbidden`; `Verdict.prevail` closes the other open leaves.
         :raises NotFound: no such database.
         """
 

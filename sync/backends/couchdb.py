@@ -19,9 +19,19 @@ from urllib.parse import quote
 
 from ..errors import BadRequest, Conflict, NotFound, StoreError, StoreUnavailable
 from ..selector import compile_selector
-from ..store import Attachment, ChangesPage, DbInfo, Doc, DocumentStore, Seq, WriteResult
+from ..store import (
+    Attachment,
+    ChangesPage,
+    DbInfo,
+    Doc,
+    DocumentStore,
+    Seq,
+    Validator,
+    WriteResult,
+)
 from . import couch_revs
 from .couch_changes import ChangesRequest, fetch_changes
+from .couch_guard import guarded_bulk
 from .couch_http import CouchClient, doc_path
 from .couch_watch import ChangeWatcher
 from .couch_write import write_bulk
@@ -208,8 +218,15 @@ class CouchStore(DocumentStore):
             params={"open_revs": spec, "revs": revs or None, "attachments": attachments or None}))
 
     async def bulk_docs(
-        self, db: str, docs: Sequence[Doc], *, new_edits: bool = True
+        self, db: str, docs: Sequence[Doc], *, new_edits: bool = True,
+        validate: Validator | None = None,
     ) -> list[WriteResult]:
+        """As `DocumentStore.bulk_docs`; with `validate`, judged and re-judged as
+        `couch_guard` describes (CouchDB has no write transaction to judge in)."""
+        if validate is not None:
+            return await guarded_bulk(self.client, _db(db), docs, new_edits=new_edits,
+                                      max_size=self.max_document_size, fill_stubs=self.quirks,
+                                      validate=validate)
         return await write_bulk(self.client, _db(db), docs, new_edits=new_edits,
                                 max_size=self.max_document_size, fill_stubs=self.quirks)
 

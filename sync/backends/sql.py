@@ -33,6 +33,7 @@ from ..store import (
     Doc,
     DocumentStore,
     Seq,
+    Validator,
     WriteResult,
 )
 from . import sql_changes, sql_docs, sql_listing, sql_local
@@ -246,17 +247,21 @@ class SqlStore(DocumentStore):
         docs: Sequence[Doc],
         *,
         new_edits: bool = True,
+        validate: Validator | None = None,
         journal: Journal | None = None,
     ) -> list[WriteResult]:
-        """As `DocumentStore.bulk_docs`; `journal(conn, results)` (capability `JOURNAL`) runs
-        in the batch's transaction once it is applied: rows it writes commit with the batch
-        or not at all, and its failure fails the batch."""
+        """As `DocumentStore.bulk_docs`; `validate` runs in the batch's transaction, under the
+        database's write lock (`sql_write`). `journal(conn, results)` (capability `JOURNAL`)
+        runs in the same transaction once the batch is applied: rows it writes commit with
+        the batch or not at all, and its failure fails the batch."""
         limit = self.max_document_size
+        check = None if validate is None else (
+            lambda index, stored: validate(index, docs[index], stored))
 
         def write(conn: Connection, row: DbRow) -> tuple[list[WriteResult], int | None]:
             items = [prepare(doc, new_edits=new_edits, max_size=limit) for doc in docs]
             results, seq = write_batch(conn, row, items, new_edits=new_edits,
-                                       revs_limit=self.revs_limit)
+                                       revs_limit=self.revs_limit, check=check)
             if journal is not None:
                 journal(conn, results)
             return results, seq

@@ -190,29 +190,31 @@ async def test_forged_histories_cannot_change_a_locked_sheet(client: Client) -> 
     locked = await _put(client, "branch_reviewer", doc)
     rev = locked.json()["rev"]
     start, digest = rev.split("-")
+    f0f0, ffff, dead = "f0" * 16, "f" * 32, "dead" * 8  # well-formed ids: the lock refuses
     forged = [
         {
             **doc,
-            "_rev": f"{int(start) + 1}-f0f0",
+            "_rev": f"{int(start) + 1}-{f0f0}",
             "status": "draft",
-            "_revisions": {"start": int(start) + 1, "ids": ["f0f0", digest]},
+            "_revisions": {"start": int(start) + 1, "ids": [f0f0, digest]},
         },
-        {**doc, "_rev": "99-ffff", "status": "draft", "_revisions": {"start": 99, "ids": ["ffff"]}},
+        {**doc, "_rev": f"99-{ffff}", "status": "draft", "_revisions": {"start": 99, "ids": [ffff]}},
         {
             "_id": doc["_id"],
-            "_rev": f"{int(start) + 1}-dead",
+            "_rev": f"{int(start) + 1}-{dead}",
             "_deleted": True,
-            "_revisions": {"start": int(start) + 1, "ids": ["dead", digest]},
+            "_revisions": {"start": int(start) + 1, "ids": [dead, digest]},
         },
     ]
     answer = await bulk(client, "scorer", forged, new_edits=False)
     assert len(answer) == 3 and all(r["error"] == "forbidden" for r in answer)
+    assert all("is locked" in r["reason"] for r in answer)
     current = await client.app.state.store.get(DB, doc["_id"], conflicts=True)
     assert current["_rev"] == rev and current["status"] == "locked"
     assert "_conflicts" not in current
     # A forged history that sets `locked` on a new doc is refused too.
     new = sheet("89101", status="locked")
-    answer = await bulk(client, "scorer", [{**new, "_rev": "1-abc"}], new_edits=False)
+    answer = await bulk(client, "scorer", [{**new, "_rev": "1-" + "ab" * 16}], new_edits=False)
     assert answer[0]["error"] == "forbidden" and "only reviewers" in answer[0]["reason"]
 
 
