@@ -17,10 +17,10 @@ from . import __version__
 from .access import visible_dbs
 from .audit_hooks import audit_lifespan
 from .auth import AuthMiddleware
+from .consolidated.controller import ResultsController
 from .controllers import SessionController, health
 from .controllers.admin import AdminController
 from .controllers.admin_audit import AuditController
-from .consolidated.controller import ResultsController
 from .errors import exception_handlers
 from .gatekeeper import store_for
 from .lifespan import make_lifespan

@@ -93,7 +93,7 @@ def judge(
     start = state_of(before) or ("" if before is None else "draft")
     if deleting:
         if start == "locked":
-            return "Phiếu đã chốt, không xoá được (a locked sheet cannot be deleted)"
+            return "Phiếu đã chốt, không xoá được (the sheet is locked: it cannot be deleted)"
         if start == "reviewed" and not reviewer:
             return "Phiếu đã duyệt, chỉ cán bộ duyệt được xoá (reviewed: reviewers only)"
         return None
@@ -111,7 +111,7 @@ def _refusal(start: str, target: str, reviewer: bool, branch: bool) -> str:
     if start == "locked":
         if target == "locked":
             return "Phiếu đã chốt, phải mở chốt trước khi sửa (the sheet is locked: unlock first)"
-        return "Chỉ Chi nhánh được mở chốt (only the branch unlocks a locked sheet)"
+        return "Chỉ Chi nhánh được mở chốt (the sheet is locked: only the branch unlocks it)"
     if target == "locked":
         if not reviewer:
             return "Chỉ cán bộ duyệt được chốt (only reviewers lock sheets)"
