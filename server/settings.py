@@ -54,6 +54,8 @@ SETTINGS: tuple[Setting, ...] = (
         "86400",
         "Seconds an AuthSession cookie stays valid (60-31536000); refreshed while in use.",
     ),
+    Setting("THIDUA_WORKER", "on", "on: the server runs the reconcile-and-score worker; off: not "
+            "(run `thidua worker` apart)."),
     Setting("THIDUA_CONFIG", "", "Optional TOML file with the same keys (lower case, no prefix)."),
 )
 
@@ -76,6 +78,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     cors_origins: tuple[str, ...] = ()
     session_timeout: int = 86400
     config_file: str = ""
+    worker: bool = True
 
     @property
     def store_url(self) -> str:
@@ -199,7 +202,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         cors_origins=_origins(values["THIDUA_CORS_ORIGINS"]),
         session_timeout=_int(values, "THIDUA_SESSION_TIMEOUT", 60, 365 * 86400),
         config_file=values["THIDUA_CONFIG"],
+        worker=_switch(values, "THIDUA_WORKER"),
     )
+
+
+def _switch(values: Mapping[str, str], name: str) -> bool:
+    raw = values[name].strip().lower()
+    if raw not in ("on", "off", "1", "0", "true", "false", "yes", "no"):
+        raise ConfigError(f"{name}={values[name]!r}: expected on or off")
+    return raw in ("on", "1", "true", "yes")
 
 
 def _origins(raw: str) -> tuple[str, ...]:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from scoring import CriteriaSet, SheetScore, explain
 from scoring.model import ScoreSheet
 from scoring.ranking import rank_key
 
 from .documents import result_doc_id
-from .tables import CriterionResult, SheetResult
-
 __all__ = ["build_result", "rank_key_text"]
 
 _HEX_PER_FIELD = 5  # scoring.ranking packs 20 bits per field
@@ -31,26 +30,27 @@ def build_result(
     score: SheetScore,
     scored_at: datetime,
     needs_review: bool = False,
-) -> tuple[SheetResult, list[CriterionResult]]:
-    """The `result_sheet` row and its `result_criterion` rows for `score` of `sheet`."""
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The `result_sheet` row and its `result_criterion` rows for `score` of `sheet`, as
+    column dicts (`SheetResult(**row)` builds the model; the worker inserts them as is)."""
     rid = result_doc_id(sheet.doc_id())
     explained = explain(cset, score)
     criteria = [
-        CriterionResult(
-            result_id=rid, criterion_id=e.id, position=i, label_vi=e.label_vi, points=e.points,
-            max_points=e.max_points, source=e.source, explanation=e.text,
-        )
+        {"result_id": rid, "criterion_id": e.id, "position": i, "label_vi": e.label_vi,
+         "points": e.points, "max_points": e.max_points, "source": e.source,
+         "explanation": e.text}
         for i, e in enumerate(explained)
     ]
-    row = SheetResult(
-        id=rid, campaign=sheet.campaign, period=sheet.period, unit=sheet.unit_id,
-        unit_kind=sheet.unit_kind, unit_code=sheet.unit_code, commune_code=sheet.commune_code,
-        office_code=scopes.get("pgd", ""), province_code=scopes.get("province", ""),
-        db=sheet.db, sheet_id=sheet.doc_id(), sheet_rev=sheet_rev, sheet_status=sheet.status,
-        criteria_version=cset.version, total=score.total,
-        max_total=sum(e.max_points for e in explained), classification=score.classification,
-        computed_class=score.computed_class, forced_by=score.forced_by,
-        excluded=",".join(score.excluded), rank_key=rank_key_text(score),
-        needs_review=needs_review, scored_at=scored_at,
-    )
+    row = {
+        "id": rid, "campaign": sheet.campaign, "period": sheet.period, "unit": sheet.unit_id,
+        "unit_kind": sheet.unit_kind, "unit_code": sheet.unit_code,
+        "commune_code": sheet.commune_code, "office_code": scopes.get("pgd", ""),
+        "province_code": scopes.get("province", ""), "db": sheet.db,
+        "sheet_id": sheet.doc_id(), "sheet_rev": sheet_rev, "sheet_status": sheet.status,
+        "criteria_version": cset.version, "total": score.total,
+        "max_total": sum(e.max_points for e in explained),
+        "classification": score.classification, "computed_class": score.computed_class,
+        "forced_by": score.forced_by, "excluded": ",".join(score.excluded),
+        "rank_key": rank_key_text(score), "needs_review": needs_review, "scored_at": scored_at,
+    }
     return row, criteria

@@ -16,11 +16,11 @@ current `_rev` is stale until the worker rescores it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from .tables import CriterionResult, SheetResult
+from sqlmodel import SQLModel
 
 __all__ = ["points_text", "result_doc", "result_doc_id"]
 
@@ -37,36 +37,44 @@ def points_text(tenths: int) -> str:
     return str(Decimal(tenths).scaleb(-1))
 
 
-def result_doc(row: SheetResult, criteria: Sequence[CriterionResult]) -> dict[str, Any]:
-    """The document body (without `_rev`) for a result row and its criteria rows."""
+def _columns(row: Mapping[str, Any] | SQLModel) -> Mapping[str, Any]:
+    return row if isinstance(row, Mapping) else row.model_dump()
+
+
+def result_doc(
+    result: Mapping[str, Any] | SQLModel, criteria: Sequence[Mapping[str, Any] | SQLModel]
+) -> dict[str, Any]:
+    """The document body (without `_rev`) for a `result_sheet` row and its `result_criterion`
+    rows (models or column dicts)."""
+    row = _columns(result)
     return {
-        "_id": row.id,
+        "_id": row["id"],
         "type": "result",
-        "campaign": row.campaign,
-        "period": row.period,
-        "unit_kind": row.unit_kind,
-        "unit_code": row.unit_code,
-        "commune_code": row.commune_code,
-        "sheet_id": row.sheet_id,
-        "sheet_rev": row.sheet_rev,
-        "criteria_version": row.criteria_version,
-        "total": points_text(row.total),
-        "max_total": points_text(row.max_total),
-        "classification": row.classification,
-        "computed_class": row.computed_class,
-        "forced_by": row.forced_by,
-        "excluded": [e for e in row.excluded.split(",") if e],
-        "needs_review": row.needs_review,
-        "scored_at": row.scored_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "campaign": row["campaign"],
+        "period": row["period"],
+        "unit_kind": row["unit_kind"],
+        "unit_code": row["unit_code"],
+        "commune_code": row["commune_code"],
+        "sheet_id": row["sheet_id"],
+        "sheet_rev": row["sheet_rev"],
+        "criteria_version": row["criteria_version"],
+        "total": points_text(row["total"]),
+        "max_total": points_text(row["max_total"]),
+        "classification": row["classification"],
+        "computed_class": row["computed_class"],
+        "forced_by": row["forced_by"],
+        "excluded": [e for e in row["excluded"].split(",") if e],
+        "needs_review": row["needs_review"],
+        "scored_at": row["scored_at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "criteria": [
             {
-                "id": c.criterion_id,
-                "label_vi": c.label_vi,
-                "points": points_text(c.points),
-                "max_points": points_text(c.max_points),
-                "source": c.source,
-                "explanation": c.explanation,
+                "id": c["criterion_id"],
+                "label_vi": c["label_vi"],
+                "points": points_text(c["points"]),
+                "max_points": points_text(c["max_points"]),
+                "source": c["source"],
+                "explanation": c["explanation"],
             }
-            for c in sorted(criteria, key=lambda c: c.position)
+            for c in sorted(map(_columns, criteria), key=lambda c: c["position"])
         ],
     }

@@ -1,2 +1,3 @@
-"""Review workflow: sheet states and who may move them (`policy`), batch locks and campaign
-closing (`actions`), their HTTP routes (`controller`)."""
+"""Review: the workflow states and who may move them (`policy`, applied by `rules` inside the
+store's write transaction), batch locks and campaign closing (`actions`, `/api/workflow`),
+and the review queue: conflict records of merged sheets (`tables`) and `/api/review`."""

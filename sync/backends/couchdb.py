@@ -39,7 +39,7 @@ from .docinput import md5_digest
 from .sql import validate_db_name
 
 if TYPE_CHECKING:
-    from server.settings import Settings
+    from . import StoreConfig
 
 __all__ = ["CouchStore"]
 
@@ -64,7 +64,7 @@ class CouchStore(DocumentStore):
         self._closed = False
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> CouchStore:
+    def from_settings(cls, settings: StoreConfig) -> CouchStore:
         return cls(settings.couchdb_url, max_document_size=settings.max_document_size)
 
     # -- lifecycle -------------------------------------------------------------

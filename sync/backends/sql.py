@@ -47,7 +47,7 @@ from .sql_tables import METADATA, T_DATABASES, T_META
 from .sql_write import write_batch
 
 if TYPE_CHECKING:
-    from server.settings import Settings
+    from . import StoreConfig
 
 __all__ = ["Journal", "SqlStore", "parse_since", "validate_db_name"]
 
@@ -105,7 +105,7 @@ class SqlStore(DocumentStore):
         self._closed = False
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SqlStore:
+    def from_settings(cls, settings: StoreConfig) -> SqlStore:
         return cls(settings.store_url, revs_limit=settings.revs_limit,
                    max_document_size=settings.max_document_size)
 

@@ -13,7 +13,7 @@ from scoring.adapt import sheet_input
 from scoring.demo import generate_province
 from scoring.demo_sheets import generate_sheets
 from scoring.ranking import ScoredUnit
-from server.results import get_result, install_result_tables, list_results, ranking, result_doc
+from server.results import CriterionResult, SheetResult, get_result, install_result_tables, list_results, ranking, result_doc
 from server.results.build import build_result
 
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -36,8 +36,8 @@ def scored(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
             score = compiled.score(given.kind, given.inputs, given.manual, given.flags)
             row, criteria = build_result(sheet, sheet_rev="1-abc", scopes=dict(given.scopes),
                                          cset=cset, score=score, scored_at=AT)
-            session.add(row)
-            session.add_all(criteria)
+            session.add(SheetResult(**row))
+            session.add_all(CriterionResult(**c) for c in criteria)
             units_scored.append(ScoredUnit(given.unit, given.kind, given.scopes, score, given.flags))
         session.commit()
     return demo, cset, engine, units_scored
@@ -56,8 +56,6 @@ def test_a_result_reads_back_with_its_criteria_and_document(scored) -> None:  # 
 
 def test_result_doc_names_the_sheet_revision_and_uses_decimal_strings(scored) -> None:  # type: ignore[no-untyped-def]
     from sqlmodel import select
-
-    from server.results import CriterionResult, SheetResult
 
     _demo, _cset, engine, _units = scored
     with Session(engine) as session:

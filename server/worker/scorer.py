@@ -1,0 +1,167 @@
+"""Scoring a page of sheets of one commune database into results (SQL rows and `result:` docs).
+
+For each sheet id: the winning revision is scored with its campaign's criteria set; the
+`result_sheet`/`result_criterion` rows and the `result:` document are replaced when the sheet
+revision, the criteria set or the review mark differ from what is stored (so a replayed
+change writes nothing). A deleted sheet loses its result. A sheet that cannot be scored is
+recorded in `worker_failure` with its revision and sequence.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio.to_thread
+import msgspec
+from sqlalchemy import Connection, Engine, select, update
+
+from scoring.model import ScoreSheet
+from sync.store import DocumentStore, Seq, WriteResult
+
+from ..results.build import build_result, rank_key_text
+from ..results.documents import result_doc, result_doc_id
+from ..results.tables import CriterionResult, SheetResult
+from ..review.tables import ConflictRecord
+from .directory import NotScorable, WorkerDirectory
+from .sqlrows import delete_in, insert_ignore, table_of
+from .tables import WorkerFailure
+from .writes import Writer
+
+__all__ = ["Scorer"]
+
+logger = logging.getLogger("thidua.worker")
+_RESULTS, _CRITERIA = table_of(SheetResult), table_of(CriterionResult)
+_FAILURES, _CONFLICTS = table_of(WorkerFailure), table_of(ConflictRecord)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Plan(msgspec.Struct):
+    docs: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    results: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    criteria: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    replaced: list[str] = msgspec.field(default_factory=list)  # result ids whose rows go
+    failures: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    scored: list[str] = msgspec.field(default_factory=list)  # sheet ids scored or current
+
+
+class Scorer:
+    def __init__(
+        self, store: DocumentStore, engine: Engine, directory: WorkerDirectory, writer: Writer,
+        *, clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.store, self.engine, self.directory, self.writer = store, engine, directory, writer
+        self.clock = clock
+        self.written = 0  # results written since start (status, benchmarks)
+
+    async def score(self, db: str, seqs: Mapping[str, Seq], *, force: set[str] = frozenset()) -> int:  # type: ignore[assignment]
+        """Bring the results of the sheets `seqs` names (sheet id -> change seq) up to date
+        (those in `force` are rescored even when current); the number of results written."""
+        ids = sorted(seqs)
+        if not ids:
+            return 0
+        rids = [result_doc_id(i) for i in ids]
+        winners = await self._docs(db, ids)
+        stored_docs = await self._docs(db, rids)
+        stored_rows, open_ids = await anyio.to_thread.run_sync(self._stored, db, rids, ids)
+        plan = _Plan()
+        now = self.clock()
+        for sheet_id, rid in zip(ids, rids, strict=True):
+            self._plan_one(plan, db, sheet_id, rid, winners.get(sheet_id), stored_docs.get(rid),
+                           stored_rows.get(rid), sheet_id in open_ids, seqs[sheet_id], now,
+                           sheet_id in force)
+        await self.writer.write(db, plan.docs, lambda conn, res: self._rows(conn, db, plan, res))
+        self.written += len(plan.docs)
+        return len(plan.docs)
+
+    async def _docs(self, db: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        listing = await self.store.all_docs(db, keys=list(ids), include_docs=True)
+        return {row["id"]: row["doc"] for row in listing["rows"] if row.get("doc")}
+
+    def _stored(self, db: str, rids: list[str], ids: list[str]) -> tuple[
+            dict[str, tuple[Any, ...]], set[str]]:
+        rows: dict[str, tuple[Any, ...]] = {}
+        open_ids: set[str] = set()
+        with self.engine.connect() as conn:
+            for start in range(0, len(rids), 500):
+                chunk = rids[start:start + 500]
+                c = _RESULTS.c
+                query = select(c.id, c.sheet_rev, c.criteria_version, c.needs_review,
+                               c.rank_key, c.classification, c.excluded, c.forced_by,
+                               c.office_code, c.province_code).where(c.id.in_(chunk))
+                rows.update({r[0]: ((r[1], r[2], bool(r[3])), tuple(r[4:]))
+                             for r in conn.execute(query)})
+                sheet_chunk = ids[start:start + 500]
+                query = select(_CONFLICTS.c.doc_id).where(
+                    _CONFLICTS.c.db == db, _CONFLICTS.c.status == "open",
+                    _CONFLICTS.c.doc_id.in_(sheet_chunk))
+                open_ids.update(r[0] for r in conn.execute(query))
+        return rows, open_ids
+
+    def _plan_one(
+        self, plan: _Plan, db: str, sheet_id: str, rid: str, winner: dict[str, Any] | None,
+        stored_doc: dict[str, Any] | None, stored_row: tuple[Any, ...] | None,
+        review: bool, seq: Seq, now: datetime, force: bool = False,
+    ) -> None:
+        if winner is None or winner.get("_deleted"):
+            if stored_row is not None:
+                plan.replaced.append(rid)
+            if stored_doc is not None:
+                plan.docs.append({"_id": rid, "_rev": stored_doc["_rev"], "_deleted": True})
+            plan.scored.append(sheet_id)
+            return
+        rev = str(winner.get("_rev"))
+        try:
+            sheet = ScoreSheet.from_doc(winner)
+            given, cset, compiled = self.directory.sheet_input(sheet)
+        except (NotScorable, msgspec.ValidationError, ValueError, TypeError) as exc:
+            plan.failures.append(self._failure(db, sheet_id, rev, seq, str(exc), now))
+            return
+        want = (rev, cset.version, review)
+        doc_state = None if stored_doc is None else (
+            stored_doc.get("sheet_rev"), stored_doc.get("criteria_version"),
+            bool(stored_doc.get("needs_review")))
+        plan.scored.append(sheet_id)
+        current = stored_row is not None and stored_row[0] == want and doc_state == want
+        if current and not force:
+            return  # already current: a replay writes nothing
+        score = compiled.score(given.kind, given.inputs, given.manual, given.flags)
+        if current and stored_row is not None and stored_row[1] == (
+                rank_key_text(score), score.classification, ",".join(score.excluded),
+                score.forced_by, given.scopes.get("pgd", ""), given.scopes.get("province", "")):
+            return  # rescored to the same result: nothing to write
+        row, criteria = build_result(sheet, sheet_rev=rev, scopes=dict(given.scopes), cset=cset,
+                                     score=score, scored_at=now, needs_review=review)
+        body = result_doc(row, criteria)
+        if stored_doc is not None:
+            body["_rev"] = stored_doc["_rev"]
+        plan.docs.append(body)
+        plan.replaced.append(rid)
+        plan.results.append(row)
+        plan.criteria.extend(criteria)
+
+    @staticmethod
+    def _failure(db: str, doc_id: str, rev: str, seq: Seq, error: str, at: datetime) -> dict[str, Any]:
+        logger.warning("cannot score %s/%s@%s: %s", db, doc_id, rev, error)
+        return {"id": f"{db}/{doc_id}/{rev}", "db": db, "doc_id": doc_id, "rev": rev,
+                "seq": msgspec.json.encode(seq).decode(), "error": error, "at": at,
+                "resolved": False}
+
+    @staticmethod
+    def _rows(conn: Connection, db: str, plan: _Plan, results: list[WriteResult]) -> None:
+        delete_in(conn, _CRITERIA, "result_id", plan.replaced)
+        delete_in(conn, _RESULTS, "id", plan.replaced)
+        if plan.results:
+            conn.execute(_RESULTS.insert(), plan.results)
+        if plan.criteria:
+            conn.execute(_CRITERIA.insert(), plan.criteria)
+        insert_ignore(conn, _FAILURES, plan.failures)
+        for start in range(0, len(plan.scored), 500):
+            conn.execute(update(_FAILURES).where(
+                _FAILURES.c.db == db, _FAILURES.c.resolved.is_(False),
+                _FAILURES.c.doc_id.in_(plan.scored[start:start + 500])).values(resolved=True))

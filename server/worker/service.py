@@ -1,0 +1,195 @@
+"""`Worker`: the server's policy over the generic `sync.follower.Follower`.
+
+It follows `config` and every commune (`c-`) and province (`p-`) database. For each page of
+changes: the directory is refreshed from `config` (a changed criteria set, unit or commune
+rescores the results it affects), conflicted sheets are reconciled (`reconcile.py`), then
+every sheet of the page is scored (`scorer.py`). A page that fails for an unexpected reason is
+handled again one change at a time, and a change that still fails is recorded in
+`worker_failure` with the change; infrastructure errors (store or SQL unavailable) leave the
+checkpoint where it is and the follower backs off.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio.to_thread
+import msgspec
+from sqlalchemy import Engine, func, or_, select
+from sqlalchemy.exc import OperationalError
+
+from scoring.model import CONFIG_DB
+from sync.errors import StoreUnavailable
+from sync.follower import Follower
+from sync.store import ChangeRow, DocumentStore, Seq
+
+from ..audit import Audit
+from ..results.tables import SheetResult, install_result_tables
+from ..review.tables import install_review_tables
+from .checkpoints import SqlCheckpoints
+from .directory import Affected, WorkerDirectory
+from .reconcile import Reconciler
+from .scorer import Scorer
+from .sqlrows import insert_ignore, table_of
+from .tables import WorkerFailure, install_worker_tables
+from .writes import Writer
+
+__all__ = ["Worker", "WorkerStatus", "follows"]
+
+logger = logging.getLogger("thidua.worker")
+_TRANSIENT = (StoreUnavailable, OperationalError, OSError)
+_RESULTS, _FAILURES = table_of(SheetResult), table_of(WorkerFailure)
+
+
+def follows(db: str) -> bool:
+    """The databases the worker follows: `config`, `c-` and `p-`."""
+    return db == CONFIG_DB or db.startswith(("c-", "p-"))
+
+
+class WorkerStatus(msgspec.Struct):
+    """What `/healthz` and `thidua check` report."""
+
+    state: str  # running | off | stopped
+    lag: int = 0  # changes known but not handled yet
+    databases: int = 0
+    errors: dict[str, str] = {}  # database -> last error (being retried)
+    results_written: int = 0
+    merges: int = 0
+
+
+class Worker:
+    def __init__(
+        self, store: DocumentStore, engine: Engine, audit: Audit | None = None, *,
+        batch: int = 200, rescan: float = 2.0,
+    ) -> None:
+        self.store, self.engine = store, engine
+        self.directory = WorkerDirectory()
+        writer = Writer(store, engine)
+        self.scorer = Scorer(store, engine, self.directory, writer)
+        self.reconciler = Reconciler(store, writer, audit)
+        self.follower = Follower(store, self.handle, SqlCheckpoints(engine), accept=follows,
+                                 batch=batch, rescan=rescan)
+        self.running = False
+
+    def install(self) -> None:
+        """Create the results, review and worker tables (blocking, idempotent)."""
+        install_result_tables(self.engine)
+        install_review_tables(self.engine)
+        install_worker_tables(self.engine)
+
+    async def initialize(self) -> None:
+        await anyio.to_thread.run_sync(self.install)
+
+    def status(self) -> WorkerStatus:
+        return WorkerStatus(
+            state="running" if self.running else "stopped", lag=self.follower.lag(),
+            databases=len(self.follower.status), errors=self.follower.errors(),
+            results_written=self.scorer.written, merges=self.reconciler.merges)
+
+    async def run(self) -> None:
+        self.running = True
+        try:
+            await self.follower.run()
+        finally:
+            self.running = False
+
+    async def drain(self) -> int:
+        """Handle everything pending now (tests, `thidua worker --once`)."""
+        return await self.follower.drain()
+
+    # -- the policy ------------------------------------------------------------------
+    async def handle(self, db: str, rows: Sequence[ChangeRow]) -> None:
+        first = not self.directory.loaded
+        status = self.follower.status.get(CONFIG_DB)
+        affected = await self.directory.refresh(
+            self.store, status.checkpoint if status is not None else 0)
+        if first:  # criteria sets changed while no worker ran
+            affected.campaigns = await anyio.to_thread.run_sync(self._stale_campaigns)
+        if affected:
+            await self._rescore(affected)
+        if db == CONFIG_DB:
+            return
+        try:
+            await self._page(db, rows)
+        except _TRANSIENT:
+            raise
+        except Exception:  # noqa: BLE001 - narrowed down to the change at fault below
+            logger.exception("worker: page of %s failed; one change at a time", db)
+            for row in rows:
+                try:
+                    await self._page(db, [row])
+                except _TRANSIENT:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - recorded with the change
+                    await self._record_failure(db, row, exc)
+
+    async def _page(self, db: str, rows: Sequence[ChangeRow]) -> None:
+        sheets = [row for row in rows if row.id.startswith("sheet:")]
+        for row in sheets:
+            if len(row.changes) > 1:
+                await self.reconciler.reconcile(db, row.id)
+        await self.scorer.score(db, {row.id: row.seq for row in sheets})
+
+    async def _record_failure(self, db: str, row: ChangeRow, exc: Exception) -> None:
+        rev = row.changes[0]["rev"] if row.changes else ""
+        failure = {"id": f"{db}/{row.id}/{rev}", "db": db, "doc_id": row.id, "rev": rev,
+                   "seq": msgspec.json.encode(row.seq).decode(),
+                   "error": f"{type(exc).__name__}: {exc}", "at": datetime.now(UTC),
+                   "resolved": False}
+        await self.scorer.writer.rows(lambda conn, _r: insert_ignore(conn, _FAILURES, [failure]),
+                                      [])
+
+    async def _rescore(self, affected: Affected) -> None:
+        """Rescore every stored result of the changed campaigns, units and communes."""
+        targets = await anyio.to_thread.run_sync(self._targets, affected)
+        for db, ids in sorted(targets.items()):
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                await self.scorer.score(db, dict.fromkeys(chunk, "rescore"), force=set(chunk))
+
+    def _stale_campaigns(self) -> set[str]:
+        c = _RESULTS.c
+        stale: set[str] = set()
+        with self.engine.connect() as conn:
+            for campaign, version in conn.execute(
+                    select(c.campaign, c.criteria_version).distinct()):
+                known = self.directory.campaigns.get(campaign)
+                if known is not None and known.criteria_version != version:
+                    stale.add(campaign)
+        return stale
+
+    def _targets(self, affected: Affected) -> dict[str, list[str]]:
+        c = _RESULTS.c
+        conditions: list[Any] = []
+        if affected.campaigns:
+            conditions.append(c.campaign.in_(sorted(affected.campaigns)))
+        if affected.units:
+            conditions.append(c.unit.in_(sorted(affected.units)))
+        if affected.communes:
+            conditions.append(c.commune_code.in_(sorted(affected.communes)))
+        found: dict[str, list[str]] = defaultdict(list)
+        with self.engine.connect() as conn:
+            for db, sheet_id in conn.execute(select(c.db, c.sheet_id).where(or_(*conditions))):
+                found[db].append(sheet_id)
+        return found
+
+    # -- reporting ----------------------------------------------------------------------
+    def open_failures(self) -> int:
+        with self.engine.connect() as conn:
+            query = select(func.count()).select_from(_FAILURES).where(
+                _FAILURES.c.resolved.is_(False))
+            return int(conn.execute(query).scalar_one())
+
+
+async def backlog(store: DocumentStore, checkpoints: dict[str, Seq]) -> dict[str, int]:
+    """Changes after each followed database's checkpoint (what `thidua check` reports)."""
+    out: dict[str, int] = {}
+    for db in await store.list_dbs():
+        if follows(db):
+            page = await store.changes(db, since=checkpoints.get(db, 0), limit=1)
+            out[db] = page.pending + len(page.results)
+    return out

@@ -1,0 +1,30 @@
+"""Small portable SQL helpers for the worker's rows (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, delete
+from sqlalchemy.dialects import postgresql, sqlite
+
+__all__ = ["delete_in", "insert_ignore", "table_of"]
+
+_CHUNK = 500
+
+
+def table_of(model: Any) -> Table:
+    return model.__table__  # type: ignore[no-any-return]
+
+
+def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert `rows`, skipping those whose primary key exists (replays add nothing)."""
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(table).on_conflict_do_nothing(), list(rows))
+
+
+def delete_in(conn: Connection, table: Table, column: str, values: Sequence[Any]) -> None:
+    for start in range(0, len(values), _CHUNK):
+        conn.execute(delete(table).where(table.c[column].in_(values[start:start + _CHUNK])))
