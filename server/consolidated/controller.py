@@ -117,7 +117,7 @@ class ResultsController(Controller):
         label = dict(info.period_labels).get(found.period, found.period) if info else found.period
         return await unit_detail(
             request.app.state.store, getattr(request.app.state, "audit", None), found,
-            ctx.directory.names.get(found.unit, found.unit), label)
+            ctx.directory.names.get(found.unit, found.unit), label, ctx.engine)
 
     @get("/rankings", operation_id="resultsRanking", responses=error_specs())
     async def rankings(

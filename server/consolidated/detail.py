@@ -4,14 +4,19 @@ their period, evidence (manual entries' notes and photo attachments), the revisi
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 import anyio.to_thread
 import msgspec
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 
 from server.audit import Audit, AuditEvent, AuditFilter
 from server.results.read import ResultView
+from server.review.tables import ConflictRecord
 from sync.errors import NotFound
 from sync.store import DocumentStore
 
@@ -40,6 +45,19 @@ class Revision(msgspec.Struct, frozen=True, kw_only=True):
     available: bool = True
 
 
+class ConflictNote(msgspec.Struct, frozen=True, kw_only=True):
+    """A conflict record of the review queue (`server.review.tables`) for this sheet."""
+
+    id: str
+    kind: str  # clash | deleted | locked
+    field: str
+    values: Any  # the competing values, who/when/device/revision
+    chosen_rev: str
+    status: str  # open | resolved
+    created_at: datetime
+    resolved_by: str | None = None
+
+
 class UnitDetail(msgspec.Struct, frozen=True, kw_only=True):
     result: ResultView
     name: str
@@ -48,9 +66,21 @@ class UnitDetail(msgspec.Struct, frozen=True, kw_only=True):
     manual: dict[str, Any]
     evidence: list[Evidence]
     history: list[Revision]
-    conflicts: list[Revision]
+    conflicts: list[Revision]  # open conflicting revisions of the sheet now
+    records: list[ConflictNote]  # conflict records (merges, locked conflicts)
     audit: list[AuditEvent]
     stale: bool  # the sheet changed since it was scored (being rescored)
+
+
+def conflict_notes(engine: Engine | None, db: str, doc_id: str) -> list[ConflictNote]:
+    if engine is None:
+        return []
+    query = select(ConflictRecord).where(ConflictRecord.db == db, ConflictRecord.doc_id == doc_id)
+    with Session(engine) as session:
+        return [ConflictNote(id=r.id, kind=r.kind, field=r.field, values=json.loads(r.values),
+                             chosen_rev=r.chosen_rev, status=r.status, created_at=r.created_at,
+                             resolved_by=r.resolved_by)
+                for r in session.exec(query.order_by(col(ConflictRecord.created_at)))]
 
 
 def _revision(rev: str, body: dict[str, Any] | None) -> Revision:
@@ -81,7 +111,7 @@ def _evidence(db: str, doc: dict[str, Any]) -> list[Evidence]:
 
 
 async def unit_detail(store: DocumentStore, audit: Audit | None, result: ResultView,
-                      name: str, period_label: str) -> UnitDetail:
+                      name: str, period_label: str, engine: Engine | None = None) -> UnitDetail:
     """Everything about `result`'s sheet, read from the (ungated) store and the audit log."""
     db, doc_id = f"c-{result.commune_code}", result.sheet_id
     doc = await store.get(db, doc_id, revs_info=True, conflicts=True)
@@ -97,9 +127,11 @@ async def unit_detail(store: DocumentStore, audit: Audit | None, result: ResultV
     if audit is not None:
         events = await anyio.to_thread.run_sync(
             lambda: audit.query(AuditFilter(db=db, doc_id=doc_id, limit=100)))
+    records = await anyio.to_thread.run_sync(conflict_notes, engine, db, doc_id)
     return UnitDetail(
         result=result, name=name, period_label=period_label,
         inputs=dict(doc.get("inputs") or {}), manual=dict(doc.get("manual") or {}),
-        evidence=_evidence(db, doc), history=history, conflicts=conflicts, audit=events,
+        evidence=_evidence(db, doc), history=history, conflicts=conflicts, records=records,
+        audit=events,
         stale=doc["_rev"] != result.sheet_rev,
     )

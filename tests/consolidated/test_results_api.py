@@ -77,7 +77,7 @@ async def test_drill_down_has_criteria_inputs_history_and_audit(client: Client) 
     assert detail["inputs"] and detail["period_label"] == "Cả năm 2026"
     assert detail["history"][0]["rev"] == result["sheet_rev"] and not detail["stale"]
     assert detail["history"][0]["scorer"]
-    assert detail["conflicts"] == []
+    assert detail["conflicts"] == [] and detail["records"] == []
     assert any(e["note"] for e in detail["evidence"])  # associations have manual criteria
     missing = await client.get("/api/results/units/result:2026:savings_group:0000000:2026",
                                headers=auth("chinhanh"))

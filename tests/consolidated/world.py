@@ -1,24 +1,23 @@
 """A seeded demo province with its official results, made once and copied per test.
 
-`make_world(dir)` seeds the demo (accounts included: `server.demo`), scores every sheet into
-the results tables (`server.consolidated.backfill`), and returns the settings.
+`make_world(dir)` seeds the demo (accounts included: `server.demo`), lets the worker score
+every sheet into the results tables (`server.worker`), and returns the settings.
 """
 
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 
 import anyio
 
 from server.accounts import Accounts
-from server.consolidated.backfill import backfill_results
+from server.audit import Audit
 from server.demo import prepare_demo
 from server.settings import Settings
+from server.worker.service import Worker
 from sync.backends import load_store
 
-AT = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 PASSWORDS = {"admin": "admin-demo", "chinhanh": "chinhanh-demo", "phonggd": "phonggd-demo",
              "canbo1": "canbo1-demo", "canbo2": "canbo2-demo", "xem": "xem-demo"}
 
@@ -29,12 +28,14 @@ def settings_for(data_dir: Path) -> Settings:
 
 
 async def rescore(settings: Settings) -> int:
-    """Score every stored sheet again into the results tables."""
+    """Let the worker score every change not handled yet."""
     store = load_store(settings)
     accounts = Accounts.from_settings(settings)
     await store.initialize()
     try:
-        return await backfill_results(store, accounts.engine, AT)
+        worker = Worker(store, accounts.engine, Audit(accounts.engine))
+        await worker.initialize()
+        return await worker.drain()
     finally:
         await store.close()
         accounts.close()
