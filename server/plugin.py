@@ -25,6 +25,7 @@ from .errors import exception_handlers
 from .gatekeeper import store_for
 from .lifespan import make_lifespan
 from .logs import access_log_hook, configure_logging
+from .public.controller import PublicController
 from .review.controller import WorkflowController
 from .security import SecurityMiddleware
 from .settings import Settings
@@ -86,6 +87,7 @@ class ThiduaPlugin(InitPlugin):
         app_config.route_handlers.extend([AdminController, AuditController])
         app_config.route_handlers.append(ResultsController)  # /api/results (server.consolidated)
         app_config.route_handlers.append(WorkflowController)  # /api/workflow (server.review)
+        app_config.route_handlers.append(PublicController)  # /public/rankings (server.public)
         if PWA_DIR.is_dir():
             app_config.route_handlers.append(
                 create_static_files_router(

@@ -10,6 +10,7 @@ from scoring.model import ScoreSheet
 from scoring.ranking import rank_key
 
 from .documents import result_doc_id
+
 __all__ = ["build_result", "rank_key_text"]
 
 _HEX_PER_FIELD = 5  # scoring.ranking packs 20 bits per field
