@@ -7,7 +7,6 @@ counts ``#,##0``; Excel shows them in the reader's locale).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import IO
 
 from openpyxl import Workbook
@@ -21,7 +20,6 @@ __all__ = ["write_xlsx"]
 
 _FORMATS = {"points": "0.0", "int": "#,##0", "rank": "0"}
 _BAD_TITLE = str.maketrans({c: " " for c in "[]:*?/\\"})
-Progress = Callable[[int], None]
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
@@ -34,8 +32,7 @@ def _sheet_title(name: str, used: set[str]) -> str:
     return title
 
 
-def _write_table(wb: Workbook, report: Report, table: Table, used: set[str],
-                 progress: Progress | None) -> None:
+def _write_table(wb: Workbook, report: Report, table: Table, used: set[str]) -> None:
     ws = wb.create_sheet(_sheet_title(table.name, used))
     ws.freeze_panes = "A3"
     for i, column in enumerate(table.columns, start=1):
@@ -50,11 +47,10 @@ def _write_table(wb: Workbook, report: Report, table: Table, used: set[str],
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         headers.append(cell)
     ws.append(headers)
-    _append_rows(ws, table.columns, table, progress)
+    _append_rows(ws, table.columns, table)
 
 
-def _append_rows(ws: object, columns: tuple[Column, ...], table: Table,
-                 progress: Progress | None) -> None:
+def _append_rows(ws: object, columns: tuple[Column, ...], table: Table) -> None:
     # A write-only sheet serialises each row on `append`, so one styled cell per numeric
     # column is reused for every row (styling a new cell per value costs ~10x more).
     templates: list[WriteOnlyCell | None] = []
@@ -67,7 +63,6 @@ def _append_rows(ws: object, columns: tuple[Column, ...], table: Table,
         templates.append(cell)
     points = [c.kind == "points" for c in columns]
     append = ws.append  # type: ignore[attr-defined]
-    done = 0
     for row in table.rows:
         out: list[object] = []
         for value, cell, tenths in zip(row, templates, points, strict=False):
@@ -77,17 +72,12 @@ def _append_rows(ws: object, columns: tuple[Column, ...], table: Table,
                 cell.value = value / 10 if tenths else value
                 out.append(cell)
         append(out)
-        done += 1
-        if progress is not None and done % 5000 == 0:
-            progress(5000)
-    if progress is not None and done % 5000:
-        progress(done % 5000)
 
 
-def write_xlsx(report: Report, out: IO[bytes] | str, progress: Progress | None = None) -> None:
-    """Write `report` as XLSX to a binary stream or path; `progress(n)` after each n rows."""
+def write_xlsx(report: Report, out: IO[bytes] | str) -> None:
+    """Write `report` as XLSX to a binary stream or path."""
     wb = Workbook(write_only=True)
     used: set[str] = set()
     for table in report.tables or (Table("Kết quả", (), ()),):
-        _write_table(wb, report, table, used, progress)
+        _write_table(wb, report, table, used)
     wb.save(out)

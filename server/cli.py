@@ -49,6 +49,7 @@ class ThiduaGroup(click.Group):
     lazy: dict[str, tuple[str, str]] = {
         "import": ("server.cli_import", "import_cmd"),
         "audit": ("server.cli_audit", "audit_cmd"),
+        "export": ("server.cli_export", "export_cmd"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

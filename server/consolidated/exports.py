@@ -18,7 +18,8 @@ from .labels import KIND_LABELS, LEVEL_LABELS, STATUS_LABELS, class_labels
 from .query import Filters, Level, count_rows, summary, unit_rows
 from .ranks import rank_rows, scoped
 
-__all__ = ["FORMATS", "Format", "ranking_report", "render", "summary_report", "units_report"]
+__all__ = ["FORMATS", "Format", "counted", "ranking_report", "render", "summary_report",
+           "units_report"]
 
 Format = Literal["xlsx", "csv", "pdf"]
 FORMATS: dict[str, str] = {
@@ -125,13 +126,28 @@ def summary_report(engine: Engine, directory: Directory, level: Level, f: Filter
                   scope_label(directory, f), day, tuple(tables))
 
 
-def render(report: Report, fmt: Format, progress: Callable[[int], None] | None = None) -> bytes:
+def counted(report: Report, progress: Callable[[int], None], every: int = 1000) -> Report:
+    """`report` whose rows call `progress(n)` as the renderer reads them."""
+
+    def rows(table: Table) -> Iterator[Sequence[Cell]]:
+        n = 0
+        for n, row in enumerate(table.rows, start=1):
+            yield row
+            if n % every == 0:
+                progress(every)
+        progress(n % every)
+
+    tables = tuple(msgspec.structs.replace(t, rows=rows(t), size=t.count()) for t in report.tables)
+    return msgspec.structs.replace(report, tables=tables)
+
+
+def render(report: Report, fmt: Format) -> bytes:
     """The file's bytes."""
     if fmt == "xlsx":
         from reports.xlsx import write_xlsx
 
         out = io.BytesIO()
-        write_xlsx(report, out, progress)
+        write_xlsx(report, out)
         return out.getvalue()
     if fmt == "csv":
         from reports.csvfile import csv_chunks

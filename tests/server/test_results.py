@@ -13,7 +13,15 @@ from scoring.adapt import sheet_input
 from scoring.demo import generate_province
 from scoring.demo_sheets import generate_sheets
 from scoring.ranking import ScoredUnit
-from server.results import CriterionResult, SheetResult, get_result, install_result_tables, list_results, ranking, result_doc
+from server.results import (
+    CriterionResult,
+    SheetResult,
+    get_result,
+    install_result_tables,
+    list_results,
+    ranking,
+    result_doc,
+)
 from server.results.build import build_result
 
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
