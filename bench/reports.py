@@ -15,10 +15,11 @@ Usage: `.venv/bin/python bench/reports.py [--clients 50] [--requests 2000] [--sk
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -61,21 +62,15 @@ def lock_everything(base: str) -> int:
                        .json()["locked"]) for o in sorted(offices))
 
 
-async def hammer(base: str, paths: list[str], clients: int, requests: int) -> list[float]:
-    times: list[float] = []
-    queue = [paths[i % len(paths)] for i in range(requests)]
-
-    async def client() -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-            while queue:
-                path = queue.pop()
-                t0 = time.perf_counter()
-                answer = await http.get(path)
-                times.append((time.perf_counter() - t0) * 1000)
-                assert answer.status_code == 200, (path, answer.status_code)
-
-    await asyncio.gather(*(client() for _ in range(clients)))
-    return times
+def hammer(base: str, paths: list[str], clients: int, requests: int) -> dict[str, float]:
+    """Closed-loop load from Node (`bench/js/http_load.js`: keep-alive, no think time), so
+    the load generator does not eat the cores the server needs as a Python one would."""
+    spec = json.dumps({"base": base, "paths": paths, "clients": clients, "requests": requests})
+    done = subprocess.run(["node", str(ROOT / "bench" / "js" / "http_load.js")], input=spec,
+                          capture_output=True, text=True, check=True, timeout=600)
+    figures: dict[str, float] = json.loads(done.stdout)
+    assert figures["errors"] == 0, figures
+    return figures
 
 
 def api_times(base: str, province: str, runs: int = 30) -> dict[str, list[float]]:
@@ -113,11 +108,12 @@ def province_part(clients: int, requests: int) -> None:
 
             paths = ["/public/rankings", *sorted(set(re.findall(
                 r'href="(/public/rankings/[a-z]+/\d+)"', index)))]
-            asyncio.run(hammer(base, paths, clients, len(paths)))  # fill the page cache
-            times = asyncio.run(hammer(base, paths, clients, requests))
-            p50, p95 = pct(times, 0.5), pct(times, 0.95)
+            hammer(base, paths, clients, len(paths))  # fill the page cache
+            figures = hammer(base, paths, clients, requests)
+            p50, p95 = figures["p50"], figures["p95"]
             print(f"/public/rankings (+{len(paths) - 1} commune/office pages), {clients} clients, "
-                  f"{requests} requests: p50 {p50:.1f} ms, p95 {p95:.1f} ms "
+                  f"{requests} requests: p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+                  f"p99 {figures['p99']:.1f} ms "
                   f"(target p95 < {PUBLIC_P95_MS:.0f} ms: {'met' if p95 < PUBLIC_P95_MS else 'NOT met'})")
             province = httpx.get(f"{base}/api/results/summary", params={"level": "province"},
                                  auth=("chinhanh", PASSWORDS["chinhanh"])).json()["rows"][0]["code"]
@@ -130,32 +126,37 @@ def province_part(clients: int, requests: int) -> None:
 
 
 def national_results(engine: object) -> int:
-    """The national demo's groups scored straight into `result_sheet` (no store)."""
+    """Every group of the national demo scored straight into `result_sheet` (no store, no
+    explanations: only what a ranking reads)."""
     from sqlalchemy import insert
 
     from scoring import compile_set, load_shipped
-    from scoring.adapt import sheet_input
+    from scoring.adapt import unit_flags, unit_scopes
     from scoring.demo import generate_province
-    from scoring.demo_sheets import generate_sheets
-    from server.results.build import build_result
+    from server.results.build import rank_key_text
     from server.results.tables import SheetResult, install_result_tables
 
     install_result_tables(engine)  # type: ignore[arg-type]
     demo = generate_province(1, "national")
     cset = load_shipped(demo.campaign.criteria_version)
     compiled = compile_set(cset)
-    units = {u.unit_id: u for u in demo.units()}
     communes = {c.code: c for c in demo.communes}
     at = datetime(2026, 12, 1, tzinfo=UTC)
     rows = []
-    for sheet in generate_sheets(demo):
-        if sheet.unit_kind != "savings_group":
-            continue
-        given = sheet_input(sheet, units[sheet.unit_id], communes[sheet.commune_code])
-        score = compiled.score(given.kind, given.inputs, given.manual, given.flags)
-        row, _ = build_result(sheet, sheet_rev="1-x", scopes=dict(given.scopes),
-                              cset=cset, score=score, scored_at=at)
-        rows.append(row)
+    for g in demo.groups:
+        scopes = unit_scopes(g, communes[g.commune_code])
+        score = compiled.score("savings_group", demo.group_inputs[g.code], {}, unit_flags(g))
+        rid = f"result:2026:savings_group:{g.code}:2026"
+        rows.append({
+            "id": rid, "campaign": "2026", "period": "2026", "unit": g.unit_id,
+            "unit_kind": "savings_group", "unit_code": g.code, "commune_code": g.commune_code,
+            "office_code": scopes["pgd"], "province_code": scopes["province"],
+            "db": f"c-{g.commune_code}", "sheet_id": "sheet" + rid[6:], "sheet_rev": "1-x",
+            "sheet_status": "locked", "criteria_version": cset.version, "total": score.total,
+            "max_total": 1000, "classification": score.classification,
+            "computed_class": score.computed_class, "forced_by": score.forced_by,
+            "excluded": ",".join(score.excluded), "rank_key": rank_key_text(score),
+            "needs_review": False, "scored_at": at})
     table = SheetResult.__table__  # type: ignore[attr-defined]
     with engine.begin() as conn:  # type: ignore[attr-defined]
         for start in range(0, len(rows), 20000):
@@ -188,26 +189,29 @@ def national_part() -> None:
         t0 = time.perf_counter()
         n = national_results(engine)
         directory = national_directory()
-        print(f"national results: {n:,} groups scored and stored in {time.perf_counter() - t0:.1f} s")
+        print(f"national results: {n:,} groups scored and stored in "
+              f"{time.perf_counter() - t0:.1f} s")
         f = Filters(campaign="2026", period="2026", unit_kind="savings_group")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         report = ranking_report(engine, directory, f, "national", None, date(2026, 12, 1))  # type: ignore[arg-type]
         data = render(report, "xlsx")
-        took = time.perf_counter() - t0
-        print(f"XLSX national ranking: {n:,} rows, {len(data) / 1e6:.1f} MB in {took:.1f} s "
-              f"(target < {XLSX_S:.0f} s: {'met' if took < XLSX_S else 'NOT met'})")
+        took, cpu = time.perf_counter() - t0, time.process_time() - c0
+        print(f"XLSX national ranking: {n:,} rows, {len(data) / 1e6:.1f} MB in {took:.1f} s wall, "
+              f"{cpu:.1f} s CPU (one thread: the wall time on an idle core) "
+              f"(target < {XLSX_S:.0f} s: wall {'met' if took < XLSX_S else 'NOT met'}, "
+              f"CPU {'met' if cpu < XLSX_S else 'NOT met'})")
         sample = 20000
         report = ranking_report(engine, directory, f, "national", None, date(2026, 12, 1))  # type: ignore[arg-type]
         rows = [r for _, r in zip(range(sample), report.tables[0].rows, strict=False)]
-        t0 = time.perf_counter()
+        c0 = time.process_time()
         wb = Workbook()
         ws = wb.active
         for row in rows:
             ws.append(list(row))
         wb.save(io.BytesIO())
-        naive = (time.perf_counter() - t0) * n / sample
+        naive = (time.process_time() - c0) * n / sample
         print(f"peer: openpyxl ordinary workbook, same rows unstyled, {sample:,}-row sample "
-              f"scaled to {n:,}: {naive:.1f} s")
+              f"scaled to {n:,}: {naive:.1f} s CPU")
 
 
 def main() -> None:

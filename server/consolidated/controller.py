@@ -21,8 +21,8 @@ from server.results.read import get_result
 from .context import context, filters, signed_in
 from .detail import UnitDetail, unit_detail
 from .exports import FORMATS, ranking_report, render, summary_report, units_report
-from .query import LEVELS, SORTS, Summary, UnitPage, summary, unit_page
-from .ranks import SCOPE_TYPES, RankRow, rank_rows
+from .query import Level, Summary, UnitPage, summary, unit_page
+from .ranks import RankRow, rank_rows
 
 __all__ = ["ResultsController"]
 
@@ -30,9 +30,11 @@ Code = Annotated[str | None, QueryParameter(max_length=32, pattern=r"^[0-9A-Za-z
 Kind = Annotated[str | None, QueryParameter(max_length=32, pattern=r"^[a-z_]+$")]
 Campaign = Annotated[str | None, QueryParameter(max_length=64)]
 Period = Annotated[str | None, QueryParameter(max_length=32)]
-Sort = Annotated[Literal[tuple(SORTS)], QueryParameter()]  # type: ignore[valid-type]
-LevelParam = Annotated[Literal[LEVELS], QueryParameter()]  # type: ignore[valid-type]
-ScopeType = Annotated[Literal[SCOPE_TYPES], QueryParameter()]  # type: ignore[valid-type]
+SortKey = Literal["rank", "-total", "total", "unit", "-unit", "classification", "scored_at",
+                  "-scored_at"]
+Sort = Annotated[SortKey, QueryParameter()]
+LevelParam = Annotated[Level, QueryParameter()]
+ScopeType = Annotated[Literal["commune", "pgd", "province", "national"], QueryParameter()]
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000)]
 Fmt = Annotated[Literal["xlsx", "csv", "pdf"], QueryParameter()]

@@ -118,7 +118,7 @@ def summary_report(engine: Engine, directory: Directory, level: Level, f: Filter
                *(Column(c, "int", 10) for c in classes))
     tables = []
     for kind in _kinds(directory, f):
-        rows = [(r.code, r.name, r.units, r.scored, r.locked, r.average,
+        rows: list[Sequence[Cell]] = [(r.code, r.name, r.units, r.scored, r.locked, r.average,
                  *(r.classes.get(c, 0) for c in classes))
                 for r in found if r.unit_kind == kind]
         tables.append(Table(KIND_LABELS.get(kind, kind), columns, rows))

@@ -57,9 +57,8 @@ def _classes(directory: Directory, campaign: str, kind: str,
     return tuple((label, counts.get(label, 0)) for label in labels)
 
 
-def _filters(campaign: str, period: str | None, **given: str | None) -> Filters:
-    return Filters(campaign=campaign, period=period, locked_only=True,
-                   **{k: v for k, v in given.items() if v is not None})
+def _filters(campaign: str, period: str | None, province: str | None = None) -> Filters:
+    return Filters(campaign=campaign, period=period, province=province, locked_only=True)
 
 
 def index_page(engine: Engine, directory: Directory, campaign: str, period: str | None,

@@ -17,10 +17,12 @@ from typing import Annotated, Any
 import anyio.to_thread
 from litestar import Controller, Request, Response, get
 from litestar.exceptions import ClientException, NotFoundException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter, QueryParameter
 
 from reports.public import render_index, render_scope
 from server.consolidated.context import campaign_of, period_of, results_engine, territory
+from server.controllers.admin import ErrorBody
 
 from .build import index_page, scope_page, version
 
@@ -30,6 +32,8 @@ __all__ = ["PublicCache", "PublicController"]
 RECHECK = 2.0
 HTML = "text/html; charset=utf-8"
 Code = Annotated[str, PathParameter(max_length=16, pattern=r"^[0-9]+$")]
+ERRORS = {status: ResponseSpec(data_container=ErrorBody, description="`{error, reason}`")
+          for status in (400, 404)}
 
 
 class PublicCache:
@@ -104,7 +108,7 @@ class PublicController(Controller):
             lambda: make(engine, directory, cid, pid))
         return _answer(request, page)
 
-    @get("/", operation_id="publicRankings", media_type=HTML)
+    @get("/", operation_id="publicRankings", media_type=HTML, responses=ERRORS)
     async def index(
         self, request: Request[Any, Any, Any],
         campaign: Annotated[str | None, QueryParameter(max_length=64)] = None,
@@ -118,7 +122,8 @@ class PublicController(Controller):
 
         return await self._page(request, campaign, period, ("index", province or ""), make)
 
-    @get("/{place:str}/{code:str}", operation_id="publicRankingsScope", media_type=HTML)
+    @get("/{place:str}/{code:str}", operation_id="publicRankingsScope", media_type=HTML,
+         responses=ERRORS)
     async def scope(
         self, request: Request[Any, Any, Any],
         place: Annotated[str, PathParameter(pattern=r"^(communes|offices)$")], code: Code,

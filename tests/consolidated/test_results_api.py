@@ -121,3 +121,14 @@ async def test_exports_open_with_vietnamese_headers(client: Client) -> None:
     rows = list(csv.reader(io.StringIO(csv_answer.content.decode("utf-8-sig"))))
     assert rows[0][:4] == ["Loại đơn vị", "Mã", "Xã, phường", "Số đơn vị"] and "Tốt" in rows[0]
     assert csv_answer.headers["content-type"].startswith("text/csv")
+
+
+def test_the_query_parameters_name_every_sort_and_scope() -> None:
+    from typing import get_args
+
+    from server.consolidated import controller
+    from server.consolidated.query import SORTS
+    from server.consolidated.ranks import SCOPE_TYPES
+
+    assert set(get_args(controller.SortKey)) == set(SORTS)
+    assert set(get_args(get_args(controller.ScopeType)[0])) == set(SCOPE_TYPES)
