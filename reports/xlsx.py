@@ -18,7 +18,9 @@ from .tables import Column, Report, Table, title_line
 
 __all__ = ["write_xlsx"]
 
-_FORMATS = {"points": "0.0", "int": "#,##0", "rank": "0"}
+#: Number formats by column kind; ranks stay General (an integer shows as is) and unstyled,
+#: which keeps the big exports fast (openpyxl binds a styled cell through an exception).
+_FORMATS = {"points": "0.0", "int": "#,##0"}
 _BAD_TITLE = str.maketrans({c: " " for c in "[]:*?/\\"})
 
 
