@@ -1,4 +1,5 @@
-"""The `thidua` command line: serve, demo, seed-demo, user, token, check, import, audit.
+"""The `thidua` command line: serve, demo, seed-demo, user, token, check, import, audit,
+repair.
 
 Every command reads its configuration through `get_settings` (one loader, never
 `os.environ` directly). A bad configuration stops any command with one message on stderr and
@@ -50,6 +51,7 @@ class ThiduaGroup(click.Group):
         "import": ("server.cli_import", "import_cmd"),
         "audit": ("server.cli_audit", "audit_cmd"),
         "export": ("server.cli_export", "export_cmd"),
+        "repair": ("server.cli_repair", "repair_cmd"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

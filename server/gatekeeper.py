@@ -16,9 +16,16 @@ goes through these checks.
   `server.review.policy` against the stored winning revision (so a forged branch with
   `new_edits=false` cannot bypass it): a locked sheet is changed by nobody until the branch
   unlocks it with a reason, and nothing changes in a closed campaign.
+  A lock prevails: written on a losing branch, the
+  other open leaves are closed in the same batch (`sync.closing`). Non-admins send only
+  `N-<32 hex>` revision ids (`server.validation.malformed_revision`).
+  These rules are the store's validation callback (`sync.store.Validator`): the store judges
+  each document on its stored winner under its write serialisation, in the transaction that
+  commits the batch, so nothing can land between the judgement and the write.
 * Every document write, accepted or refused, is reported to `app.state.write_observers`
   (async callables `(user, device, db, doc_id, rev, outcome, reason)`; `outcome` is
-  `accepted` or `refused`, followed by `lock`/`unlock` when a write locks or unlocks a sheet).
+  `accepted` or `refused`, followed by `lock`/`unlock` when a write locks or unlocks a sheet;
+  a lock's reason names the leaves it closed).
   An observer with a `record_in(conn, reports)` method gets a batch's reports inside the
   store's write transaction instead, when the store offers that (`JOURNAL`): its rows commit
   with the documents or not at all.
@@ -243,7 +250,8 @@ class GatekeptStore(DocumentStore):
 
             def validate(index: int, doc: Doc, stored: Stored) -> Verdict:
                 """The rules, judged by the store on the stored winner, under its write lock."""
-                refusal, event = self._judge(user, db, doc, stored.winner, directory)
+                refusal, event = self._judge(user, db, stored.doc_id, doc, stored.winner,
+                                             directory)
                 if refusal is not None:
                     return Verdict(refusal)
                 closes = stored.closes if event == "lock" else ()
@@ -280,12 +288,10 @@ class GatekeptStore(DocumentStore):
 
     @staticmethod
     def _judge(
-        user: Account, db: str, doc: Doc, winner: Doc | None, directory: Directory
+        user: Account, db: str, doc_id: str, doc: Doc, winner: Doc | None, directory: Directory
     ) -> Judgement:
-        """Why `user` may not write `doc` into `db` (None: may), and the lock event."""
-        doc_id = doc.get("_id")
-        if not isinstance(doc_id, str):
-            return None, None  # the store answers bad_request for it
+        """Why `user` may not write `doc` (stored as `doc_id`: the store makes one for a doc
+        without `_id`) into `db` (None: may), and the lock event."""
         if not user.is_admin and (bad := malformed_revision(doc)) is not None:
             return bad, None
         if doc_id.startswith("_design/"):

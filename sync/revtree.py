@@ -58,6 +58,7 @@ __all__ = [
     "new_rev",
     "parse_rev",
     "path_from_revisions",
+    "rename_hashes",
     "rev_count",
     "revisions_of",
     "revs_info",
@@ -200,6 +201,23 @@ def extend(
     """
     path = [new_rev] if parent_rev is None else [new_rev, parent_rev]
     return merge_path(tree, path, deleted=deleted, revs_limit=revs_limit)
+
+
+def rename_hashes(tree: RevTree, rename: dict[tuple[int, str], str]) -> RevTree:
+    """`tree` with the hash of each revision `(pos, hash)` in `rename` replaced by the given
+    one (same shape, same deleted flags); the input tree is not mutated."""
+    roots: list[_m.Root] = []
+    for pos, node in tree._roots:
+        top: _Node = [rename.get((pos, node[0]), node[0]), node[1], []]
+        stack = [(pos, node, top)]
+        while stack:  # iterative: histories may be revs_limit deep
+            p, old, new = stack.pop()
+            for child in old[2]:
+                kid: _Node = [rename.get((p + 1, child[0]), child[0]), child[1], []]
+                new[2].append(kid)
+                stack.append((p + 1, child, kid))
+        roots.append((pos, top))
+    return RevTree(roots)
 
 
 # --- queries ---------------------------------------------------------------------------

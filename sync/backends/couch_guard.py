@@ -75,7 +75,8 @@ async def guarded_bulk(
     items = [prepare(doc, new_edits=new_edits, max_size=max_size) for doc in docs]
     valid = {i: item for i, item in enumerate(items) if isinstance(item, Incoming)}
     before = await _read(client, path, [item.doc_id for item in valid.values()])
-    results: list[WriteResult | None] = [None] * len(docs)
+    results: list[WriteResult | None] = [
+        item if isinstance(item, WriteResult) else None for item in items]
     send: list[int] = []
     guard = _Guard(client, path, docs, validate)
     for index, item in valid.items():

@@ -36,7 +36,7 @@ from ..store import (
     Validator,
     WriteResult,
 )
-from . import sql_changes, sql_docs, sql_listing, sql_local
+from . import sql_changes, sql_docs, sql_listing, sql_local, sql_repair
 from .docinput import prepare
 from .sql_changes import ChangesQuery
 from .sql_docs import DocOptions
@@ -270,6 +270,24 @@ class SqlStore(DocumentStore):
         if seq is not None:
             self._notify(db)
         return results
+
+    async def repair_revisions(
+        self, db: str, *, apply: bool = False,
+        journal: Callable[[Connection, list[sql_repair.DocRepair]], None] | None = None,
+    ) -> list[sql_repair.DocRepair]:
+        """`thidua repair`: the documents whose stored tree holds malformed revision ids
+        (`sql_repair`), rewritten with `apply`; `journal(conn, repairs)` in the same
+        transaction (the audit rows commit with the repair)."""
+        def work(conn: Connection, row: DbRow) -> list[sql_repair.DocRepair]:
+            found = sql_repair.repair(conn, row, apply=apply)
+            if apply and found and journal is not None:
+                journal(conn, found)
+            return found
+
+        found = await (self._write if apply else self._read)(db, work)
+        if apply and found:
+            self._notify(db)
+        return found
 
     async def bulk_get(
         self,

@@ -20,6 +20,7 @@ from ._base import StoreFixtures, needs, rev_path
 from ._docs import CrudTests, RevisionTests
 from ._feeds import AttachmentTests, ChangesTests, LocalDocTests, RevsDiffBulkGetTests
 from ._more import AllDocsTests, BadInputTests, ConcurrencyTests
+from ._validate import ValidatorTests
 
 __all__ = [
     "AllDocsTests",
@@ -33,6 +34,7 @@ __all__ = [
     "RevsDiffBulkGetTests",
     "StoreConformance",
     "StoreFixtures",
+    "ValidatorTests",
     "needs",
     "rev_path",
 ]
@@ -48,5 +50,6 @@ class StoreConformance(
     AllDocsTests,
     BadInputTests,
     ConcurrencyTests,
+    ValidatorTests,
 ):
     """Every topic; subclass it and provide an async `store` fixture."""

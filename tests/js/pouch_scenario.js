@@ -2,7 +2,8 @@
 //
 // Input (stdin): {"couch": "http://host:port/db/", "auth": {"username","password"} | null,
 //                 "steps": [{"op": ..., ...}, ...]}
-// Database names: "remote:NAME" is NAME on the server, anything else a local memory db.
+// Database names: "remote:NAME" is NAME on the server, anything else a local memory db;
+// "remote:NAME~USER" is NAME signed in as USER with the spec's password (several devices).
 // Output (stdout): progress lines {"event": ...} while running, then one final line
 // {"results": [one entry per step]}. Errors of a step are results ({"error", "status"}),
 // so the Python side asserts on them; a crash exits non-zero with the stack on stderr.
@@ -17,9 +18,10 @@ const live = new Map();
 
 function open(name) {
   if (!dbs.has(name)) {
+    const [remote, user] = name.slice(7).split('~');
+    const auth = user ? { username: user, password: spec.auth.password } : spec.auth;
     const db = name.startsWith('remote:')
-      ? new PouchDB(spec.couch + encodeURIComponent(name.slice(7)),
-        spec.auth ? { auth: spec.auth } : {})
+      ? new PouchDB(spec.couch + encodeURIComponent(remote), auth ? { auth } : {})
       : new PouchDB(prefix + name, { adapter: 'memory' });
     dbs.set(name, db);
   }
@@ -82,6 +84,10 @@ const ops = {
     return open(s.db).bulkDocs(docs).then((r) => ({ written: r.filter((x) => x.ok).length }));
   },
   put: (s) => open(s.db).put(s.doc),
+  update: async (s) => { // an edit on the device: read the winner, set fields, put it back
+    const db = open(s.db);
+    return db.put(Object.assign(await db.get(s.id), s.set));
+  },
   get: (s) => open(s.db).get(s.id, s.opts || {}),
   remove: (s) => open(s.db).remove(s.id, s.rev),
   info: (s) => open(s.db).info(),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from replication.servers import Server
 
 from server.app import create_app
 from server.settings import Settings
@@ -33,3 +34,15 @@ def _basic(name: str, password: str) -> dict[str, str]:
 def basic() -> Callable[[str, str], dict[str, str]]:
     """`basic(name, password)` -> the HTTP Basic `Authorization` header."""
     return _basic
+
+
+@pytest.fixture(scope="session")
+def world_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Our server as a real process holding `gate_world` (its users and directory), shared by
+    the modules that need one; each uses its own sheet periods (`gate_world.PERIODS[1000:]`)."""
+    from gate_world import served_world
+
+    server = served_world(tmp_path_factory.mktemp("world-server"))
+    server.start()
+    yield server
+    server.stop()

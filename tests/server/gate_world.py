@@ -7,9 +7,13 @@ with many periods (each write in the matrix uses a fresh period, so a fresh shee
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
+from pathlib import Path
 from typing import Any
+
+from replication.servers import Server, our_server
 
 from scoring.model import (
     CONFIG_DB,
@@ -24,6 +28,7 @@ from scoring.model import (
 )
 from server.accounts import Accounts
 from server.settings import Settings
+from sync.backends import load_store
 from sync.store import DocumentStore
 
 PASSWORD = "gate-test-password"
@@ -151,3 +156,22 @@ def add_users(settings: Settings) -> None:
 def basic(name: str) -> dict[str, str]:
     token = base64.b64encode(f"{name}:{PASSWORD}".encode()).decode()
     return {"Authorization": f"Basic {token}"}
+
+
+def served_world(data_dir: Path, **env: str) -> Server:
+    """Our server (a real uvicorn process on a SQLite file in `data_dir`) holding this world and
+    its `USERS`; not started yet (`start()`, then `stop()`)."""
+    server = our_server(data_dir, **env)
+    settings = Settings(data_dir=data_dir, log_level="WARNING")
+    add_users(settings)
+
+    async def seed() -> None:
+        store = load_store(settings)
+        await store.initialize()
+        try:
+            await seed_world(store)
+        finally:
+            await store.close()
+
+    asyncio.run(seed())
+    return server

@@ -15,6 +15,7 @@ from litestar.testing import AsyncTestClient
 
 from server.app import create_app
 from server.settings import Settings
+from sync.closing import closing_rev
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 Client = AsyncTestClient[Litestar]
@@ -73,9 +74,10 @@ async def test_refused_docs_answer_in_place_and_the_rest_is_stored(client: Clien
             bad_type,
             bad_manual,
             {"_id": "_design/app", "views": {}},
+            {"type": "note"},  # no _id: the store makes one, and it is judged all the same
         ],
     )
-    assert [r.get("ok") for r in answer] == [True] + [None] * 4 + [True] + [None] * 4
+    assert [r.get("ok") for r in answer] == [True] + [None] * 4 + [True] + [None] * 5
     errors = [r for r in answer if "error" in r]
     assert {r["error"] for r in errors} == {"forbidden"}
     reasons = [r["reason"] for r in errors]
@@ -87,6 +89,7 @@ async def test_refused_docs_answer_in_place_and_the_rest_is_stored(client: Clien
     assert "inputs.du_no: " in reasons[5]
     assert "manual.AC7" in reasons[6]
     assert "admins only" in reasons[7]
+    assert "only score sheets" in reasons[8] and "'note'" in reasons[8]
     assert [r["id"] for r in errors][:2] == ["result:2026:x", elsewhere["_id"]]
     assert await stored(client, good1["_id"]) and await stored(client, good2["_id"])
     assert await stored(client, "result:2026:x") is None
@@ -303,3 +306,62 @@ async def test_batch_observers_get_one_call_per_bulk_docs(client: Client) -> Non
     assert len(batches) == 1
     assert [(r[3], r[5]) for r in batches[0]] == [
         (docs[0]["_id"], "accepted"), (docs[1]["_id"], "accepted"), ("result:z", "refused")]
+
+
+def _branch(doc: dict[str, Any], *revs: str, **fields: Any) -> dict[str, Any]:
+    """`doc` as a replicated revision with the path `revs` (newest first)."""
+    start = int(revs[0].split("-")[0])
+    return {**doc, **fields, "_rev": revs[0],
+            "_revisions": {"start": start, "ids": [r.split("-")[1] for r in revs]}}
+
+
+async def _two_branches(client: Client) -> tuple[dict[str, Any], str, str, str]:
+    """A sheet with a losing leaf `2-…a` and the winner `3-…c` (both scorer edits of rev 1)."""
+    doc = sheet("89101")
+    first = (await _put(client, "scorer", doc)).json()["rev"]
+    losing, middle, winning = "2-" + "a" * 32, "2-" + "b" * 32, "3-" + "c" * 32
+    answer = await bulk(client, "scorer", [_branch(doc, losing, first),
+                                           _branch(doc, winning, middle, first)], new_edits=False)
+    assert not [r for r in answer if "error" in r], answer
+    assert (await client.app.state.store.get(DB, doc["_id"]))["_rev"] == winning
+    return doc, first, losing, winning
+
+
+async def test_a_lock_on_a_losing_branch_closes_the_other_leaves(client: Client) -> None:
+    seen: list[tuple[Any, ...]] = []
+
+    async def observer(*event: Any) -> None:
+        seen.append(event)
+
+    doc, _, losing, winning = await _two_branches(client)
+    client.app.state.write_observers.append(observer)
+    try:
+        locked = await _put(client, "office_reviewer", {**doc, "_rev": losing, "status": "locked"})
+    finally:
+        client.app.state.write_observers.remove(observer)
+    assert locked.status_code == 201, locked.text
+    rev = locked.json()["rev"]
+    current = await client.app.state.store.get(DB, doc["_id"], conflicts=True,
+                                               deleted_conflicts=True)
+    assert current["_rev"] == rev and current["status"] == "locked"
+    assert "_conflicts" not in current
+    assert current["_deleted_conflicts"] == [closing_rev(winning, rev)]  # deterministic
+    assert [(e[5], e[6]) for e in seen] == [
+        ("accepted", ""), ("lock", f"closed the other open leaves: {winning}")]
+    # The scorer cannot reopen the closed branch: the winner is locked.
+    reopen = _branch(doc, "4-" + "d" * 32, winning)
+    answer = await bulk(client, "scorer", [reopen], new_edits=False)
+    assert answer[0]["error"] == "forbidden" and "is locked" in answer[0]["reason"]
+
+
+async def test_an_offline_lock_pushed_after_a_newer_branch_wins(client: Client) -> None:
+    doc, first, losing, winning = await _two_branches(client)
+    lock_rev = "3-" + "1" * 32  # the reviewer's phone locked its copy (2-…a) offline
+    answer = await bulk(client, "office_reviewer",
+                        [_branch(doc, lock_rev, losing, first, status="locked")], new_edits=False)
+    assert answer == []  # accepted (new_edits=false answers errors only)
+    current = await client.app.state.store.get(DB, doc["_id"], conflicts=True,
+                                               deleted_conflicts=True)
+    assert current["_rev"] == lock_rev and current["status"] == "locked"
+    assert "_conflicts" not in current
+    assert current["_deleted_conflicts"] == [closing_rev(winning, lock_rev)]

@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from gate_world import PASSWORD, add_users, seed_world, sheet
+from gate_world import PASSWORD, served_world, sheet
 from replication.node import run_pouch
-from replication.servers import Server, our_server
-
-from server.settings import Settings
-from sync.backends import load_store
+from replication.servers import Server
 
 DB = "c-89101"
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data_dir: Path = tmp_path_factory.mktemp("gate-pouch")
-    server = our_server(data_dir)
-    settings = Settings(data_dir=data_dir, log_level="WARNING")
-    add_users(settings)
-
-    async def seed() -> None:
-        store = load_store(settings)
-        await store.initialize()
-        try:
-            await seed_world(store)
-        finally:
-            await store.close()
-
-    asyncio.run(seed())
+    server = served_world(tmp_path_factory.mktemp("gate-pouch"))
     server.start()
     yield server
     server.stop()
