@@ -50,6 +50,8 @@ def setting_rows(settings: Settings) -> list[tuple[str, str]]:
         attr = setting.name.removeprefix("THIDUA_").lower()
         attr = "config_file" if attr == "config" else attr
         value = getattr(settings, attr, "")
+        if isinstance(value, bool):
+            value = "on" if value else "off"
         if isinstance(value, tuple):
             value = ",".join(value)
         if setting.name == "THIDUA_DATABASE_URL" and not value:
@@ -123,9 +125,22 @@ def _environment_checks() -> list[Check]:
     return checks
 
 
+async def _worker_check(settings: Settings) -> Check:
+    """How far the worker's checkpoints are behind the store (optional check)."""
+    from .worker.status import worker_backlog
+
+    try:
+        with anyio.fail_after(30):
+            detail, ok = await worker_backlog(settings)
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        return Check("worker", False, f"{type(exc).__name__}: {exc}", False)
+    return Check("worker", ok, detail, False)
+
+
 def run_checks(settings: Settings) -> list[Check]:
     """Every check, the store first. Required ones decide the exit code."""
-    return [anyio.run(_store_check, settings), *_environment_checks()]
+    return [anyio.run(_store_check, settings), anyio.run(_worker_check, settings),
+            *_environment_checks()]
 
 
 def render_report(settings: Settings, checks: list[Check], console: Console) -> bool:

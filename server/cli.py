@@ -14,6 +14,7 @@ import sys
 import click
 
 from .cli_users import token_group, user_group
+from .cli_worker import worker_cmd
 from .settings import ConfigError, Settings, load_settings
 
 __all__ = ["cli", "get_settings", "main"]
@@ -107,9 +108,29 @@ def demo(ctx: click.Context, seed: int, no_serve: bool) -> None:
         note = "" if created else " (existing; password unchanged)"
         table.add_row(account.name, account.password + note, account.role, ", ".join(territories))
     console.print(table)
+    _print_demo_results(settings, console)
     console.print(f"Open http://{settings.host}:{settings.port}/")
     if not no_serve:
         _serve(settings)
+
+
+def _print_demo_results(settings: Settings, console: object) -> None:
+    """Score the demo on the server (the worker, once) and print the province's top groups."""
+    import anyio
+    from rich.table import Table
+
+    from scoring import format_points
+
+    from .worker.standalone import demo_ranking
+
+    handled, head = anyio.run(lambda: demo_ranking(settings))
+    table = Table("hạng", "tổ TK&VV", "xã", "điểm", "xếp loại",
+                  title=f"Kết quả chấm điểm của máy chủ ({handled:,} thay đổi vừa xử lý)")
+    for entry in head:
+        r = entry.result
+        table.add_row(str(entry.rank), r.unit_code, r.commune_code, format_points(r.total),
+                      r.classification)
+    console.print(table)  # type: ignore[attr-defined]
 
 
 @cli.command("seed-demo")
@@ -158,6 +179,7 @@ def check(ctx: click.Context) -> None:
 
 cli.add_command(user_group)
 cli.add_command(token_group)
+cli.add_command(worker_cmd)
 
 
 def main() -> None:

@@ -26,9 +26,11 @@ from .gatekeeper import store_for
 from .lifespan import make_lifespan
 from .logs import access_log_hook, configure_logging
 from .public.controller import PublicController
-from .review.controller import WorkflowController
+from .review.controller import ReviewController
+from .review.workflow_api import WorkflowController
 from .security import SecurityMiddleware
 from .settings import Settings
+from .worker.lifespan import worker_lifespan
 
 __all__ = ["PWA_DIR", "ThiduaPlugin", "freeze_heap"]
 
@@ -61,6 +63,7 @@ class ThiduaPlugin(InitPlugin):
             app_config.state["write_observers"] = []  # async callables, see server.gatekeeper
         app_config.lifespan.append(make_lifespan(self.settings))
         app_config.lifespan.append(audit_lifespan)  # after: it needs accounts and auth
+        app_config.lifespan.append(worker_lifespan)  # after: it needs the store and audit log
         app_config.on_startup.append(freeze_heap)
         app_config.on_shutdown.append(gc.unfreeze)
         app_config.request_max_body_size = self.settings.max_request_size
@@ -85,6 +88,7 @@ class ThiduaPlugin(InitPlugin):
     def _configure_routes(app_config: AppConfig) -> None:
         app_config.route_handlers.extend([health, SessionController, couch_router()])
         app_config.route_handlers.extend([AdminController, AuditController])
+        app_config.route_handlers.append(ReviewController)
         app_config.route_handlers.append(ResultsController)  # /api/results (server.consolidated)
         app_config.route_handlers.append(WorkflowController)  # /api/workflow (server.review)
         app_config.route_handlers.append(PublicController)  # /public/rankings (server.public)

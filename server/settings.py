@@ -78,7 +78,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     cors_origins: tuple[str, ...] = ()
     session_timeout: int = 86400
     config_file: str = ""
-    worker: bool = True
+    #: Run the worker in the server process. `load_settings` defaults it on (THIDUA_WORKER);
+    #: a `Settings` built directly (tests, embedding) has it off unless asked.
+    worker: bool = False
 
     @property
     def store_url(self) -> str:

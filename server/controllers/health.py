@@ -10,9 +10,17 @@ from litestar import MediaType, Request, Response, get
 
 from .. import __version__
 
-__all__ = ["Health", "health"]
+__all__ = ["Health", "WorkerHealth", "health"]
 
 PING_TIMEOUT = 5.0
+
+
+class WorkerHealth(msgspec.Struct):
+    """The reconcile-and-score worker: `running`, `stopped` or `off` (`THIDUA_WORKER=off`)."""
+
+    state: str
+    lag: int = 0  # changes synced but not yet reconciled and scored
+    errors: int = 0  # databases whose last attempt failed (retried with backoff)
 
 
 class Health(msgspec.Struct):
@@ -20,6 +28,15 @@ class Health(msgspec.Struct):
     version: str
     store: str
     backend: str
+    worker: WorkerHealth | None = None
+
+
+def _worker(request: Request[Any, Any, Any]) -> WorkerHealth:
+    worker = getattr(request.app.state, "worker", None)
+    if worker is None:
+        return WorkerHealth(state="off")
+    status = worker.status()
+    return WorkerHealth(state=status.state, lag=status.lag, errors=len(status.errors))
 
 
 @get("/healthz", operation_id="health", tags=["server"], media_type=MediaType.JSON)
@@ -38,5 +55,6 @@ async def health(request: Request[Any, Any, Any]) -> Response[Health]:
         version=__version__,
         store="reachable" if reachable else "unreachable",
         backend=type(store).__name__ if store is not None else "none",
+        worker=_worker(request),
     )
     return Response(body, status_code=200 if reachable else 503)

@@ -1,76 +1,187 @@
-"""`/api/workflow`: lock a commune or an office in one action, close a campaign."""
+"""`/api/review`: the review queue of the caller's territory (reviewers only).
+
+* `GET /api/review/conflicts`: conflict records (filters: status, campaign, commune, kind,
+  doc_id; paged), each with the ancestor's value and every competing value;
+* `GET /api/review/conflicts/{id}`: one record;
+* `POST /api/review/conflicts/{id}/resolve` `{present, value, reason}` (a clash: the value
+  chosen for its field; `present: false` removes the field) or `{rev, reason}` (a `locked`
+  conflict: the leaf kept) or `{keep, reason}` (`deleted`: keep the sheet, or delete it): the
+  new revision is written through the same gatekeeper as a device's (validation, locks,
+  audit), the other open leaves are closed, and the record is closed;
+* `GET /api/review/sheets`: results needing review (open conflicts) in the territory.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
+import anyio.to_thread
 import msgspec
-from litestar import Controller, Request, post
-from litestar.exceptions import HTTPException
-from litestar.params import JSONBody, PathParameter
-
-from server.consolidated.context import (
-    campaign_of,
-    context,
-    results_engine,
-    signed_in,
-    territory,
+from litestar import Controller, Request, get, post
+from litestar.connection import ASGIConnection
+from litestar.exceptions import (
+    ClientException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
 )
-from server.controllers.admin import error_specs
-from server.gatekeeper import store_for
+from litestar.handlers import BaseRouteHandler
+from litestar.params import QueryParameter
 
-from .actions import ActionRefused, CloseOutcome, LockOutcome, close_campaign, lock_scope
+from ..access import is_reviewer
+from ..accounts import Account
+from ..controllers.admin import error_specs
+from ..gatekeeper import GatekeptStore, store_for
+from ..results.read import ResultView, list_results
+from .queue import ConflictView, close_record, get_record, list_records, reopen_record
+from .resolve import ResolveError, resolution_batch, set_field
 
-__all__ = ["WorkflowController"]
+__all__ = ["Resolution", "ReviewController"]
 
-Code = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z_-]+$")]
-
-
-class LockRequest(msgspec.Struct, forbid_unknown_fields=True):
-    """Lock every ready sheet of `campaign` (default: the latest) in a commune or office."""
-
-    scope: Literal["commune", "office"]
-    code: Code
-    campaign: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+Text = Annotated[str | None, QueryParameter(max_length=200, pattern=r"^[^\x00-\x1f]*$")]
 
 
-def _refused(exc: ActionRefused) -> HTTPException:
-    return HTTPException(status_code=exc.status, detail=str(exc))
+class Resolution(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A reviewer's choice; `reason` is required (kept in the record and the audit log)."""
+
+    reason: Annotated[str, msgspec.Meta(min_length=3, max_length=2000)]
+    present: bool = True
+    value: Any = None
+    rev: str | None = None
+    keep: bool | None = None
 
 
-class WorkflowController(Controller):
-    path = "/api/workflow"
+class ConflictPage(msgspec.Struct):
+    conflicts: list[ConflictView]
+    limit: int
+    offset: int
+
+
+class SheetPage(msgspec.Struct):
+    sheets: list[ResultView]
+    limit: int
+    offset: int
+
+
+def reviewers_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: 401 when anonymous, 403 unless an enabled reviewer (office, branch, admin)."""
+    user: Account | None = connection.scope.get("user")
+    if user is None:
+        raise NotAuthorizedException("You are not signed in.")
+    if not is_reviewer(user):
+        raise PermissionDeniedException("Only reviewers may use the review queue.")
+
+
+async def _reach(request: Request[Any, Any, Any]) -> tuple[GatekeptStore, frozenset[str] | None]:
+    store = store_for(request)
+    assert isinstance(store, GatekeptStore)
+    user: Account = request.scope["user"]
+    return store, (None if user.is_admin else await store.reach())
+
+
+class ReviewController(Controller):
+    path = "/api/review"
     tags = ["review"]
-    guards = [signed_in]
+    guards = [reviewers_only]
+    responses = error_specs(404, 409)
 
-    @post("/lock", operation_id="workflowLock", status_code=200,
-          responses=error_specs(404, 409))
-    async def lock(self, request: Request[Any, Any, Any], data: JSONBody[LockRequest]) -> LockOutcome:
-        """Lock a whole commune (office reviewers and the branch) or office (the branch):
-        sheets not ready (drafts, unresolved conflicts, not yet scored) are listed with the
-        reason and left as they are."""
-        ctx = await context(request)
-        try:
-            return await lock_scope(
-                store_for(request), ctx.engine, getattr(request.app.state, "audit", None),
-                ctx.user, ctx.directory, data.scope, data.code,
-                campaign_of(ctx.directory, data.campaign))
-        except ActionRefused as exc:
-            raise _refused(exc) from None
+    @get("/conflicts", operation_id="review_conflicts")
+    async def conflicts(
+        self, request: Request[Any, Any, Any], status: Text = "open", campaign: Text = None,
+        commune: Text = None, kind: Text = None, doc_id: Text = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> ConflictPage:
+        """Conflict records in the caller's territory, oldest first."""
+        _, reach = await _reach(request)
+        engine = request.app.state.accounts.engine
+        found = await anyio.to_thread.run_sync(lambda: list_records(
+            engine, dbs=reach, status=None if status == "all" else status, campaign=campaign,
+            commune=commune, kind=kind, doc_id=doc_id, limit=limit, offset=offset))
+        return ConflictPage(found, limit, offset)
 
-    @post("/campaigns/{campaign:str}/close", operation_id="workflowCloseCampaign",
-          status_code=200, responses=error_specs(404, 409))
-    async def close(
-        self, request: Request[Any, Any, Any],
-        campaign: Annotated[str, PathParameter(max_length=64)],
-    ) -> CloseOutcome:
-        """Close a campaign (the branch): no more changes to its sheets; its results stay
-        frozen with their criteria set version."""
+    @get("/conflicts/{record_id:str}", operation_id="review_conflict")
+    async def conflict(self, request: Request[Any, Any, Any], record_id: str) -> ConflictView:
+        """One conflict record."""
+        return await self._record(request, record_id)
+
+    async def _record(self, request: Request[Any, Any, Any], record_id: str) -> ConflictView:
+        _, reach = await _reach(request)
+        engine = request.app.state.accounts.engine
+        record = await anyio.to_thread.run_sync(get_record, engine, record_id)
+        if record is None or (reach is not None and record.db not in reach):
+            raise NotFoundException(f"No conflict record {record_id!r} in your territory.")
+        return record
+
+    @post("/conflicts/{record_id:str}/resolve", operation_id="review_resolve", status_code=200)
+    async def resolve(
+        self, request: Request[Any, Any, Any], record_id: str, data: Resolution
+    ) -> ConflictView:
+        """Resolve a record: write the chosen value as a new revision, close the record."""
+        record = await self._record(request, record_id)
+        if record.status != "open":
+            raise ClientException(f"The record {record_id!r} is already resolved.", status_code=409)
+        store, _ = await _reach(request)
+        user: Account = request.scope["user"]
+        leaves = [e["ok"] for e in await store.get_open_revs(record.db, record.doc_id, "all")
+                  if "ok" in e and not e["ok"].get("_deleted")]
+        if not leaves:
+            raise ClientException(f"The sheet {record.doc_id!r} no longer exists.", status_code=409)
+        winner = await store.get(record.db, record.doc_id)
+        others = [str(d["_rev"]) for d in leaves if d["_rev"] != winner["_rev"]]
         try:
-            outcome = await close_campaign(
-                request.app.state.store, results_engine(request),
-                getattr(request.app.state, "audit", None), request.scope["user"], campaign)
-        except ActionRefused as exc:
-            raise _refused(exc) from None
-        await territory(request).directory()
-        return outcome
+            batch, resolution = self._batch(record, data, winner, leaves, others)
+        except ResolveError as exc:
+            raise ClientException(str(exc)) from None
+        engine = request.app.state.accounts.engine
+
+        def close(rev: str | None) -> ConflictView:
+            return close_record(engine, record_id, user=user.name, reason=data.reason,
+                                resolution=resolution, rev=rev)
+
+        # closed first, so the worker rescoring the new revision sees no open record
+        await anyio.to_thread.run_sync(close, None)
+        results = await store.bulk_docs(record.db, batch) if batch else []
+        refused = [r for r in results if r.error]
+        if refused:
+            await anyio.to_thread.run_sync(reopen_record, engine, record_id)
+            raise ClientException(
+                f"The resolution was refused: {refused[0].reason or refused[0].error}",
+                status_code=409 if refused[0].error == "conflict" else 400)
+        return await anyio.to_thread.run_sync(close, results[0].rev if results else None)
+
+    @staticmethod
+    def _batch(record: ConflictView, data: Resolution, winner: dict[str, Any],
+               leaves: list[dict[str, Any]], others: list[str]) -> tuple[list[dict[str, Any]], Any]:
+        if record.kind == "clash":
+            body = set_field(winner, record.field, data.present, data.value)
+            return resolution_batch(winner, others, body), {"present": data.present,
+                                                             "value": data.value}
+        if record.kind == "locked":
+            chosen = next((d for d in leaves if d["_rev"] == data.rev), None)
+            if chosen is None:
+                raise ResolveError(f"rev: choose one of the open revisions "
+                                   f"{', '.join(str(d['_rev']) for d in leaves)}")
+            return resolution_batch(winner, others, chosen), {"rev": data.rev}
+        if data.keep is None:
+            raise ResolveError("keep: say whether the edited sheet is kept (true) or deleted")
+        if data.keep:
+            return [], {"keep": True}
+        return [{"_id": winner["_id"], "_rev": rev, "_deleted": True}
+                for rev in [winner["_rev"], *others]], {"keep": False}
+
+    @get("/sheets", operation_id="review_sheets")
+    async def sheets(
+        self, request: Request[Any, Any, Any], campaign: Annotated[str, QueryParameter(max_length=64)],
+        period: Text = None, limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> SheetPage:
+        """Results of sheets needing review (an open conflict) in the caller's territory."""
+        _, reach = await _reach(request)
+        communes = None if reach is None else sorted(
+            db[2:] for db in reach if db.startswith("c-"))
+        engine = request.app.state.accounts.engine
+        found = await anyio.to_thread.run_sync(lambda: list_results(
+            engine, campaign=campaign, period=period, communes=communes, needs_review=True,
+            limit=limit, offset=offset))
+        return SheetPage(found, limit, offset)

@@ -158,8 +158,9 @@ class Reconciler:
 
     def _deletes(self, db: str, doc_id: str, live: Sequence[dict[str, Any]],
                  dead: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Records of user deletes beside open leaves (not the server's closing tombstones)."""
-        known = {rev for d in live for rev in revision_path(d)}
+        """Records of user deletes beside open leaves (not the server's closing tombstones,
+        whose kept revision is somewhere in the tree: on a path to a live or deleted leaf)."""
+        known = {rev for d in (*live, *dead) for rev in revision_path(d)}
         records = []
         for tomb in dead:
             path = revision_path(tomb)

@@ -1,0 +1,36 @@
+"""`worker_lifespan`: the worker as a task of the server process (unless `THIDUA_WORKER=off`).
+
+Runs after the main and audit lifespans (it needs the store, the accounts' engine and the
+audit log). The results, review and worker tables are created either way (the API reads them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+
+from .service import Worker
+
+__all__ = ["worker_lifespan"]
+
+
+@asynccontextmanager
+async def worker_lifespan(app: Litestar) -> AsyncIterator[None]:
+    worker = Worker(app.state.store, app.state.accounts.engine, getattr(app.state, "audit", None))
+    await worker.initialize()
+    if not app.state.settings.worker:
+        app.state.worker = None
+        yield
+        return
+    app.state.worker = worker
+    task = asyncio.create_task(worker.run(), name="thidua-worker")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
