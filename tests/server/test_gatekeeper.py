@@ -316,8 +316,9 @@ def _branch(doc: dict[str, Any], *revs: str, **fields: Any) -> dict[str, Any]:
 
 
 async def _two_branches(client: Client) -> tuple[dict[str, Any], str, str, str]:
-    """A sheet with a losing leaf `2-…a` and the winner `3-…c` (both scorer edits of rev 1)."""
-    doc = sheet("89101")
+    """A submitted sheet with a losing leaf `2-…a` and the winner `3-…c` (both scorer edits of
+    rev 1; submitted, so that a reviewer may lock it)."""
+    doc = sheet("89101", status="submitted")
     first = (await _put(client, "scorer", doc)).json()["rev"]
     losing, middle, winning = "2-" + "a" * 32, "2-" + "b" * 32, "3-" + "c" * 32
     answer = await bulk(client, "scorer", [_branch(doc, losing, first),
