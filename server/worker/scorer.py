@@ -9,6 +9,7 @@ recorded in `worker_failure` with its revision and sequence.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ __all__ = ["Scorer"]
 logger = logging.getLogger("thidua.worker")
 _RESULTS, _CRITERIA = table_of(SheetResult), table_of(CriterionResult)
 _FAILURES, _CONFLICTS = table_of(WorkerFailure), table_of(ConflictRecord)
+_SLICE = 16  # sheets scored (and explained, ~1 ms each) between yields to the event loop
 
 
 def _now() -> datetime:
@@ -71,7 +73,9 @@ class Scorer:
         stored_rows, open_ids = await anyio.to_thread.run_sync(self._stored, db, rids, ids)
         plan = _Plan()
         now = self.clock()
-        for sheet_id, rid in zip(ids, rids, strict=True):
+        for index, (sheet_id, rid) in enumerate(zip(ids, rids, strict=True)):
+            if index % _SLICE == _SLICE - 1:
+                await asyncio.sleep(0)  # let HTTP requests in between (scoring is CPU work)
             self._plan_one(plan, db, sheet_id, rid, winners.get(sheet_id), stored_docs.get(rid),
                            stored_rows.get(rid), sheet_id in open_ids, seqs[sheet_id], now,
                            sheet_id in force)
