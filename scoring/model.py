@@ -32,7 +32,7 @@ CONFIG_DB = "config"
 CommuneKind = Literal["xa", "phuong", "dac_khu"]
 AssociationType = Literal["PN", "ND", "CCB", "TN"]
 UnitKind = Literal["savings_group", "association_commune", "hamlet_head", "transaction_point", "staff"]
-SheetStatus = Literal["draft", "submitted", "locked"]
+SheetStatus = Literal["draft", "submitted", "reviewed", "locked"]
 InputValue = int | Decimal
 
 UNIT_KINDS: tuple[str, ...] = (
@@ -363,6 +363,8 @@ class Campaign(Document):
     #: A plan of the Kế hoạch 1308 kind is a thematic ("theo chuyên đề") emulation movement:
     #: its rewards are no basis for a higher merit award (NĐ 152/2025/NĐ-CP Art. 4(3)).
     movement: Literal["thematic", "regular"] = "thematic"
+    closed_at: datetime | None = None  # set when the branch closes the campaign
+    closed_by: str = ""
 
     def __post_init__(self) -> None:
         ids = [p.id for p in self.periods]
@@ -408,6 +410,7 @@ class ScoreSheet(Document):
     inputs: dict[str, InputValue] = {}
     manual: dict[str, ManualEntry] = {}
     status: SheetStatus = "draft"
+    unlock_reason: str = ""  # why the branch unlocked a locked sheet (server.review)
     scorer: str = ""
     device_id: str = ""
     created_at: datetime | None = None

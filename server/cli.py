@@ -55,6 +55,7 @@ class ThiduaGroup(click.Group):
     lazy: dict[str, tuple[str, str]] = {
         "import": ("server.cli_import", "import_cmd"),
         "audit": ("server.cli_audit", "audit_cmd"),
+        "export": ("server.cli_export", "export_cmd"),
         "repair": ("server.cli_repair", "repair_cmd"),
         "certificates": ("server.awards.cli", "certificates_group"),
     }

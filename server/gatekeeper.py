@@ -12,9 +12,11 @@ goes through these checks.
   (PouchDB reports it as `denied` and goes on) and the rest of the batch is stored. Only
   score sheets are accepted (validated by `server.validation`); `result:` documents are
   written by the server only (through the raw store); design documents by admins only.
-  Locks: the status `locked` is set and cleared by reviewers only, and a document whose
-  stored winning revision is locked is changed (edited, deleted, or given a forged branch
-  with `new_edits=false`) by reviewers only. A lock prevails: written on a losing branch, the
+  Review states (draft, submitted, reviewed, locked): every move is judged by
+  `server.review.policy` against the stored winning revision (so a forged branch with
+  `new_edits=false` cannot bypass it): a locked sheet is changed by nobody until the branch
+  unlocks it with a reason, and nothing changes in a closed campaign.
+  A lock prevails: written on a losing branch, the
   other open leaves are closed in the same batch (`sync.closing`). Non-admins send only
   `N-<32 hex>` revision ids (`server.validation.malformed_revision`).
   These rules are the store's validation callback (`sync.store.Validator`): the store judges
@@ -54,8 +56,9 @@ from sync.store import (
     decoded,
 )
 
-from .access import can_admin_dbs, can_read, can_write, db_kind, is_reviewer
+from .access import can_admin_dbs, can_read, can_write, db_kind
 from .accounts import Account
+from .review.rules import workflow
 from .territory import Directory, Territory
 from .validation import Invalid, check_sheet, malformed_revision
 
@@ -300,25 +303,28 @@ class GatekeptStore(DocumentStore):
         without `_id`) into `db` (None: may), and the lock event."""
         if not user.is_admin and (bad := malformed_revision(doc)) is not None:
             return bad, None
-        reviewer = is_reviewer(user)
         if doc_id.startswith("_design/"):
             return (None if user.is_admin else "design documents are written by admins only"), None
         if doc_id.startswith("result:") or doc.get("type") == "result":
             return "result documents are written by the server only", None
-        if _locked(winner) and not reviewer:
-            return f"the sheet {doc_id!r} is locked: only a reviewer may change it", None
+        was_sheet = bool(winner) and winner.get("type") == "sheet"  # type: ignore[union-attr]
         if doc.get("_deleted"):
-            return None, None
+            if not was_sheet:
+                return None, None
+            return workflow(user, winner, doc, directory), None
         if doc.get("type") != "sheet":
+            if _locked(winner):
+                return f"the sheet {doc_id!r} is locked: only the branch unlocks it", None
             return f"only score sheets may be written to {db!r}; got type {doc.get('type')!r}", None
+        before = winner if was_sheet else None
         try:
-            sheet = check_sheet(doc, db, directory)
-        except Invalid as exc:
-            return str(exc), None
-        locking, was_locked = sheet.status == "locked", _locked(winner)
+            check_sheet(doc, db, directory)
+        except Invalid as exc:  # a locked sheet's refusal names the lock first
+            return (_locked(winner) and workflow(user, before, doc, directory)) or str(exc), None
+        if (refusal := workflow(user, before, doc, directory)) is not None:
+            return refusal, None
+        locking, was_locked = doc.get("status") == "locked", _locked(winner)
         if locking and not was_locked:
-            if not reviewer:
-                return "only reviewers (office_reviewer, branch_reviewer, admin) lock sheets", None
             return None, "lock"
         return None, ("unlock" if was_locked and not locking else None)
 

@@ -19,6 +19,7 @@ from .audit_hooks import audit_lifespan
 from .auth import AuthMiddleware
 from .awards.pages import BranchController
 from .awards.pages_decisions import DecisionPages
+from .consolidated.controller import ResultsController
 from .controllers import SessionController, health
 from .controllers.admin import AdminController
 from .controllers.admin_audit import AuditController
@@ -28,7 +29,9 @@ from .gatekeeper import store_for
 from .lifespan import make_lifespan
 from .logs import access_log_hook, configure_logging
 from .proxies import ProxyHeadersMiddleware
+from .public.controller import PublicController
 from .review.controller import ReviewController
+from .review.workflow_api import WorkflowController
 from .security import SecurityMiddleware
 from .settings import Settings
 from .worker.lifespan import worker_lifespan
@@ -90,6 +93,9 @@ class ThiduaPlugin(InitPlugin):
         app_config.route_handlers.extend([AdminController, AuditController, MeController])
         app_config.route_handlers.extend([BranchController, DecisionPages])  # /branch/ pages
         app_config.route_handlers.append(ReviewController)
+        app_config.route_handlers.append(ResultsController)  # /api/results (server.consolidated)
+        app_config.route_handlers.append(WorkflowController)  # /api/workflow (server.review)
+        app_config.route_handlers.append(PublicController)  # /public/rankings (server.public)
         if PWA_DIR.is_dir():
             app_config.route_handlers.append(
                 create_static_files_router(

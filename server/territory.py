@@ -37,6 +37,10 @@ class CampaignInfo(msgspec.Struct, frozen=True):
     criteria_version: str
     periods: frozenset[str]
     unit_kinds: frozenset[str]
+    year: int = 0
+    name: str = ""
+    closed: bool = False  # closed campaigns take no more changes (server.review)
+    period_labels: tuple[tuple[str, str], ...] = ()  # (period id, label)
 
 
 class Directory(msgspec.Struct, frozen=True):
@@ -51,6 +55,11 @@ class Directory(msgspec.Struct, frozen=True):
     #: `<kind>:<code>` -> the unit's commune code
     units: dict[str, str] = {}
     campaigns: dict[str, CampaignInfo] = {}
+    #: display names of collectives: `commune:<code>`, `office:<code>`, `province:<code>`,
+    #: `hamlet:<code>` and unit ids `<kind>:<code>` (never a person's name)
+    names: dict[str, str] = {}
+    #: unit id -> hamlet code, for units that belong to one hamlet (groups, hamlet heads)
+    unit_hamlets: dict[str, str] = {}
 
     def dbs_for(self, codes: tuple[str, ...]) -> frozenset[str]:
         """The `c-`/`p-` databases that territory `codes` cover."""
@@ -82,20 +91,32 @@ def _entry(doc: dict[str, Any]) -> tuple[str, tuple[Any, ...]] | None:
     """The part of a `config` document the directory keeps, or None (ignored doc)."""
     kind = doc.get("type")
     code = doc.get("code")
+    name = str(doc.get("name", ""))
     if kind == "commune" and isinstance(code, str):
-        return "commune", (code, str(doc.get("province_code", "")), str(doc.get("office_code", "")))
+        return "commune", (code, str(doc.get("province_code", "")), str(doc.get("office_code", "")),
+                           name)
     if kind == "office" and isinstance(code, str):
         communes = _list(doc.get("commune_codes"))
-        return "office", (code, tuple(c for c in communes if isinstance(c, str)))
+        return "office", (code, tuple(c for c in communes if isinstance(c, str)), name)
     if kind == "unit" and isinstance(code, str) and isinstance(doc.get("kind"), str):
-        return "unit", (f"{doc['kind']}:{code}", str(doc.get("commune_code", "")))
+        hamlet = doc.get("hamlet_code")
+        return "unit", (f"{doc['kind']}:{code}", str(doc.get("commune_code", "")), name,
+                        hamlet if isinstance(hamlet, str) else "")
+    if kind in ("province", "hamlet") and isinstance(code, str):
+        return "name", (f"{kind}:{code}", name)
     if kind == "campaign" and isinstance(doc.get("id"), str):
         periods = _list(doc.get("periods"))
         kinds = _list(doc.get("unit_kinds"))
+        year = doc.get("year")
         info = CampaignInfo(
             criteria_version=str(doc.get("criteria_version", "")),
             periods=frozenset(str(p.get("id")) for p in periods if isinstance(p, dict)),
             unit_kinds=frozenset(str(k) for k in kinds),
+            year=year if type(year) is int else 0,
+            name=name,
+            closed=bool(doc.get("closed_at")),
+            period_labels=tuple((str(p.get("id")), str(p.get("label", p.get("id"))))
+                                for p in periods if isinstance(p, dict)),
         )
         return "campaign", (doc["id"], info)
     return None
@@ -108,16 +129,24 @@ def build_directory(entries: dict[str, tuple[str, tuple[Any, ...]]]) -> Director
     provinces: defaultdict[str, set[str]] = defaultdict(set)
     units: dict[str, str] = {}
     campaigns: dict[str, CampaignInfo] = {}
+    names: dict[str, str] = {}
+    unit_hamlets: dict[str, str] = {}
     for kind, value in entries.values():
         if kind == "commune":
-            code, province, office = value
+            code, province, office, names[f"commune:{code}"] = value
             communes[code] = (province, office)
             provinces[province].add(code)
             offices[office].add(code)
         elif kind == "office":
             offices[value[0]].update(value[1])
+            names[f"office:{value[0]}"] = value[2]
         elif kind == "unit":
             units[value[0]] = value[1]
+            names[value[0]] = value[2]
+            if value[3]:
+                unit_hamlets[value[0]] = value[3]
+        elif kind == "name":
+            names[value[0]] = value[1]
         elif kind == "campaign":
             campaigns[value[0]] = value[1]
     return Directory(
@@ -126,6 +155,8 @@ def build_directory(entries: dict[str, tuple[str, tuple[Any, ...]]]) -> Director
         provinces={k: frozenset(v) for k, v in provinces.items() if k},
         units=units,
         campaigns=campaigns,
+        names=names,
+        unit_hamlets=unit_hamlets,
     )
 
 

@@ -166,11 +166,16 @@ async def test_locks_are_for_reviewers_within_their_territory(client: Client) ->
     doc["_rev"] = first.json()["rev"]
     refused = await _put(client, "scorer", {**doc, "status": "locked"})
     assert refused.status_code == 403 and "only reviewers" in refused.json()["reason"]
+    draft = await _put(client, "office_reviewer", {**doc, "status": "locked"})
+    assert draft.status_code == 403 and "before it is locked" in draft.json()["reason"]
+    submitted = await _put(client, "scorer", {**doc, "status": "submitted"})
+    doc["_rev"] = submitted.json()["rev"]
     locked = await _put(client, "office_reviewer", {**doc, "status": "locked"})
     assert locked.status_code == 201
     doc["_rev"] = locked.json()["rev"]
     for attempt in (
         _put(client, "scorer", {**doc, "status": "draft"}),
+        _put(client, "office_reviewer", {**doc, "inputs": {"du_no": 7}}),
         client.delete(
             f"/db/{DB}/{doc['_id']}", headers={**basic("scorer"), "If-Match": doc["_rev"]}
         ),
@@ -178,18 +183,26 @@ async def test_locks_are_for_reviewers_within_their_territory(client: Client) ->
         answer = await attempt
         assert answer.status_code == 403 and "is locked" in answer.json()["reason"]
     assert (await stored(client, doc["_id"]))["status"] == "locked"
-    unlocked = await _put(client, "office_reviewer", {**doc, "status": "submitted"})
+    office = await _put(client, "office_reviewer", {**doc, "status": "submitted",
+                                                    "unlock_reason": "sai số liệu"})
+    assert office.status_code == 403 and "only the branch unlocks" in office.json()["reason"]
+    no_reason = await _put(client, "branch_reviewer", {**doc, "status": "submitted"})
+    assert no_reason.status_code == 403 and "unlock_reason" in no_reason.json()["reason"]
+    unlocked = await _put(client, "branch_reviewer", {**doc, "status": "submitted",
+                                                      "unlock_reason": "Nhập sai dư nợ"})
     assert unlocked.status_code == 201
     doc["_rev"] = unlocked.json()["rev"]
     assert (await _put(client, "scorer", {**doc, "inputs": {"du_no": 5}})).status_code == 201
     # Outside the office's territory (c-89201 belongs to office 890200): the database is closed.
-    other = sheet("89201", status="locked")
+    other = sheet("89201", status="submitted")
     assert (await _put(client, "office_reviewer", other, "c-89201")).status_code == 403
     assert (await _put(client, "branch_reviewer", other, "c-89201")).status_code == 201
 
 
 async def test_forged_histories_cannot_change_a_locked_sheet(client: Client) -> None:
-    doc = sheet("89101", status="locked")
+    doc = sheet("89101", status="submitted")
+    doc["_rev"] = (await _put(client, "branch_reviewer", doc)).json()["rev"]
+    doc["status"] = "locked"
     locked = await _put(client, "branch_reviewer", doc)
     rev = locked.json()["rev"]
     start, digest = rev.split("-")
@@ -239,21 +252,23 @@ async def test_observers_see_accepted_refused_lock_and_unlock(client: Client) ->
     observers = client.app.state.write_observers
     observers.append(observer)
     try:
-        doc = sheet("89101", status="locked")
+        doc = sheet("89101", status="submitted")
         answer = await bulk(client, "office_reviewer", [doc, {"_id": "result:y", "type": "result"}])
         doc["_rev"] = answer[0]["rev"]
-        await _put(client, "office_reviewer", {**doc, "status": "draft"})
+        doc["_rev"] = (await _put(client, "office_reviewer", {**doc, "status": "locked"})).json()["rev"]
+        await _put(client, "branch_reviewer", {**doc, "status": "draft", "unlock_reason": "sửa"})
     finally:
         observers.remove(observer)
     outcomes = [(e[0], e[2], e[3], e[5]) for e in seen]
     assert outcomes == [
         ("office_reviewer", DB, doc["_id"], "accepted"),
-        ("office_reviewer", DB, doc["_id"], "lock"),
         ("office_reviewer", DB, "result:y", "refused"),
         ("office_reviewer", DB, doc["_id"], "accepted"),
-        ("office_reviewer", DB, doc["_id"], "unlock"),
+        ("office_reviewer", DB, doc["_id"], "lock"),
+        ("branch_reviewer", DB, doc["_id"], "accepted"),
+        ("branch_reviewer", DB, doc["_id"], "unlock"),
     ]
-    assert seen[0][4] == doc["_rev"] and "server only" in seen[2][6]
+    assert seen[2][4] == doc["_rev"] and "server only" in seen[1][6]
 
 
 async def test_refused_replicated_put_is_403_and_query_is_not_part_of_the_id(
@@ -301,8 +316,9 @@ def _branch(doc: dict[str, Any], *revs: str, **fields: Any) -> dict[str, Any]:
 
 
 async def _two_branches(client: Client) -> tuple[dict[str, Any], str, str, str]:
-    """A sheet with a losing leaf `2-…a` and the winner `3-…c` (both scorer edits of rev 1)."""
-    doc = sheet("89101")
+    """A submitted sheet with a losing leaf `2-…a` and the winner `3-…c` (both scorer edits of
+    rev 1; submitted, so that a reviewer may lock it)."""
+    doc = sheet("89101", status="submitted")
     first = (await _put(client, "scorer", doc)).json()["rev"]
     losing, middle, winning = "2-" + "a" * 32, "2-" + "b" * 32, "3-" + "c" * 32
     answer = await bulk(client, "scorer", [_branch(doc, losing, first),

@@ -29,7 +29,7 @@ DB = "c-89101"
 TRIES = 40
 ADMIN = ("admin", "replication-test-password")
 FILLER = [
-    {**sheet("89101", period), "_rev": f"1-{hashlib.md5(period.encode()).hexdigest()}"}
+    {**sheet("89101", period, status="submitted"), "_rev": f"1-{hashlib.md5(period.encode()).hexdigest()}"}
     for period in PERIODS[1000:1500]
 ]
 
@@ -53,7 +53,7 @@ def scorer_branch(doc: dict[str, Any], rev: str) -> dict[str, Any]:
 
 async def race(http: httpx.AsyncClient, n: int) -> tuple[int, bool, dict[str, Any]]:
     """Try `n`: (lock status, scorer's write accepted, the stored winner)."""
-    doc = sheet("89101", PERIODS[1500 + n])
+    doc = sheet("89101", PERIODS[1500 + n], status="submitted")
     created = await http.put(f"{DB}/{doc['_id']}", json=doc, auth=("scorer", PASSWORD))
     assert created.status_code == 201, created.text
     rev = created.json()["rev"]
@@ -90,7 +90,7 @@ def test_pouchdb_devices_converge_on_a_sheet_locked_on_a_losing_branch(served: S
     """The scorer's phone edits twice offline, the reviewer's phone locks the first revision
     offline; the scorer syncs first (its branch is higher), then the reviewer: the lock wins on
     the server, and every device, a fresh one too, reads the locked sheet without conflicts."""
-    doc = sheet("89101", PERIODS[1999])
+    doc = sheet("89101", PERIODS[1999], status="submitted")
     doc_id = doc["_id"]
     as_scorer, as_reviewer = f"remote:{DB}~scorer", f"remote:{DB}~office_reviewer"
     steps: list[dict[str, Any]] = [
