@@ -35,7 +35,7 @@ def test_every_key_the_sources_use_exists() -> None:
     literal = {k for k in used if not k.endswith('.')}  # `t('kind.' + kind)`: below
     assert literal and sorted(literal - set(vi)) == []
     dynamic = {f"kind.{k}" for k in UNIT_KINDS}
-    dynamic |= {f"status.{s}" for s in ("none", "draft", "submitted", "locked")}
+    dynamic |= {f"status.{s}" for s in ("none", "draft", "submitted", "reviewed", "locked")}
     dynamic |= {"unit.money", "unit.count"}
     for path in CRITERIA.glob("*.json"):
         for kind in json.loads(path.read_text(encoding="utf-8"))["unit_kinds"].values():

@@ -8,7 +8,7 @@ import { matches } from '../text.js';
 import { progressText } from './common.js';
 
 const COMMUNE_LEVEL = '_xa';
-const scoredCount = (data, units) => units.filter((u) => ['submitted', 'locked'].includes(unitStatus(data, u))).length;
+const scoredCount = (data, units) => units.filter((u) => ['submitted', 'reviewed', 'locked'].includes(unitStatus(data, u))).length;
 const hamletOf = (u) => u.hamlet_code || COMMUNE_LEVEL;
 const classOf = (data, u) => {
   const c = data.campaign;
@@ -70,7 +70,7 @@ function Filters({ data, filters, onChange }) {
           ${kinds.map((k) => html`<option value=${k}>${t('kind.' + k)}</option>`)}</select></span>
       <span><label for="f-status">${t('filter.status')}</label>
         <select id="f-status" value=${filters.status} onChange=${set('status')}><option value="">${t('filter.all')}</option>
-          ${['none', 'draft', 'submitted', 'locked'].map((s) => html`<option value=${s}>${t('status.' + s)}</option>`)}</select></span>
+          ${['none', 'draft', 'submitted', 'reviewed', 'locked'].map((s) => html`<option value=${s}>${t('status.' + s)}</option>`)}</select></span>
       <span><label for="f-class">${t('filter.class')}</label>
         <select id="f-class" value=${filters.cls} onChange=${set('cls')}><option value="">${t('filter.all')}</option>
           ${classes.map((c) => html`<option value=${c}>${c}</option>`)}</select></span>
