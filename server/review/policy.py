@@ -111,7 +111,7 @@ def _refusal(start: str, target: str, reviewer: bool, branch: bool) -> str:
     if start == "locked":
         if target == "locked":
             return "Phiếu đã chốt, phải mở chốt trước khi sửa (the sheet is locked: unlock first)"
-        return "Chỉ Chi nhánh được mở chốt (the sheet is locked: only the branch unlocks it)"
+        return "Phiếu đã chốt, chỉ Chi nhánh được mở chốt (the sheet is locked: only the branch unlocks it)"
     if target == "locked":
         if not reviewer:
             return "Chỉ cán bộ duyệt được chốt (only reviewers lock sheets)"
