@@ -130,7 +130,8 @@ def _print_demo_results(settings: Settings, console: object) -> None:
 
     handled, head = anyio.run(lambda: demo_ranking(settings))
     table = Table("hạng", "tổ TK&VV", "xã", "điểm", "xếp loại",
-                  title=f"Kết quả chấm điểm của máy chủ ({handled:,} thay đổi vừa xử lý)")
+                  title=f"Kết quả chấm điểm của máy chủ ({handled:_} thay đổi vừa xử lý)"
+                  .replace("_", "."))  # vi-VN groups thousands with a dot
     for entry in head:
         r = entry.result
         table.add_row(str(entry.rank), r.unit_code, r.commune_code, format_points(r.total),
