@@ -59,11 +59,11 @@ def phone(browser: Browser, **options: Any) -> BrowserContext:
     return browser.new_context(viewport=PHONE, locale="vi-VN", bypass_csp=True, **options)
 
 
-def sign_in(page: Page, url: str, device: str = "") -> None:
-    """Sign in as the demo scorer and wait until the first download has finished."""
+def sign_in(page: Page, url: str, device: str = "", who: tuple[str, str] = SCORER) -> None:
+    """Sign in as the demo scorer `who` and wait until the first download has finished."""
     page.goto(url)
-    page.get_by_label("Tên đăng nhập").fill(SCORER[0])
-    page.get_by_label("Mật khẩu").fill(SCORER[1])
+    page.get_by_label("Tên đăng nhập").fill(who[0])
+    page.get_by_label("Mật khẩu").fill(who[1])
     if device:
         page.get_by_label("Tên thiết bị").fill(device)
     page.get_by_role("button", name="Đăng nhập").click()
