@@ -6,12 +6,13 @@ and works at 200% font size; screenshots at 360x740 go to var/screenshots/."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
-from tests.pwa.browser import open_unit, phone, sign_in
+from tests.pwa.browser import open_unit, phone, scored_sheets, sign_in
 from tests.pwa.test_offline_flow import check_screen
 from tests.replication.servers import Server
 
@@ -96,4 +97,49 @@ def test_reviewer_drills_down_locks_a_commune_and_the_phone_cannot_edit(
     expect(scorer.get_by_text("Phiếu đã được chốt")).to_be_visible()
     expect(scorer.get_by_role("button", name="Gửi phiếu")).to_be_disabled()
     phone2.close()
+    context.close()
+
+
+def _clash(server: Server, db: str, doc: dict) -> None:
+    """Two devices' edits of one input of `doc`, replicated as competing revisions."""
+    n, old = doc["_rev"].split("-")
+    edits = []
+    for i, (device, value) in enumerate((("dt-a", 111_000_000), ("dt-b", 222_000_000))):
+        new = f"{int(n) + 1}-{'ab'[i] * 32}"
+        body = {k: v for k, v in doc.items() if k not in ("_rev", "_attachments")}
+        edits.append({**body, "_rev": new, "device_id": device,
+                      "updated_at": f"2026-11-20T0{8 + i}:00:00Z",
+                      "inputs": {**doc["inputs"], "du_no": value},
+                      "_revisions": {"start": int(n) + 1, "ids": [new.split("-")[1], old]}})
+    with server.client() as client:
+        done = client.post(f"{db}/_bulk_docs", json={"docs": edits, "new_edits": False})
+        assert done.status_code == 201, done.text
+
+
+def test_reviewer_resolves_a_conflict_from_the_queue(browser: Browser, server: Server, url: str) -> None:
+    commune = "89102"
+    doc = scored_sheets(server, commune, "savings_group")[-1]
+    _clash(server, f"c-{commune}", doc)
+    deadline = time.monotonic() + 40
+    while not (found := _get(server, REVIEWER, f"/api/review/conflicts?doc_id={doc['_id']}")["conflicts"]):
+        assert time.monotonic() < deadline, "the worker recorded no conflict"
+        time.sleep(0.5)
+    record = found[0]
+    context = phone(browser)
+    page = context.new_page()
+    reviewer_signs_in(page, url)
+    page.get_by_role("link", name="Rà soát, chốt").click()
+    page.get_by_test_id("queue").locator(f"a[href='#/q/{record['id']}']").click()
+    page.get_by_role("button", name="Lưu quyết định").click()
+    expect(page.get_by_role("alert")).to_have_text("Hãy chọn một giá trị.")
+    page.get_by_label("111.000.000", exact=False).check()  # vi-VN digits
+    page.get_by_label("Lý do chọn").fill("Đối chiếu sổ sách của Tổ")
+    check_screen(page, "review-resolve")
+    page.get_by_role("button", name="Lưu quyết định").click()
+    expect(page.get_by_text("Đã lưu quyết định.")).to_be_visible()
+    closed = _get(server, REVIEWER, f"/api/review/conflicts/{record['id']}")
+    assert closed["status"] == "resolved" and closed["resolved_by"] == REVIEWER[0]
+    assert closed["reason"] == "Đối chiếu sổ sách của Tổ"
+    with server.client() as client:
+        assert client.get(f"c-{commune}/{doc['_id']}").json()["inputs"]["du_no"] == 111_000_000
     context.close()

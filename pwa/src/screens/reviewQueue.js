@@ -68,7 +68,7 @@ function Lock({ session, names }) {
   </section>`;
 }
 
-const valueText = (v) => (!v.present ? t('resolve.absent') : typeof v.value === 'object' ? JSON.stringify(v.value) : String(v.value));
+const valueText = (v) => (!v.present ? t('resolve.absent') : typeof v.value === 'number' ? formatNumber(v.value, 2) : typeof v.value === 'object' ? JSON.stringify(v.value) : String(v.value));
 
 export function Resolve({ session, id }) {
   const [record, err] = useApi(session, '/api/review/conflicts/' + encodeURIComponent(id));
@@ -103,7 +103,7 @@ export function Resolve({ session, id }) {
       ${options.map((o) => html`<label class="choice"><input type="radio" name="choice" value=${o.key} checked=${choice === o.key} onChange=${() => setChoice(o.key)} /> ${o.label}</label>`)}
     </fieldset>
     <label for="reason">${t('resolve.reason')}</label>
-    <textarea id="reason" value=${reason} onInput=${(e) => setReason(e.target.value)} required minlength="3"></textarea>
+    <textarea id="reason" value=${reason} onInput=${(e) => setReason(e.target.value)} aria-required="true"></textarea>
     ${state.error && html`<p class="error" role="alert">${state.error}</p>`}
     <button type="submit" class="primary" disabled=${state.busy}>${t('resolve.submit')}</button>
   </form></main>`;
