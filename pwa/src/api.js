@@ -31,7 +31,7 @@ export function httpMessage(status, retryAfter) {
 
 // The gatekeeper's reasons (server/validation.py, server/gatekeeper.py) in the catalogue's words.
 const REASONS = [
-  [/is locked: only a reviewer/, 'reason.locked'],
+  [/is locked: only (a reviewer|the branch)/, 'reason.locked'],
   [/outside the database's territory/, 'reason.territory'],
   [/^campaign .* is not in the directory/, 'reason.campaign'],
   [/^period .* is not a period/, 'reason.period'],

@@ -165,6 +165,22 @@ def scored_sheets(server: Server, commune: str, kind: str) -> list[dict[str, Any
     return [r["doc"] for r in rows if r["doc"]["status"] == "submitted"]
 
 
+def submitted_sheets(server: Server, commune: str, kind: str, count: int) -> list[dict[str, Any]]:
+    """`count` submitted sheets of one kind in `commune`: seeded drafts are submitted (as the
+    admin, through the API) when the demo has fewer."""
+    found = scored_sheets(server, commune, kind)
+    if len(found) >= count:
+        return found[:count]
+    with server.client() as client:
+        rows = client.get(f"c-{commune}/_all_docs", params={
+            "include_docs": "true", "startkey": json.dumps(f"sheet:2026:{kind}:"),
+            "endkey": json.dumps(f"sheet:2026:{kind}:\ufff0")}).json()["rows"]
+        for row in [r for r in rows if r["doc"]["status"] == "draft"][: count - len(found)]:
+            done = client.put(f"c-{commune}/{row['id']}", json={**row["doc"], "status": "submitted"})
+            assert done.status_code == 201, done.text
+    return scored_sheets(server, commune, kind)[:count]
+
+
 def lock(server: Server, db: str, doc: dict[str, Any]) -> None:
     """Lock a sheet as a reviewer (the admin) through the API."""
     with server.client() as client:
