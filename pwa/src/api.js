@@ -31,7 +31,7 @@ export function httpMessage(status, retryAfter) {
 
 // The gatekeeper's reasons (server/validation.py, server/gatekeeper.py) in the catalogue's words.
 const REASONS = [
-  [/is locked: only a reviewer/, 'reason.locked'],
+  [/is locked: only (a reviewer|the branch)/, 'reason.locked'],
   [/outside the database's territory/, 'reason.territory'],
   [/^campaign .* is not in the directory/, 'reason.campaign'],
   [/^period .* is not a period/, 'reason.period'],
@@ -51,3 +51,13 @@ export function reasonText(reason) {
   }
   return t('reason.other', { detail: text });
 }
+
+/** api() signed with the session's device token (the reviewer screens call the API online). */
+export const authed = (session) => (path, options = {}) =>
+  api(path, { ...options, headers: { Authorization: 'Bearer ' + session.token, ...(options.headers || {}) } });
+
+/** A query string from the set (non-empty) values of `params`. */
+export const query = (params) => {
+  const q = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== '' && v != null && v !== false));
+  return q.toString() ? '?' + q : '';
+};

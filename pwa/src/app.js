@@ -1,11 +1,15 @@
 // The app: sign-in, or the signed-in screens chosen by the URL hash
-// (#/ territory, #/h/<commune>/<hamlet> units of a hamlet, #/u/<kind>:<code> scoring form).
+// (#/ territory, #/h/<commune>/<hamlet> units of a hamlet, #/u/<kind>:<code> scoring form;
+// for reviewers, online: #/r results, #/r/u/<result id> one unit, #/q review queue, #/q/<id> resolve).
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { refreshMe, savedSession, signOut } from './auth.js';
 import { dataState, watchData } from './data.js';
 import { t } from './i18n.js';
 import { Header } from './screens/common.js';
+import { isReviewer, Results } from './screens/review.js';
+import { Queue, Resolve } from './screens/reviewQueue.js';
+import { ResultDetail } from './screens/reviewUnit.js';
 import { SheetForm } from './screens/form.js';
 import { SignIn } from './screens/signin.js';
 import { Hamlet, hamletTitle, Territory } from './screens/territory.js';
@@ -49,7 +53,17 @@ export function App({ update }) {
   }
 
   let title = t('territory.title'), back = null, body;
-  if (!data.ready) body = html`<main><p class="card">${t('app.loading')}</p></main>`;
+  const reviewer = isReviewer(session);
+  if (reviewer && route[0] === 'r' && route[1] === 'u') {
+    title = t('review.unitTitle'); back = '#/r';
+    body = html`<${ResultDetail} key=${route[2]} session=${session} id=${decodeURIComponent(route.slice(2).join('/'))} />`;
+  } else if (reviewer && route[0] === 'r') {
+    title = t('review.title'); body = html`<${Results} session=${session} />`;
+  } else if (reviewer && route[0] === 'q' && route[1]) {
+    title = t('resolve.title'); back = '#/q'; body = html`<${Resolve} key=${route[1]} session=${session} id=${route[1]} />`;
+  } else if (reviewer && route[0] === 'q') {
+    title = t('queue.screen'); body = html`<${Queue} session=${session} />`;
+  } else if (!data.ready) body = html`<main><p class="card">${t('app.loading')}</p></main>`;
   else if (!data.campaign) body = html`<main><p class="card">${t('app.noCampaign')}</p></main>`;
   else if (route[0] === 'h') {
     title = hamletTitle(data, route[2]); back = '#/';
@@ -65,6 +79,9 @@ export function App({ update }) {
     <${Header} title=${title} back=${back} session=${session} onSignOut=${onSignOut} />
     ${banner}
     <${StatusBar} />
+    ${reviewer && html`<nav class="tabs" aria-label=${t('review.nav')}>
+      ${[['#/', t('territory.title'), ''], ['#/r', t('review.title'), 'r'], ['#/q', t('queue.screen'), 'q']].map(([href, label, key]) => html`<a class="tab" href=${href}
+        aria-current=${(route[0] || '') === key ? 'page' : undefined}>${label}</a>`)}</nav>`}
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${body}
   </div>`;

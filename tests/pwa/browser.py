@@ -59,11 +59,11 @@ def phone(browser: Browser, **options: Any) -> BrowserContext:
     return browser.new_context(viewport=PHONE, locale="vi-VN", bypass_csp=True, **options)
 
 
-def sign_in(page: Page, url: str, device: str = "") -> None:
-    """Sign in as the demo scorer and wait until the first download has finished."""
+def sign_in(page: Page, url: str, device: str = "", who: tuple[str, str] = SCORER) -> None:
+    """Sign in as the demo scorer `who` and wait until the first download has finished."""
     page.goto(url)
-    page.get_by_label("Tên đăng nhập").fill(SCORER[0])
-    page.get_by_label("Mật khẩu").fill(SCORER[1])
+    page.get_by_label("Tên đăng nhập").fill(who[0])
+    page.get_by_label("Mật khẩu").fill(who[1])
     if device:
         page.get_by_label("Tên thiết bị").fill(device)
     page.get_by_role("button", name="Đăng nhập").click()
@@ -163,6 +163,22 @@ def scored_sheets(server: Server, commune: str, kind: str) -> list[dict[str, Any
             "include_docs": "true", "startkey": json.dumps(f"sheet:2026:{kind}:"),
             "endkey": json.dumps(f"sheet:2026:{kind}:\ufff0")}).json()["rows"]
     return [r["doc"] for r in rows if r["doc"]["status"] == "submitted"]
+
+
+def submitted_sheets(server: Server, commune: str, kind: str, count: int) -> list[dict[str, Any]]:
+    """`count` submitted sheets of one kind in `commune`: seeded drafts are submitted (as the
+    admin, through the API) when the demo has fewer."""
+    found = scored_sheets(server, commune, kind)
+    if len(found) >= count:
+        return found[:count]
+    with server.client() as client:
+        rows = client.get(f"c-{commune}/_all_docs", params={
+            "include_docs": "true", "startkey": json.dumps(f"sheet:2026:{kind}:"),
+            "endkey": json.dumps(f"sheet:2026:{kind}:\ufff0")}).json()["rows"]
+        for row in [r for r in rows if r["doc"]["status"] == "draft"][: count - len(found)]:
+            done = client.put(f"c-{commune}/{row['id']}", json={**row["doc"], "status": "submitted"})
+            assert done.status_code == 201, done.text
+    return scored_sheets(server, commune, kind)[:count]
 
 
 def lock(server: Server, db: str, doc: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ import time
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
-from tests.pwa.browser import lock, open_unit, phone, scored_sheets, shot, sign_in
+from tests.pwa.browser import lock, open_unit, phone, scored_sheets, shot, sign_in, submitted_sheets
 from tests.replication.servers import Server
 
 COMMUNE = "89102"
@@ -62,8 +62,7 @@ def test_two_phones_edit_one_sheet_offline_and_agree_after_sync(
 
 
 def test_refused_and_locked_sheets_and_sign_out(browser: Browser, server: Server, url: str) -> None:
-    refused = scored_sheets(server, COMMUNE, "association_commune")[0]
-    locked = scored_sheets(server, COMMUNE, "savings_group")[-1]  # not the two phones' sheet
+    refused, locked = submitted_sheets(server, COMMUNE, "association_commune", 2)
     context = phone(browser)
     page = context.new_page()
     sign_in(page, url, device="Điện thoại thử")
