@@ -70,8 +70,8 @@ class Scorer:
         if not ids:
             return 0
         rids = [result_doc_id(i) for i in ids]
-        winners = await self._docs(db, ids)
-        stored_docs = await self._docs(db, rids)
+        docs = await self._docs(db, [*ids, *rids])  # the sheets and their results, one read
+        winners, stored_docs = docs, docs
         stored_rows, open_ids = await anyio.to_thread.run_sync(self._stored, db, rids, ids)
         plan = _Plan()
         now = self.clock()
