@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import msgspec
@@ -37,7 +38,7 @@ from scoring.engine import (
     MISSING,
     SheetScore,
 )
-from scoring.numbers import format_points, format_vi, parse_exact, to_tenths
+from scoring.numbers import format_points, format_ratio, format_vi, parse_exact, to_tenths
 
 __all__ = ["CriterionExplanation", "explain", "explain_class", "format_measure", "month_vi"]
 
@@ -58,12 +59,18 @@ def format_measure(value: Fraction, measure: Measure, others: Iterable[Fraction]
     to one of ``others`` (the rule's thresholds) without being equal."""
     percent = (measure.display or ("number" if measure.value is not None else "percent")) == "percent"
     scale = 100 if percent else 1
-    near = [o for o in others if o != value]
+    num, den = value.numerator * scale, value.denominator
+    near = [(o.numerator * scale, o.denominator) for o in others if o != value]
     for decimals in range(2, 9):
-        text = format_vi(value * scale, decimals)
-        if all(text != format_vi(o * scale, decimals) for o in near):
+        text = format_ratio(num, den, decimals)
+        if all(text != format_ratio(n, d, decimals) for n, d in near):
             break
     return text + ("%" if percent else "")
+
+
+@lru_cache(maxsize=4096)  # band edges and thresholds repeat on every sheet
+def _fraction(value: Any) -> Fraction:
+    return Fraction(value)
 
 
 def _out_of(points: int, max_t: int) -> str:
@@ -113,8 +120,8 @@ def _measured(c: Part | Criterion, points: int, detail: Any, max_t: int) -> str:
     prefix = "Mẫu số bằng 0, coi như " if den_zero else ""
     if c.rule.bands is not None and idx >= 0:
         band = c.rule.bands[idx]
-        t = Fraction(band.value)
-        edges = [Fraction(b.value) for b in c.rule.bands]
+        t = _fraction(band.value)
+        edges = [_fraction(b.value) for b in c.rule.bands]
         text = f"{label} {prefix}{format_measure(value, m, edges)} {OP_SYMBOL[band.op]} {format_measure(t, m)}"
         base = to_tenths(band.points)
     else:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 
 __all__ = [
     "format_points",
+    "format_ratio",
     "format_vi",
     "parse_exact",
     "round_half_up",
@@ -52,6 +54,7 @@ def round_half_up(num: int, den: int) -> int:
     return -((-2 * num + den) // (2 * den))
 
 
+@lru_cache(maxsize=4096)  # declared values repeat on every sheet (explanations)
 def to_tenths(value: Decimal | int) -> int:
     """Convert a declared point value to integer tenths; raise ValueError if finer than 0.1."""
     tenths = Fraction(value) * 10
@@ -74,12 +77,22 @@ def format_vi(value: Fraction | int, decimals: int = 2) -> str:
 
     Rounds half up to ``decimals`` places and drops trailing zeros: 1234.5 -> "1.234,5".
     """
-    value = Fraction(value)
+    if isinstance(value, int):
+        return format_ratio(value, 1, decimals)
+    if not isinstance(value, Fraction):
+        value = Fraction(value)
+    return format_ratio(value.numerator, value.denominator, decimals)
+
+
+@lru_cache(maxsize=1 << 16)  # thresholds and points repeat on every sheet
+def format_ratio(num: int, den: int, decimals: int = 2) -> str:
+    """`format_vi` of num/den (den > 0) without building a Fraction (the hot path of the
+    explanations)."""
     scale = 10**decimals
-    scaled = round_half_up(value.numerator * scale, value.denominator)
+    scaled = round_half_up(num * scale, den)
     sign = "-" if scaled < 0 else ""
     whole, frac = divmod(abs(scaled), scale)
-    text = sign + _group(str(whole))
+    text = sign + (_group(str(whole)) if whole >= 1000 else str(whole))
     if decimals:
         frac_text = str(frac).rjust(decimals, "0").rstrip("0")
         if frac_text:
@@ -89,4 +102,4 @@ def format_vi(value: Fraction | int, decimals: int = 2) -> str:
 
 def format_points(tenths: int) -> str:
     """Points held as tenths, e.g. 125 -> "12,5", 300 -> "30"."""
-    return format_vi(Fraction(tenths, 10), 1)
+    return format_ratio(tenths, 10, 1)

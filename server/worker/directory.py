@@ -123,6 +123,11 @@ class WorkerDirectory:
             if not page.pending or not page.results:
                 return affected
 
+    def closed(self, campaign: str) -> bool:
+        """Whether the branch closed `campaign` (its results are final)."""
+        known = self.campaigns.get(campaign)
+        return known is not None and known.closed_at is not None
+
     def sheet_input(self, sheet: ScoreSheet) -> tuple[SheetInput, CriteriaSet, CompiledSet]:
         """The engine's view of `sheet` and its campaign's criteria set. :raises NotScorable:"""
         campaign = self.campaigns.get(sheet.campaign)

@@ -3,7 +3,9 @@
 For each sheet id: the winning revision is scored with its campaign's criteria set; the
 `result_sheet`/`result_criterion` rows and the `result:` document are replaced when the sheet
 revision, the criteria set or the review mark differ from what is stored (so a replayed
-change writes nothing). A deleted sheet loses its result. A sheet that cannot be scored is
+change writes nothing). A deleted sheet loses its result. A result of a campaign the branch
+closed (`Campaign.closed_at`) is frozen: it is never rescored nor removed (a sheet of a
+closed campaign that has no result yet, e.g. on a fresh backfill, is scored once). A sheet that cannot be scored is
 recorded in `worker_failure` with its revision and sequence.
 """
 
@@ -68,8 +70,8 @@ class Scorer:
         if not ids:
             return 0
         rids = [result_doc_id(i) for i in ids]
-        winners = await self._docs(db, ids)
-        stored_docs = await self._docs(db, rids)
+        docs = await self._docs(db, [*ids, *rids])  # the sheets and their results, one read
+        winners, stored_docs = docs, docs
         stored_rows, open_ids = await anyio.to_thread.run_sync(self._stored, db, rids, ids)
         plan = _Plan()
         now = self.clock()
@@ -95,10 +97,11 @@ class Scorer:
             for start in range(0, len(rids), 500):
                 chunk = rids[start:start + 500]
                 c = _RESULTS.c
-                query = select(c.id, c.sheet_rev, c.criteria_version, c.needs_review,
-                               c.rank_key, c.classification, c.excluded, c.forced_by,
-                               c.office_code, c.province_code).where(c.id.in_(chunk))
-                rows.update({r[0]: ((r[1], r[2], bool(r[3])), tuple(r[4:]))
+                query = select(c.id, c.campaign, c.sheet_rev, c.criteria_version,
+                               c.needs_review, c.rank_key, c.classification, c.excluded,
+                               c.forced_by, c.office_code, c.province_code).where(
+                                   c.id.in_(chunk))
+                rows.update({r[0]: ((r[2], r[3], bool(r[4])), tuple(r[5:]), r[1])
                              for r in conn.execute(query)})
                 sheet_chunk = ids[start:start + 500]
                 query = select(_CONFLICTS.c.doc_id).where(
@@ -112,6 +115,9 @@ class Scorer:
         stored_doc: dict[str, Any] | None, stored_row: tuple[Any, ...] | None,
         review: bool, seq: Seq, now: datetime, force: bool = False,
     ) -> None:
+        if stored_row is not None and self.directory.closed(stored_row[2]):
+            plan.scored.append(sheet_id)
+            return  # the campaign is closed: its results are final
         if winner is None or winner.get("_deleted"):
             if stored_row is not None:
                 plan.replaced.append(rid)

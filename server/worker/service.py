@@ -34,7 +34,7 @@ from .checkpoints import SqlCheckpoints
 from .directory import Affected, WorkerDirectory
 from .reconcile import Reconciler
 from .scorer import Scorer
-from .sqlrows import insert_ignore, table_of
+from .sqlrows import insert_ignore, relaxed_sync, table_of
 from .tables import WorkerFailure, install_worker_tables
 from .writes import Writer
 
@@ -67,6 +67,7 @@ class Worker:
         batch: int = 200, rescan: float = 2.0,
     ) -> None:
         self.store, self.engine = store, engine
+        relaxed_sync(engine)  # a checkpoint per page: no fsync each
         self.directory = WorkerDirectory()
         writer = Writer(store, engine)
         self.scorer = Scorer(store, engine, self.directory, writer)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete
+from sqlalchemy import Connection, Engine, Table, delete, event
 from sqlalchemy.dialects import postgresql, sqlite
 
-__all__ = ["delete_in", "insert_ignore", "table_of"]
+__all__ = ["delete_in", "insert_ignore", "relaxed_sync", "table_of"]
 
 _CHUNK = 500
 
@@ -28,3 +28,18 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
 def delete_in(conn: Connection, table: Table, column: str, values: Sequence[Any]) -> None:
     for start in range(0, len(values), _CHUNK):
         conn.execute(delete(table).where(table.c[column].in_(values[start:start + _CHUNK])))
+
+
+def relaxed_sync(engine: Engine) -> None:
+    """SQLite connections opened from now on commit without an fsync each (WAL with
+    `synchronous=NORMAL`, as the store's own engine): a power cut may lose the last commits,
+    never corrupts the file, and the worker replays what a lost checkpoint forgets."""
+    if engine.dialect.name != "sqlite" or event.contains(engine, "connect", _normal):
+        return
+    event.listen(engine, "connect", _normal)
+
+
+def _normal(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

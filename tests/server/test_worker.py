@@ -220,3 +220,35 @@ async def test_unscorable_sheets_are_recorded_and_a_unit_change_rescores(world: 
     assert len(failures) == world.summary.counts["sheets"]
     assert all("khong-co" in f.error for f in failures)
     assert len(list_results(world.engine, campaign=sheet["campaign"])) == len(failures)
+
+
+async def test_a_closed_campaign_is_never_rescored(world: World) -> None:
+    """Closing freezes the results: a later criteria set, unit or sheet change (even one that
+    bypassed the gatekeeper) leaves them as they were, and nothing is recorded as failed."""
+    worker = world.worker()
+    db, sheet = await world.sheet(kind="savings_group")
+    before = _results(world.engine)
+    rid = "result:" + sheet["_id"].removeprefix("sheet:")
+    doc_before = await world.store.get(db, rid)
+    campaign = await world.store.get("config", "campaign:" + sheet["campaign"])
+    await world.store.put("config", {**campaign, "closed_at": "2026-12-01T09:00:00Z",
+                                      "closed_by": "branch"})
+    await worker.drain()
+    campaign = await world.store.get("config", "campaign:" + sheet["campaign"])
+    await world.store.put("config", {**campaign, "criteria_version": "khong-co"})
+    unit_id = "unit:" + sheet["unit_kind"] + ":" + sheet["unit_code"]
+    unit = await world.store.get("config", unit_id)
+    await world.store.put("config", {**unit, "fraud": True})
+    edited = {**sheet, "inputs": {**sheet["inputs"], sorted(sheet["inputs"])[0]: 0}}
+    await world.store.put(db, edited)
+    await worker.drain()
+    assert _results(world.engine) == before
+    assert (await world.store.get(db, rid)) == doc_before
+    with Session(world.engine) as session:
+        assert list(session.exec(select(WorkerFailure))) == []
+    # reopened (closed_at cleared): the worker catches up on the next change
+    campaign = await world.store.get("config", "campaign:" + sheet["campaign"])
+    await world.store.put("config", {**campaign, "closed_at": None,
+                                      "criteria_version": doc_before["criteria_version"]})
+    await worker.drain()
+    assert get_result(world.engine, rid).excluded  # type: ignore[union-attr]
