@@ -13,6 +13,7 @@ document with one page per certificate, laid out by WeasyPrint in one pass.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Literal
 
 import msgspec
@@ -22,7 +23,8 @@ from .pdf import environment, html_to_pdf, merge_documents, render_document
 
 __all__ = [
     "FIELDS", "KINDS", "Certificate", "DoesNotFit", "Field", "Layout", "Mode", "calibration_pdf",
-    "certificates_html", "certificates_pdf", "check_fits", "default_layout",
+    "PARALLEL_FROM", "Page", "certificates_html", "certificates_pdf", "check_fits",
+    "default_layout", "pages_pdf",
 ]
 
 Kind = Literal["giay_khen", "bang_khen"]
@@ -39,6 +41,9 @@ FIELDS: dict[str, str] = {
     "signer_name": "Họ tên người ký", "decision": "Số quyết định", "register": "Số sổ vàng",
 }
 PREVIEW_LABEL = "BẢN XEM TRƯỚC – KHÔNG PHẢI MẪU PHÔI CHÍNH THỨC"
+#: Batches from this many pages are split over the cores (smaller ones: worker start-up and
+#: the PDF join would cost more than they save).
+PARALLEL_FROM = 200
 
 
 class Field(msgspec.Struct, frozen=True, kw_only=True):
@@ -80,6 +85,10 @@ class Certificate(msgspec.Struct, frozen=True, kw_only=True):
     register: str  # "Số sổ vàng: 12"
 
 
+#: A certificate and the lines of each of its fields (`check_fits`).
+Page = tuple[Certificate, dict[str, list[str]]]
+
+
 class DoesNotFit(ValueError):
     """A text longer than its field box: nothing is printed."""
 
@@ -118,52 +127,70 @@ def default_layout(kind: Kind) -> Layout:
     return Layout(kind=kind, fields=_scale(_A4_FIELDS, 420 / 297, 297 / 210))
 
 
-def _fits(field: str, text: str, box: Field) -> list[str]:
+@lru_cache(maxsize=4096)  # a decision's pages share most texts: measured once
+def _fits(field: str, text: str, box: Field) -> tuple[str, ...]:
     style = {"bold": box.bold, "italic": box.italic}
     lines = [w for part in text.split("\n") for w in wrap_lines(part, box.w, box.size, **style)]
     too_wide = any(line_width_mm(line, box.size, **style) > box.w * 0.98 for line in lines)
     line_height_mm = box.size * 1.25 * 25.4 / 72
     if too_wide or len(lines) > box.lines or len(lines) * line_height_mm > box.h + 0.5:
         raise DoesNotFit(field, text, box.lines)
-    return lines
+    return tuple(lines)
 
 
 def check_fits(cert: Certificate, layout: Layout) -> dict[str, list[str]]:
     """The lines of every field of ``cert``. :raises DoesNotFit: a text exceeds its box."""
     if cert.kind != layout.kind:
         raise ValueError(f"mẫu {layout.kind} không dùng cho {cert.kind}")
-    return {name: _fits(name, getattr(cert, name), box) for name, box in layout.fields.items()}
+    return {name: list(_fits(name, getattr(cert, name), box))
+            for name, box in layout.fields.items()}
 
 
 def certificates_html(certs: Sequence[Certificate], layout: Layout, mode: Mode) -> str:
     """One page per certificate (each checked against ``layout`` first)."""
     if not certs:
         raise ValueError("không có giấy khen/bằng khen nào để in")
-    pages = [check_fits(c, layout) for c in certs]
+    return _html([(c, check_fits(c, layout)) for c in certs], layout, mode)
+
+
+def _html(pages: Sequence[Page], layout: Layout, mode: Mode) -> str:
     title, width, height = KINDS[layout.kind]
     env = environment()
     frame = env.get_template("frame.svg.j2").render(width=width, height=height)
     return env.get_template(f"certificate_{mode}.html.j2").render(
-        certs=list(zip(certs, pages, strict=True)), layout=layout, width=width, height=height,
+        certs=list(pages), layout=layout, width=width, height=height,
         title=title, preview=PREVIEW_LABEL, frame=frame)
 
 
-def certificates_pdf(certs: Sequence[Certificate], layout: Layout, mode: Mode,
-                     progress: Callable[[int], None] | None = None, chunk: int = 100) -> bytes:
-    """The batch as one PDF. Every certificate is checked first (:raises DoesNotFit:), then
-    laid out ``chunk`` pages at a time (``progress(pages done)`` after each) and written once."""
-    if not certs:
-        raise ValueError("không có giấy khen/bằng khen nào để in")
-    for c in certs:
-        check_fits(c, layout)
+def pages_pdf(pages: Sequence[Page], layout: Layout, mode: Mode,
+              progress: Callable[[int], None] | None = None, chunk: int = 100) -> bytes:
+    """Checked ``pages`` laid out in this process ``chunk`` at a time (``progress(pages
+    done)`` after each) and written once (one font subset for the whole PDF)."""
     docs = []
-    for start in range(0, len(certs), chunk):
-        docs.append(render_document(certificates_html(certs[start:start + chunk], layout, mode)))
+    for start in range(0, len(pages), chunk):
+        docs.append(render_document(_html(pages[start:start + chunk], layout, mode)))
         if progress:
-            progress(min(start + chunk, len(certs)))
+            progress(min(start + chunk, len(pages)))
     pdf = merge_documents(docs).write_pdf()
     assert pdf is not None
     return pdf
+
+
+def certificates_pdf(certs: Sequence[Certificate], layout: Layout, mode: Mode,
+                     progress: Callable[[int], None] | None = None, chunk: int = 100,
+                     workers: int | None = None) -> bytes:
+    """The batch as one PDF. Every certificate is checked first (:raises DoesNotFit:); a batch
+    of ``PARALLEL_FROM`` pages or more is split over ``workers`` processes (default: every
+    core, `reports.certificates_pool`), a smaller one laid out here (`pages_pdf`)."""
+    if not certs:
+        raise ValueError("không có giấy khen/bằng khen nào để in")
+    pages = [(c, check_fits(c, layout)) for c in certs]
+    from .certificates_pool import cores, render_parallel
+
+    workers = cores() if workers is None else workers
+    if workers > 1 and len(pages) >= PARALLEL_FROM:
+        return render_parallel(pages, layout, mode, workers, progress, chunk)
+    return pages_pdf(pages, layout, mode, progress, chunk)
 
 
 def calibration_pdf(layout: Layout, issuer: str) -> bytes:

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from reports.certificates import Certificate, Field, Layout, Mode, certificates_pdf
 from reports.certificates import default_layout as _default_layout
+from reports.certificates_pool import RenderFailed
 from reports.pdf import vi_date
 from scoring import CriteriaSet
 from server.audit import account_change
@@ -154,8 +155,11 @@ def print_decision(engine: Engine, cset: CriteriaSet, decision_id: int, *, mode:
             else:
                 last += 1
                 numbers.append((r, last, False))
-        pdf = certificates_pdf([_certificate(view, r, n) for r, n, _ in numbers],
-                               layout, mode, progress)
+        try:
+            pdf = certificates_pdf([_certificate(view, r, n) for r, n, _ in numbers],
+                                   layout, mode, progress)
+        except RenderFailed as exc:  # a worker process died: roll back, say so plainly
+            raise AwardError(str(exc)) from exc
         batch = PrintBatch(decision_id=decision_id, mode=mode, pages=len(numbers),
                            sha256=hashlib.sha256(pdf).hexdigest(), user=user, at=now)
         session.add(batch)

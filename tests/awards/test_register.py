@@ -178,3 +178,27 @@ def test_concurrent_batches_postgresql(fresh_postgres_url: str) -> None:
         _concurrent(engine, (engine, demo, cset))
     finally:
         engine.dispose()
+
+
+def test_a_killed_render_worker_prints_nothing_and_uses_no_number(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch split over worker processes: one dies, the transaction rolls back."""
+    import reports.certificates as certificates
+    from reports import certificates_pool
+
+    engine, _, cset = world
+    monkeypatch.setattr(certificates, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(certificates_pool, "cores", lambda: 2)
+    did = _decision(world, 4)
+    pool = certificates_pool._executor(2)
+    pool.submit(int, 0).result()  # the workers are up
+    for process in list(pool._processes.values()):
+        process.kill()
+        process.join()
+    with pytest.raises(AwardError, match="bị dừng giữa chừng"):
+        print_decision(engine, cset, did, mode="blank", user="t")
+    assert _used(engine) == (0, 0, 0)
+    out = print_decision(engine, cset, did, mode="blank", user="t")  # a new pool
+    assert [n for _, n, _ in out.numbers] == [1, 2, 3, 4]
+    assert _used(engine) == (4, 4, 1)
+    certificates_pool.shutdown()
