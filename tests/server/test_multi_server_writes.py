@@ -34,7 +34,7 @@ def _servers(tmp_path: Path, url: str) -> list[Server]:
 def _write(server: Server, writer: str, done: list[str], errors: list[str]) -> None:
     with server.client() as client:
         for batch in range(BATCHES):
-            docs = [{"_id": f"{writer}-{batch:03d}-{n}", "writer": writer, "n": n}
+            docs: list[dict[str, Any]] = [{"_id": f"{writer}-{batch:03d}-{n}", "writer": writer, "n": n}
                     for n in range(PER_BATCH)]
             if batch % 5 == 4:  # single-document writes in between
                 answers = [client.put(f"{DB}/{doc['_id']}", json=doc) for doc in docs]
@@ -46,7 +46,7 @@ def _write(server: Server, writer: str, done: list[str], errors: list[str]) -> N
             if bad:
                 errors.extend(bad)
                 return
-            done.extend(doc["_id"] for doc in docs)
+            done.extend(str(doc["_id"]) for doc in docs)
 
 
 def _follow(server: Server, expected: int, seen: list[tuple[Any, str]], stop: threading.Event,
