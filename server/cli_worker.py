@@ -18,6 +18,7 @@ def worker_cmd(ctx: click.Context, once: bool) -> None:
     import anyio
 
     from .cli import get_settings
+    from .worker.lease import Lease, run_leased
     from .worker.standalone import open_worker
 
     settings = get_settings(ctx)
@@ -26,8 +27,9 @@ def worker_cmd(ctx: click.Context, once: bool) -> None:
         async with open_worker(settings) as worker:
             if once:
                 return await worker.drain()
-            click.echo("thidua worker: following every database (Ctrl-C stops)")
-            await worker.run()
+            click.echo("thidua worker: following every database while it holds the worker "
+                       "lease (Ctrl-C stops)")
+            await run_leased(worker, Lease(worker.engine, ttl=settings.worker_lease))
             return 0
 
     started = time.perf_counter()

@@ -63,6 +63,8 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("THIDUA_WORKER", "on", "on: the server runs the reconcile-and-score worker; off: not "
             "(run `thidua worker` apart)."),
+    Setting("THIDUA_WORKER_LEASE", "15", "Seconds a worker's lease lasts (2-600): one worker runs "
+            "at a time over all servers; another takes over this long after it dies."),
     Setting("THIDUA_CONFIG", "", "Optional TOML file with the same keys (lower case, no prefix)."),
 )
 
@@ -89,6 +91,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     #: Run the worker in the server process. `load_settings` defaults it on (THIDUA_WORKER);
     #: a `Settings` built directly (tests, embedding) has it off unless asked.
     worker: bool = False
+    #: Seconds the worker's lease (`server.worker.lease`) lasts per renewal.
+    worker_lease: int = 15
 
     @property
     def store_url(self) -> str:
@@ -214,6 +218,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         trusted_proxies=_proxies(values["THIDUA_TRUSTED_PROXIES"]),
         config_file=values["THIDUA_CONFIG"],
         worker=_switch(values, "THIDUA_WORKER"),
+        worker_lease=_int(values, "THIDUA_WORKER_LEASE", 2, 600),
     )
 
 

@@ -104,6 +104,14 @@ class Follower:
     def errors(self) -> dict[str, str]:
         return {db: s.error for db, s in self.status.items() if s.error}
 
+    def forget(self) -> None:
+        """Drop what is known and reload the checkpoints at the next step (another process
+        may have moved them, e.g. the previous holder of the worker's lease)."""
+        self.status.clear()
+        self._signals.clear()
+        self._loaded = False
+        self._scanned_at = float("-inf")
+
     def wake(self) -> None:
         """Look at every database at the next step (e.g. after a write by this process)."""
         self._scanned_at = float("-inf")

@@ -1,7 +1,8 @@
 """`worker_lifespan`: the worker as a task of the server process (unless `THIDUA_WORKER=off`).
 
 Runs after the main and audit lifespans (it needs the store, the accounts' engine and the
-audit log). The results, review and worker tables are created either way (the API reads them).
+audit log). It runs only while it holds the worker lease (`lease.py`): of several servers
+on one SQL database, one scores at a time. The results, review and worker tables are created either way (the API reads them).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar
 
+from .lease import Lease, run_leased
 from .service import Worker
 
 __all__ = ["worker_lifespan"]
@@ -27,7 +29,8 @@ async def worker_lifespan(app: Litestar) -> AsyncIterator[None]:
         yield
         return
     app.state.worker = worker
-    task = asyncio.create_task(worker.run(), name="thidua-worker")
+    lease = Lease(app.state.accounts.engine, ttl=app.state.settings.worker_lease)
+    task = asyncio.create_task(run_leased(worker, lease), name="thidua-worker-lease")
     try:
         yield
     finally:

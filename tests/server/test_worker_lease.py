@@ -1,0 +1,91 @@
+"""The worker lease: one holder at a time (SQLite), and two `thidua worker` processes on
+PostgreSQL where the leader is SIGKILLed mid-batch and the other takes over."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from server.audit import Audit, AuditFilter
+from server.worker.lease import Lease
+from tests.replication.servers import ROOT, _cli
+from tests.server.test_worker_kill import _check_docs, _conflicts, _count
+
+TTL = 3
+
+
+def test_one_holder_at_a_time_and_expiry(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'lease.sqlite3'}")
+    first, second = Lease(engine, ttl=2, holder="a"), Lease(engine, ttl=2, holder="b")
+    first.install()
+    assert first.acquire_now() and not second.acquire_now()
+    assert first.acquire_now() and first.holder_now() == "a"  # renewed by its holder
+    with engine.begin() as conn:  # the lease runs out (without waiting for it)
+        conn.execute(text("UPDATE worker_lease SET expires_at = expires_at - 5"))
+    assert first.holder_now() is None
+    assert second.acquire_now() and not first.acquire_now() and second.holder_now() == "b"
+    second.release_now()
+    assert first.acquire_now()
+    engine.dispose()
+
+
+def _holder(engine: object) -> str | None:
+    try:
+        return Lease(engine, name="worker").holder_now()  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - table not created yet
+        return None
+
+
+@pytest.mark.slow
+def test_two_workers_sigkill_the_leader(tmp_path: Path, fresh_postgres_url: str) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "THIDUA_DATA_DIR": str(tmp_path),
+           "THIDUA_LOG_LEVEL": "WARNING", "THIDUA_DATABASE_URL": fresh_postgres_url,
+           "THIDUA_WORKER_LEASE": str(TTL)}
+    seeded = _cli(["seed-demo"], env)
+    assert seeded.returncode == 0, seeded.stderr
+    sheets, conflicted = asyncio.run(_conflicts(fresh_postgres_url, 30))
+    engine = create_engine(fresh_postgres_url)
+    code = "import sys; from server.cli import main; sys.argv[0] = 'thidua'; main()"
+    procs = {}
+    for _ in range(2):
+        proc = subprocess.Popen([sys.executable, "-c", code, "worker"], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs[proc.pid] = proc
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and (_holder(engine) is None or _count(engine) < 100):
+            time.sleep(0.02)
+        leader = int(str(_holder(engine)).split(":")[1])
+        assert leader in procs and _count(engine) < sheets  # mid-run
+        procs.pop(leader).send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
+        (standby,) = procs
+        while time.monotonic() < killed_at + 3 * TTL:
+            holder = _holder(engine)
+            if holder is not None and int(holder.split(":")[1]) == standby:
+                break
+            time.sleep(0.05)
+        took = time.monotonic() - killed_at
+        assert took <= TTL + TTL / 3 + 1.0, f"takeover after {took:.1f} s"
+        while time.monotonic() < deadline and _count(engine) < sheets:
+            time.sleep(0.1)
+    finally:
+        for proc in procs.values():
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(15)
+    with engine.connect() as conn:
+        rows = list(conn.execute(text("SELECT id, sheet_rev, db FROM result_sheet")).all())
+        failures = conn.execute(text("SELECT count(*) FROM worker_failure")).scalar_one()
+    assert len(rows) == sheets and failures == 0  # nothing lost
+    asyncio.run(_check_docs(fresh_postgres_url, rows, conflicted))  # results written once
+    merges = Audit(engine).query(AuditFilter(action="merge"))
+    assert sorted(str(e.doc_id) for e in merges) == sorted(d for _, d in conflicted)  # once each
+    engine.dispose()
