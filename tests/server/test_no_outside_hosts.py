@@ -5,15 +5,11 @@ HTML pages of a real `thidua serve` and must not ask any host but the server."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -22,6 +18,7 @@ from server.api_docs import ASSET_PATH, ASSETS_DIR
 from server.app import create_app
 from server.plugin import PWA_DIR
 from server.settings import Settings
+from tests.server.served import thidua_serve
 
 ROOT = Path(__file__).resolve().parents[2]
 THIDUA = ROOT / ".venv" / "bin" / "thidua"
@@ -91,28 +88,8 @@ def test_no_served_html_css_or_js_references_an_outside_host(settings: Settings)
 
 @pytest.fixture
 def served(tmp_path: Path, free_port: int) -> Iterator[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("THIDUA_")}
-    env.update(THIDUA_DATA_DIR=str(tmp_path / "data"), THIDUA_LOG_LEVEL="ERROR")
-    process = subprocess.Popen(
-        [str(THIDUA), "serve", "--host", "127.0.0.1", "--port", str(free_port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{free_port}"
-    try:
-        deadline = time.monotonic() + 180  # a busy machine starts slowly
-        while True:
-            try:
-                httpx.get(base + "/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None and time.monotonic() < deadline
-                time.sleep(0.2)
+    with thidua_serve(tmp_path / "data", free_port) as base:
         yield base
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")

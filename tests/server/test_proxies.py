@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +10,7 @@ import pytest
 
 from server.proxies import ProxyHeadersMiddleware
 from server.settings import ConfigError, load_settings
+from tests.server.served import thidua_serve
 
 THIDUA = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "thidua"
 
@@ -61,24 +59,7 @@ def test_served_rate_limit_cannot_be_dodged_by_forging_forwarded_for(
     tmp_path: Path, free_port: int
 ) -> None:
     """`thidua serve` for real: rotating `X-Forwarded-For` from 127.0.0.1 is one address."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("THIDUA_")}
-    env.update(THIDUA_DATA_DIR=str(tmp_path / "data"), THIDUA_LOG_LEVEL="ERROR")
-    process = subprocess.Popen(
-        [str(THIDUA), "serve", "--host", "127.0.0.1", "--port", str(free_port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{free_port}"
-    try:
-        deadline = time.monotonic() + 180  # a busy machine starts slowly
-        while True:
-            try:
-                httpx.get(base + "/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None and time.monotonic() < deadline
-                time.sleep(0.2)
+    with thidua_serve(tmp_path / "data", free_port) as base:
         statuses = []
         for n in range(11):
             answer = httpx.post(
@@ -89,6 +70,3 @@ def test_served_rate_limit_cannot_be_dodged_by_forging_forwarded_for(
             )
             statuses.append(answer.status_code)
         assert statuses == [401] * 10 + [429], statuses
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)
