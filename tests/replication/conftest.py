@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.couchdb import CouchNode
@@ -58,3 +59,17 @@ def own_server(tmp_path: Path) -> Iterator[Server]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def http(server: Server) -> Iterator[httpx.Client]:
+    """A client of the parametrised `server` (modules about one server override it)."""
+    with server.client() as client:
+        yield client
+
+
+@pytest.fixture
+def db(http: httpx.Client, db_name: str) -> str:
+    """A fresh database on `http`'s server."""
+    assert http.put(db_name).status_code == 201
+    return db_name

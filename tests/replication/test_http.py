@@ -11,18 +11,6 @@ import pytest
 from .servers import Server
 
 
-@pytest.fixture
-def http(server: Server) -> httpx.Client:
-    with server.client() as client:
-        yield client
-
-
-@pytest.fixture
-def db(http: httpx.Client, db_name: str) -> str:
-    assert http.put(db_name).status_code == 201
-    return db_name
-
-
 def error_of(response: httpx.Response) -> tuple[int, str]:
     assert response.headers["content-type"].startswith("application/json"), response.text
     body = response.json()

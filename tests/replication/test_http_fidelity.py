@@ -40,18 +40,6 @@ def quirk(server: Server, name: str) -> bool:
     return name in QUIRKS.get(server.name, frozenset())
 
 
-@pytest.fixture
-def http(server: Server) -> httpx.Client:
-    with server.client() as client:
-        yield client
-
-
-@pytest.fixture
-def db(http: httpx.Client, db_name: str) -> str:
-    assert http.put(db_name).status_code == 201
-    return db_name
-
-
 def _seed_attachment(http: httpx.Client, db: str) -> str:
     data = base64.b64encode(BINARY).decode()
     answer = http.put(f"{db}/doc", json={"v": 1, "_attachments": {

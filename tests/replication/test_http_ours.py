@@ -23,12 +23,6 @@ def http(ours: Server) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture
-def db(http: httpx.Client, db_name: str) -> str:
-    assert http.put(db_name).status_code == 201
-    return db_name
-
-
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Ours with tiny limits: 4 KB per document, 64 KB per request."""
