@@ -21,6 +21,8 @@ from sqlalchemy import Engine, create_engine, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from sync.backends.sql_schema import create_tables
+
 from .audit import account_change
 from .audit_tables import install_audit_table
 from .auth_tables import AccountRow, SessionRow, TokenRow, auth_tables
@@ -178,7 +180,7 @@ class Accounts:
 
     def initialize(self) -> None:
         """Create the `auth_` tables and the audit log if missing (idempotent)."""
-        AccountRow.metadata.create_all(self.engine, tables=auth_tables())
+        create_tables(self.engine, AccountRow.metadata, auth_tables())
         install_audit_table(self.engine)
 
     def close(self) -> None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlmodel import Field, SQLModel
+
+from sync.backends.sql_schema import create_tables
 
 __all__ = ["AUDIT_TABLE", "AuditRow", "install_audit_table"]
 
@@ -61,8 +63,10 @@ _POSTGRESQL = [
 
 def install_audit_table(engine: Engine) -> None:
     """Create `audit_log` and its append-only triggers if missing (idempotent)."""
-    AuditRow.metadata.create_all(engine, tables=[AuditRow.__table__])  # type: ignore[attr-defined]
     statements = {"sqlite": _SQLITE, "postgresql": _POSTGRESQL}.get(engine.dialect.name, [])
-    with engine.begin() as connection:
+
+    def triggers(connection: Connection) -> None:
         for statement in statements:
             connection.execute(text(statement))
+
+    create_tables(engine, AuditRow.metadata, [AuditRow.__table__], then=triggers)  # type: ignore[attr-defined]

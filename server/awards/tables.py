@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import Engine, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from sync.backends.sql_schema import create_tables
+
 __all__ = [
     "AwardAdjustment", "AwardDecision", "AwardRecipient", "FieldRow", "PrintBatch",
     "PrintRecord", "RegisterCounter", "RegisterEntry", "award_tables", "install_award_tables",
@@ -140,4 +142,4 @@ def award_tables() -> list[Any]:
 
 def install_award_tables(engine: Engine) -> None:
     """Create the award tables if missing (idempotent)."""
-    SQLModel.metadata.create_all(engine, tables=award_tables())
+    create_tables(engine, SQLModel.metadata, award_tables())

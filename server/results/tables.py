@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Field, SQLModel
 
+from sync.backends.sql_schema import create_tables
+
 __all__ = ["CriterionResult", "SheetResult", "install_result_tables", "result_tables"]
 
 
@@ -70,4 +72,4 @@ def result_tables() -> list[Any]:
 
 def install_result_tables(engine: Engine) -> None:
     """Create the results tables if missing (idempotent)."""
-    SQLModel.metadata.create_all(engine, tables=result_tables())
+    create_tables(engine, SQLModel.metadata, result_tables())

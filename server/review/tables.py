@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Field, SQLModel
 
+from sync.backends.sql_schema import create_tables
+
 __all__ = ["ConflictRecord", "install_review_tables", "review_tables"]
 
 
@@ -48,4 +50,4 @@ def review_tables() -> list[Any]:
 
 
 def install_review_tables(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine, tables=review_tables())
+    create_tables(engine, SQLModel.metadata, review_tables())

@@ -27,6 +27,8 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Field, SQLModel
 
+from sync.backends.sql_schema import create_tables
+
 from .service import Worker
 
 __all__ = ["Lease", "WorkerLease", "run_leased"]
@@ -61,7 +63,7 @@ class Lease:
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def install(self) -> None:
-        SQLModel.metadata.create_all(self.engine, tables=[WorkerLease.__table__])  # type: ignore[attr-defined]
+        create_tables(self.engine, SQLModel.metadata, [WorkerLease.__table__])  # type: ignore[attr-defined]
 
     def acquire_now(self) -> bool:
         """Take or renew the lease; False when someone else holds it unexpired."""

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Field, SQLModel
 
+from sync.backends.sql_schema import create_tables
+
 __all__ = ["WorkerCheckpoint", "WorkerFailure", "install_worker_tables", "worker_tables"]
 
 
@@ -42,4 +44,4 @@ def worker_tables() -> list[Any]:
 
 
 def install_worker_tables(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine, tables=worker_tables())
+    create_tables(engine, SQLModel.metadata, worker_tables())

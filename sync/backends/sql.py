@@ -43,6 +43,7 @@ from .sql_docs import DocOptions
 from .sql_engine import SMALL, SMALL_BYTES, Runner, make_engine
 from .sql_listing import AllDocsQuery
 from .sql_queries import DbRow, db_row
+from .sql_schema import create_tables
 from .sql_tables import METADATA, T_DATABASES, T_META
 from .sql_write import write_batch
 
@@ -116,7 +117,7 @@ class SqlStore(DocumentStore):
 
     @staticmethod
     def _init_schema(conn: Connection) -> str:
-        METADATA.create_all(conn)
+        create_tables(conn, METADATA)
         m = T_META.c
         found = conn.execute(select(m.value).where(m.key == "server_uuid")).scalar_one_or_none()
         if found is None:

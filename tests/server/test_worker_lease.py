@@ -48,19 +48,26 @@ def _holder(engine: object) -> str | None:
 def test_two_workers_sigkill_the_leader(tmp_path: Path, fresh_postgres_url: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "THIDUA_DATA_DIR": str(tmp_path),
            "THIDUA_LOG_LEVEL": "WARNING", "THIDUA_DATABASE_URL": fresh_postgres_url,
-           "THIDUA_WORKER_LEASE": str(TTL)}
+           "THIDUA_WORKER_LEASE": str(TTL), "PYTHONUNBUFFERED": "1"}
     seeded = _cli(["seed-demo"], env)
     assert seeded.returncode == 0, seeded.stderr
     sheets, conflicted = asyncio.run(_conflicts(fresh_postgres_url, 30))
     engine = create_engine(fresh_postgres_url)
     code = "import sys; from server.cli import main; sys.argv[0] = 'thidua'; main()"
-    procs = {}
-    for _ in range(2):
-        proc = subprocess.Popen([sys.executable, "-c", code, "worker"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs, logs = {}, []
+    for n in range(2):
+        log = tmp_path / f"worker{n}.log"
+        logs.append(log)
+        with log.open("wb") as out:
+            proc = subprocess.Popen([sys.executable, "-c", code, "worker"], cwd=ROOT, env=env,
+                                    stdout=out, stderr=subprocess.STDOUT)
         procs[proc.pid] = proc
     try:
         deadline = time.monotonic() + 120
+        while not all("following every database" in log.read_text() for log in logs):
+            assert time.monotonic() < deadline and all(p.poll() is None for p in procs.values()), \
+                [log.read_text()[-2000:] for log in logs]
+            time.sleep(0.05)  # both are up (a loaded machine may start one much later)
         while time.monotonic() < deadline and (_holder(engine) is None or _count(engine) < 100):
             time.sleep(0.02)
         leader = int(str(_holder(engine)).split(":")[1])
@@ -74,7 +81,8 @@ def test_two_workers_sigkill_the_leader(tmp_path: Path, fresh_postgres_url: str)
                 break
             time.sleep(0.05)
         took = time.monotonic() - killed_at
-        assert took <= TTL + TTL / 3 + 1.0, f"takeover after {took:.1f} s"
+        assert took <= TTL + TTL / 3 + 1.0, (f"takeover after {took:.1f} s",
+                                             [log.read_text()[-2000:] for log in logs])
         while time.monotonic() < deadline and _count(engine) < sheets:
             time.sleep(0.1)
     finally:
