@@ -139,8 +139,8 @@ def describe(handler: HTTPRouteHandler) -> None:
                     param.schema = _DB_NAME
             self.parameters = [*(self.parameters or []), *query] or None
             if body is not None:
-                content = {"application/json": OpenAPIMediaType(schema=body)}
-                self.request_body = RequestBody(content=content, required=True)
+                self.request_body = RequestBody(
+                    content={"application/json": OpenAPIMediaType(schema=body)}, required=True)
             content: dict[str, Any] | None = None if head else dict(_ANY_JSON)
             if content is not None and any_type:
                 content["*/*"] = OpenAPIMediaType(schema=Schema())

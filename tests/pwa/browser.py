@@ -78,7 +78,7 @@ def wait_service_worker(page: Page) -> None:
 
 def open_unit(page: Page, unit_id: str) -> None:
     page.evaluate("id => { location.hash = '#/u/' + id; }", unit_id)
-    page.locator("[data-testid=preview-total]").wait_for()
+    page.locator(f'main.sheet[data-unit="{unit_id}"] [data-testid=preview-total]').wait_for()
 
 
 def shot(page: Page, name: str, at: str = "") -> Path:

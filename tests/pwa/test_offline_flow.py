@@ -95,6 +95,7 @@ def test_score_offline_reload_server_down_then_sync(
     context.set_offline(True)
     expect(page.get_by_text("Mất mạng")).to_be_visible()
     score_group(page, groups[0], "500.000.000", photo=big_png(tmp_path / "photo.png"))
+    expect(page.get_by_test_id("photos")).to_have_text("Số ảnh đã lưu: 1")  # saved, not reloaded
     check_screen(page, "form")
     shot(page, "preview", at=".preview")
     score_group(page, groups[1], "250000000")

@@ -78,7 +78,7 @@ export function SheetForm({ data, unit, session }) {
   }
 
   const field = (key) => shown[key] && html`<p class="error" id=${'e-' + key}>${shown[key]}</p>`;
-  return html`<main class="sheet">
+  return html`<main class="sheet" data-unit=${unit.id}>
     <section class="card">
       <p><strong>${unit.name}</strong> · ${t('kind.' + unit.kind)}</p>
       ${campaign.periods.length > 1 && html`<label for="period">${t('form.period')}</label>
