@@ -58,7 +58,7 @@ class Server:
         return httpx.Client(base_url=self.couch, auth=self.auth, timeout=timeout,
                             headers={"Accept": "application/json"})
 
-    def start(self, wait: float = 30) -> None:
+    def start(self, wait: float = 90) -> None:
         log = open(self.cwd / f"{self.name}.log", "ab")  # noqa: SIM115 - owned by the process
         self.proc = subprocess.Popen(
             self.command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
