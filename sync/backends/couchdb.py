@@ -83,6 +83,21 @@ class CouchStore(DocumentStore):
         if not isinstance(raw, str) or len(raw.replace("-", "")) != 32:
             raise StoreUnavailable(f"GET / answered no usable uuid: {raw!r}")
         self._uuid = raw.replace("-", "").lower()
+        self.client.write_copies = await self._copies()
+        if self.client.write_copies:
+            self.capabilities |= {"cluster"}
+
+    async def _copies(self) -> int | None:
+        """On a cluster (`[cluster] n` > 1), writes wait for every copy (`w` = n): an answered
+        write is then in whatever copy a later `_changes` or `_all_docs` reads (those read
+        one copy). A stopped node only turns the answer into 202; nothing waits for it."""
+        if self.quirks:
+            return None
+        try:
+            n = await self.client.call("GET", "_node", "_local", "_config", "cluster", "n")
+        except StoreError:  # not an admin: CouchDB's own quorum
+            return None
+        return int(n) if isinstance(n, str) and n.isdigit() and int(n) > 1 else None
 
     async def close(self) -> None:
         if not self._closed:
