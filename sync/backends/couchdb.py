@@ -33,6 +33,7 @@ from . import couch_revs
 from .couch_changes import ChangesRequest, fetch_changes
 from .couch_guard import guarded_bulk
 from .couch_http import CouchClient, doc_path
+from .couch_updates import DbUpdates
 from .couch_watch import ChangeWatcher
 from .couch_write import write_bulk
 from .docinput import md5_digest
@@ -317,6 +318,10 @@ class CouchStore(DocumentStore):
 
     async def wait_for_change(self, db: str, since: Seq, timeout: float) -> bool:
         return await self._watcher.wait(_db(db), couch_revs.check_since(since), timeout)
+
+    def db_updates(self) -> DbUpdates | None:
+        """The `_db_updates` feed for `sync.follower` (None on pouchdb-server: no such feed)."""
+        return None if self.quirks else self._watcher.updates
 
     async def compact(self, db: str) -> None:
         """CouchDB compacts in the background; it answers 202 at once."""
