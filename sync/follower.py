@@ -51,6 +51,8 @@ class Checkpoints(Protocol):
 class DbUpdateFeed(Protocol):
     """Which databases changed, as a store's `db_updates()` offers it."""
 
+    #: Whether the feed runs now (`pop` answers names).
+    live: bool
     #: Times the feed (re)started; each start is followed by one look at every database.
     starts: int
 
@@ -113,9 +115,8 @@ class Follower:
         self._scanned_at = float("-inf")
         self._signals: dict[str, asyncio.Event] = {}
         self._wake = asyncio.Event()
-        offered = getattr(store, "db_updates", None)
-        self._feed: DbUpdateFeed | None = offered() if callable(offered) else None
-        self._feed_starts = 0
+        self._feed_starts = 0  # the feed start the last full look came after
+        self._looking_after = 0  # the feed start the full look under way comes after
 
     # -- state ---------------------------------------------------------------------
     def lag(self) -> int:
@@ -148,11 +149,11 @@ class Follower:
     # -- one pass ------------------------------------------------------------------
     def _due(self, now: float) -> list[str] | None:
         """Databases to look at now; None when every database is (a rescan)."""
-        feed = self._feed
+        feed = self._db_updates()
         changed = feed.pop() if feed is not None else None
         if feed is not None and changed is not None:
             if feed.starts != self._feed_starts or now - self._scanned_at >= self.feed_rescan:
-                self._feed_starts = feed.starts
+                self._looking_after = feed.starts
                 return None
             retried = {db for db, status in self.status.items() if status.error}
             due = sorted(db for db in changed | retried if self.accept(db))
@@ -161,6 +162,17 @@ class Follower:
         else:
             due = [db for db, event in self._signals.items() if event.is_set()]
         return [db for db in due if self.status.get(db, DbStatus()).retry_at <= now]
+
+    def _db_updates(self) -> DbUpdateFeed | None:
+        offered = getattr(self.store, "db_updates", None)
+        return offered() if callable(offered) else None  # type: ignore[no-any-return]
+
+    @property
+    def feed_synced(self) -> bool:
+        """The store's `_db_updates` feed runs and a full look since its start is done: only
+        the databases it names are read now."""
+        feed = self._db_updates()
+        return feed is not None and feed.live and self._feed_starts == feed.starts
 
     def _arm(self, db: str) -> None:
         signal = getattr(self.store, "change_signal", None)
@@ -174,6 +186,7 @@ class Follower:
         await self._load()
         now = self.clock()
         dbs = self._due(now)
+        full = dbs is None
         if dbs is None:
             self._scanned_at = now
             dbs = [db for db in await self.store.list_dbs() if self.accept(db)]
@@ -186,6 +199,8 @@ class Follower:
             if status.retry_at > now:
                 continue
             handled += await self._drain(db, status)
+        if full:
+            self._feed_starts = self._looking_after
         return handled
 
     async def _drain(self, db: str, status: DbStatus) -> int:

@@ -14,6 +14,7 @@ no external URL stands in for it): q=1 and n=3 as for the per-commune databases,
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -137,6 +138,7 @@ class CouchCluster(CouchNode):
     def __init__(self, base_port: int, size: int, epmd_port: int, state: Path) -> None:
         super().__init__(f"http://127.0.0.1:{base_port}/", ADMIN, state)
         self.base_port, self.size, self.epmd_port = base_port, size, epmd_port
+        self._procs: dict[int, subprocess.Popen[bytes]] = {}  # nodes started again here
 
     def node_url(self, i: int) -> str:
         return f"http://127.0.0.1:{self.base_port + i - 1}/"
@@ -145,18 +147,33 @@ class CouchCluster(CouchNode):
         assert self.state is not None and 1 <= i <= self.size
         return self.state / f"node{i}"
 
+    def stop(self) -> None:
+        """SIGKILL every node (their data is thrown away), then nodes.sh stops epmd."""
+        for i in range(1, self.size + 1):
+            with contextlib.suppress(OSError, ValueError):
+                os.kill(int((self._node_dir(i) / "pid").read_text()), signal.SIGKILL)
+        for proc in self._procs.values():
+            proc.wait(30)  # reaped: no zombie for nodes.sh to wait on
+        super().stop()
+
     def stop_node(self, i: int) -> None:
         """SIGTERM node `i` (by its recorded PID) and wait until it is gone."""
         pid_file = self._node_dir(i) / "pid"
         pid = int(pid_file.read_text())
+        proc = self._procs.pop(i, None)
         try:
             os.kill(pid, signal.SIGTERM)
             for _ in range(100):
+                if proc is not None and proc.poll() is not None:
+                    break
                 os.kill(pid, 0)
                 time.sleep(0.1)
-            os.kill(pid, signal.SIGKILL)
+            else:
+                os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        if proc is not None:
+            proc.wait(30)
         pid_file.unlink()
 
     def start_node(self, i: int, wait: float = 90) -> None:
@@ -172,6 +189,7 @@ class CouchCluster(CouchNode):
                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True)
         (folder / "pid").write_text(f"{proc.pid}\n")
+        self._procs[i] = proc
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             try:

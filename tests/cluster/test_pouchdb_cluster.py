@@ -37,7 +37,7 @@ def server(couchdb_cluster: CouchCluster, tmp_path_factory: pytest.TempPathFacto
            ) -> Iterator[Server]:
     """thidua on the cluster (module-wide: its worker stops with the module)."""
     thidua = _thidua(couchdb_cluster, tmp_path_factory.mktemp("thidua-on-cluster"))
-    thidua.start()
+    thidua.start(wait=120)
     yield thidua
     thidua.stop()
 
@@ -57,7 +57,7 @@ def _state(url: str, auth: tuple[str, str], db: str) -> tuple[dict[str, str], li
 
 def _push_with(server: Server, db: str, outage: Any) -> tuple[list[Any], dict[str, str]]:
     """Push COUNT docs with retry; `outage()` runs at the first progress event."""
-    steps = [
+    steps: list[dict[str, Any]] = [
         {"op": "generate", "db": "a", "count": COUNT, "size": 200},
         {"op": "replicate", "from": "a", "to": f"remote:{db}",
          "opts": {"retry": True, "batch_size": 50}, "progress": True},
@@ -115,22 +115,16 @@ def test_node_stopped_mid_sync_and_started_again(
     _converged(couchdb_cluster, db_name, pushed)
 
 
-def test_thidua_killed_mid_push_and_restarted(
-    couchdb_cluster: CouchCluster, tmp_path: Path, db_name: str
-) -> None:
+def test_thidua_killed_mid_push_and_restarted(server: Server, db_name: str) -> None:
     """thidua SIGKILLed at the first batch and restarted on the same cluster: the push
-    resumes and ends with every document exactly once."""
-    own = _thidua(couchdb_cluster, tmp_path / "thidua")
-    own.start()
-    try:
-        def outage() -> None:
-            own.kill()
-            time.sleep(0.5)
-            own.start()
+    resumes and ends with every document exactly once (last: it restarts the module's
+    server)."""
+    def outage() -> None:
+        server.kill()
+        time.sleep(0.5)
+        server.start(wait=120)
 
-        _, pushed = _push_with(own, db_name, outage)
-        revs, leaves = _state(own.couch, own.auth or ("", ""), db_name)
-        assert revs == pushed and len(revs) == COUNT and set(leaves) == {1}
-        assert _pull_all(own, db_name) == pushed
-    finally:
-        own.stop()
+    _, pushed = _push_with(server, db_name, outage)
+    revs, leaves = _state(server.couch, server.auth or ("", ""), db_name)
+    assert revs == pushed and len(revs) == COUNT and set(leaves) == {1}
+    assert _pull_all(server, db_name) == pushed
