@@ -23,7 +23,7 @@ from server.worker.service import Worker
 from sync.backends.couchdb import CouchStore
 from sync.follower import Follower, MemoryCheckpoints
 from sync.store import ChangeRow, ChangesPage
-from tests.couchdb import CouchCluster
+from tests.couchdb import CouchCluster, CouchNode
 
 
 class CountingStore(CouchStore):
@@ -132,3 +132,28 @@ async def test_worker_scores_a_sheet_in_a_new_commune_database(
         engine.dispose()
         for name in (db, CONFIG_DB):
             await store.delete_db(name)
+
+
+async def test_feed_on_a_single_node_creates_global_changes(couchdb_node: CouchNode) -> None:
+    """A single node has no `_global_changes` (so no `_db_updates`) until the feed makes it;
+    then the feed names a database written after it started."""
+    store = CouchStore(couchdb_node.url_with_auth, poll_seconds=1)
+    await store.initialize()
+    db = f"c-{uuid.uuid4().hex[:8]}"
+    try:
+        feed = store.db_updates()
+        assert feed is not None and feed.pop() is None  # not running before its first answer
+        await until(lambda: feed.live)
+        assert "_global_changes" in await store.list_dbs()
+        await store.create_db(db)
+        await store.put(db, {"_id": "sheet:a"})
+        names: set[str] = set()
+
+        def named() -> bool:
+            names.update(feed.pop() or ())
+            return db in names
+
+        await until(named)
+    finally:
+        await store.delete_db(db)
+        await store.close()
