@@ -117,6 +117,7 @@ class Follower:
         self._wake = asyncio.Event()
         self._feed_starts = 0  # the feed start the last full look came after
         self._looking_after = 0  # the feed start the full look under way comes after
+        self._owed: set[str] = set()  # named by the feed, not drained yet
 
     # -- state ---------------------------------------------------------------------
     def lag(self) -> int:
@@ -134,6 +135,7 @@ class Follower:
         self._loaded = False
         self._scanned_at = float("-inf")
         self._feed_starts = -1
+        self._owed.clear()
 
     def wake(self) -> None:
         """Look at every database at the next step (e.g. after a write by this process)."""
@@ -155,8 +157,9 @@ class Follower:
             if feed.starts != self._feed_starts or now - self._scanned_at >= self.feed_rescan:
                 self._looking_after = feed.starts
                 return None
+            self._owed |= {db for db in changed if self.accept(db)}
             retried = {db for db, status in self.status.items() if status.error}
-            due = sorted(db for db in changed | retried if self.accept(db))
+            due = sorted(self._owed | retried)
         elif now - self._scanned_at >= self.rescan:
             return None
         else:
@@ -188,8 +191,8 @@ class Follower:
         dbs = self._due(now)
         full = dbs is None
         if dbs is None:
-            self._scanned_at = now
             dbs = [db for db in await self.store.list_dbs() if self.accept(db)]
+            self._scanned_at = now
             for gone in set(self.status) - set(dbs):
                 del self.status[gone]
                 self._signals.pop(gone, None)
@@ -199,6 +202,7 @@ class Follower:
             if status.retry_at > now:
                 continue
             handled += await self._drain(db, status)
+            self._owed.discard(db)
         if full:
             self._feed_starts = self._looking_after
         return handled
