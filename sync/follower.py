@@ -11,6 +11,11 @@ When `handle` raises, the database's checkpoint stays, the error is kept in `sta
 that database is retried after an exponential backoff (others go on). Waking up: a store
 offering `change_signal(db)` (the embedded store) wakes the follower after each local
 commit; every `rescan` seconds every database is looked at (writes by other processes).
+
+A store offering `db_updates()` (CouchDB: its `_db_updates` feed, see `DbUpdateFeed`) names
+the databases that changed, new ones included: while that feed runs, only those (and the
+ones being retried) are looked at, and every database only each `feed_rescan` seconds (a
+safety net); while it does not, every `rescan` seconds as above.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import msgspec
 from .errors import NotFound
 from .store import ChangeRow, DocumentStore, Seq
 
-__all__ = ["Checkpoints", "DbStatus", "Follower", "Handler", "MemoryCheckpoints"]
+__all__ = ["Checkpoints", "DbStatus", "DbUpdateFeed", "Follower", "Handler", "MemoryCheckpoints"]
 
 logger = logging.getLogger("thidua.follower")
 
@@ -41,6 +46,19 @@ class Checkpoints(Protocol):
     async def load(self) -> dict[str, Seq]: ...
 
     async def save(self, db: str, seq: Seq) -> None: ...
+
+
+class DbUpdateFeed(Protocol):
+    """Which databases changed, as a store's `db_updates()` offers it."""
+
+    #: Whether the feed runs now (`pop` answers names).
+    live: bool
+    #: Times the feed (re)started; each start is followed by one look at every database.
+    starts: int
+
+    def pop(self) -> set[str] | None:
+        """Databases changed since the last call; None when the caller must look at all."""
+        ...
 
 
 class MemoryCheckpoints:
@@ -79,6 +97,7 @@ class Follower:
         accept: Callable[[str], bool] = lambda db: True,
         batch: int = 200,
         rescan: float = 2.0,
+        feed_rescan: float = 300.0,
         backoff: tuple[float, float] = (0.5, 60.0),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -88,6 +107,7 @@ class Follower:
         self.accept = accept
         self.batch = batch
         self.rescan = rescan
+        self.feed_rescan = feed_rescan
         self.backoff = backoff
         self.clock = clock
         self.status: dict[str, DbStatus] = {}
@@ -95,6 +115,9 @@ class Follower:
         self._scanned_at = float("-inf")
         self._signals: dict[str, asyncio.Event] = {}
         self._wake = asyncio.Event()
+        self._feed_starts = 0  # the feed start the last full look came after
+        self._looking_after = 0  # the feed start the full look under way comes after
+        self._owed: set[str] = set()  # named by the feed, not drained yet
 
     # -- state ---------------------------------------------------------------------
     def lag(self) -> int:
@@ -111,6 +134,8 @@ class Follower:
         self._signals.clear()
         self._loaded = False
         self._scanned_at = float("-inf")
+        self._feed_starts = -1
+        self._owed.clear()
 
     def wake(self) -> None:
         """Look at every database at the next step (e.g. after a write by this process)."""
@@ -124,12 +149,33 @@ class Follower:
             self._loaded = True
 
     # -- one pass ------------------------------------------------------------------
-    def _due(self, now: float) -> list[str]:
-        """Databases to look at now: all on a rescan, else those signalled since."""
-        if now - self._scanned_at >= self.rescan:
-            return []  # caller lists every database
-        due = [db for db, event in self._signals.items() if event.is_set()]
+    def _due(self, now: float) -> list[str] | None:
+        """Databases to look at now; None when every database is (a rescan)."""
+        feed = self._db_updates()
+        changed = feed.pop() if feed is not None else None
+        if feed is not None and changed is not None:
+            if feed.starts != self._feed_starts or now - self._scanned_at >= self.feed_rescan:
+                self._looking_after = feed.starts
+                return None
+            self._owed |= {db for db in changed if self.accept(db)}
+            retried = {db for db, status in self.status.items() if status.error}
+            due = sorted(self._owed | retried)
+        elif now - self._scanned_at >= self.rescan:
+            return None
+        else:
+            due = [db for db, event in self._signals.items() if event.is_set()]
         return [db for db in due if self.status.get(db, DbStatus()).retry_at <= now]
+
+    def _db_updates(self) -> DbUpdateFeed | None:
+        offered = getattr(self.store, "db_updates", None)
+        return offered() if callable(offered) else None  # type: ignore[no-any-return]
+
+    @property
+    def feed_synced(self) -> bool:
+        """The store's `_db_updates` feed runs and a full look since its start is done: only
+        the databases it names are read now."""
+        feed = self._db_updates()
+        return feed is not None and feed.live and self._feed_starts == feed.starts
 
     def _arm(self, db: str) -> None:
         signal = getattr(self.store, "change_signal", None)
@@ -143,9 +189,10 @@ class Follower:
         await self._load()
         now = self.clock()
         dbs = self._due(now)
-        if not dbs and now - self._scanned_at >= self.rescan:
-            self._scanned_at = now
+        full = dbs is None
+        if dbs is None:
             dbs = [db for db in await self.store.list_dbs() if self.accept(db)]
+            self._scanned_at = now
             for gone in set(self.status) - set(dbs):
                 del self.status[gone]
                 self._signals.pop(gone, None)
@@ -155,6 +202,9 @@ class Follower:
             if status.retry_at > now:
                 continue
             handled += await self._drain(db, status)
+            self._owed.discard(db)
+        if full:
+            self._feed_starts = self._looking_after
         return handled
 
     async def _drain(self, db: str, status: DbStatus) -> int:

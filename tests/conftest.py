@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from server.settings import Settings
-from tests.couchdb import couchdb_node  # noqa: F401 - session fixture
+from tests.couchdb import couchdb_cluster, couchdb_node  # noqa: F401 - session fixtures
 from tests.pg import PgUnavailable, create_database, drop_database, throwaway_cluster
 
 

@@ -1,19 +1,28 @@
-"""Apache CouchDB 3.5 as the oracle: one single node per test session.
+"""Apache CouchDB 3.5 as the oracle: one single node, and a 3-node cluster, per test session.
 
 `make setup` builds CouchDB from `../shared/couchdb` into
 `${XDG_CACHE_HOME:-~/.cache}/thidua/couchdb-<16 hex of the tarball's sha256>`; this module finds
 that build and starts one node with `nodes.sh` (fresh state dir, free port, admin credentials).
 `THIDUA_TEST_COUCHDB_URL` (`http://user:pw@host:port`) points at any other CouchDB instead.
 Without either, the tests skip with one message; in CI (`CI=true`) they fail instead.
+
+`couchdb_cluster` starts three joined nodes from the same build (only when a test asks for it;
+no external URL stands in for it): q=1 and n=3 as for the per-commune databases, and
+`_global_changes` created so `_db_updates` answers. `CouchCluster.stop_node(i)` /
+`start_node(i)` stop and restart one node by the PID nodes.sh recorded.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -24,8 +33,8 @@ import pytest
 from tests.replication.servers import free_port
 
 __all__ = [
-    "CouchNode", "couchdb_node", "couchdb_prefix", "missing_couchdb", "require_couchdb",
-    "start_node",
+    "CouchCluster", "CouchNode", "couchdb_cluster", "couchdb_node", "couchdb_prefix",
+    "missing_couchdb", "require_couchdb", "start_cluster", "start_node",
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,9 +112,9 @@ def start_node(port: int, one_shard: bool = True) -> CouchNode:
     return node
 
 
-def require_couchdb() -> None:
+def require_couchdb(reason: str | None = None) -> None:
     """Skip the test when no CouchDB is available; in CI (`CI=true`) fail it instead."""
-    reason = missing_couchdb()
+    reason = missing_couchdb() if reason is None else reason
     if reason:
         if os.environ.get("CI", "").lower() in ("true", "1"):
             pytest.fail(f"CI needs Apache CouchDB: {reason}", pytrace=False)
@@ -121,3 +130,136 @@ def couchdb_node() -> Iterator[CouchNode]:
         yield node
     finally:
         node.stop()
+
+
+class CouchCluster(CouchNode):
+    """Joined nodes from `nodes.sh`; `url` is node 1, `node_url(i)` any node (1-based)."""
+
+    def __init__(self, base_port: int, size: int, epmd_port: int, state: Path) -> None:
+        super().__init__(f"http://127.0.0.1:{base_port}/", ADMIN, state)
+        self.base_port, self.size, self.epmd_port = base_port, size, epmd_port
+        self._procs: dict[int, subprocess.Popen[bytes]] = {}  # nodes started again here
+
+    def node_url(self, i: int) -> str:
+        return f"http://127.0.0.1:{self.base_port + i - 1}/"
+
+    def _node_dir(self, i: int) -> Path:
+        assert self.state is not None and 1 <= i <= self.size
+        return self.state / f"node{i}"
+
+    def stop(self) -> None:
+        """SIGKILL every node (their data is thrown away), then nodes.sh stops epmd."""
+        for i in range(1, self.size + 1):
+            with contextlib.suppress(OSError, ValueError):
+                os.kill(int((self._node_dir(i) / "pid").read_text()), signal.SIGKILL)
+        for proc in self._procs.values():
+            proc.wait(30)  # reaped: no zombie for nodes.sh to wait on
+        super().stop()
+
+    def stop_node(self, i: int) -> None:
+        """SIGTERM node `i` (by its recorded PID) and wait until it is gone."""
+        pid_file = self._node_dir(i) / "pid"
+        pid = int(pid_file.read_text())
+        proc = self._procs.pop(i, None)
+        try:
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(100):
+                if proc is not None and proc.poll() is not None:
+                    break
+                os.kill(pid, 0)
+                time.sleep(0.1)
+            else:
+                os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        if proc is not None:
+            proc.wait(30)
+        pid_file.unlink()
+
+    def start_node(self, i: int, wait: float = 90) -> None:
+        """Start node `i` again on its own data, config and port (as nodes.sh did)."""
+        prefix = couchdb_prefix()
+        assert prefix is not None, missing_couchdb()
+        folder = self._node_dir(i)
+        env = {**os.environ, "ERL_EPMD_ADDRESS": "127.0.0.1", "ERL_EPMD_PORT": str(self.epmd_port),
+               "COUCHDB_ARGS_FILE": str(folder / "vm.args"),
+               "COUCHDB_INI_FILES": f"{prefix / 'etc' / 'default.ini'} {folder / 'local.ini'}"}
+        with (folder / "couchdb.log").open("ab") as log:
+            proc = subprocess.Popen([str(prefix / "bin" / "couchdb")], env=env, stdout=log,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)
+        (folder / "pid").write_text(f"{proc.pid}\n")
+        self._procs[i] = proc
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.node_url(i)}_up", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None:
+                raise RuntimeError(f"CouchDB node{i} exited: see {folder / 'couchdb.log'}")
+            time.sleep(0.2)
+        raise RuntimeError(f"CouchDB node{i} did not come up in {wait} s")
+
+
+def _free_run(count: int) -> int:
+    """A base port with `count` free ports in a row (and one for epmd), on 127.0.0.1."""
+    for _ in range(50):
+        base = free_port()
+        if base + count >= 65535:
+            continue
+        try:
+            for port in range(base, base + count + 1):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError(f"no {count + 1} free ports in a row")
+
+
+def missing_cluster() -> str:
+    """Why no cluster can be started ("" when it can): it needs the local build."""
+    if couchdb_prefix():
+        return ""
+    if TARBALL.exists():
+        return f"Apache CouchDB is not built yet: run `make setup` (needs {TARBALL})"
+    return "no Apache CouchDB build (../shared/couchdb): the cluster tests are skipped"
+
+
+def start_cluster(size: int = 3) -> CouchCluster:
+    """Start `size` joined nodes on free ports: q=1, n=3, `_global_changes` created."""
+    prefix = couchdb_prefix()
+    assert prefix is not None, missing_cluster()
+    base = _free_run(size)
+    epmd = base + size
+    state = Path(tempfile.mkdtemp(prefix="thidua-couchdb-cluster-"))
+    cluster = CouchCluster(base, size, epmd, state)
+    done = subprocess.run(
+        [str(SHARED / "nodes.sh"), "start", str(prefix), str(state), str(size), str(base),
+         *ADMIN], capture_output=True, text=True, timeout=180, check=False,
+        env={**os.environ, "EPMD_PORT": str(epmd)})
+    if done.returncode != 0:
+        cluster.stop()
+        raise RuntimeError(f"the CouchDB cluster did not start: {done.stderr[-2000:]}")
+    with httpx.Client(auth=ADMIN, timeout=30) as http:
+        for i in range(1, size + 1):
+            http.put(f"{cluster.url}_node/node{i}@127.0.0.1/_config/cluster/q",
+                     json="1").raise_for_status()
+        answer = http.put(f"{cluster.url}_global_changes")
+        if answer.status_code != 412:  # 412: it exists already
+            answer.raise_for_status()
+    return cluster
+
+
+@pytest.fixture(scope="session")
+def couchdb_cluster() -> Iterator[CouchCluster]:
+    """A 3-node Apache CouchDB cluster for the session, started on first use (skips, or
+    fails in CI, without the build)."""
+    require_couchdb(missing_cluster())
+    cluster = start_cluster(3)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

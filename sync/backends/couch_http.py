@@ -100,6 +100,8 @@ class CouchClient:
         self.server = pycouchdb.Server(url, timeout=timeout)
         self.base_url = self.server.base_url.rstrip("/")
         self.timeout = timeout
+        #: `w` of every `_bulk_docs` (None: CouchDB's quorum); see `CouchStore.initialize`.
+        self.write_copies: int | None = None
         session = self.server.resource.session
         # pouchdb-server gzips streamed answers, which stalls long polls: ask for identity.
         session.headers["Accept-Encoding"] = "identity"

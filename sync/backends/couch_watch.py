@@ -20,6 +20,7 @@ from urllib3.exceptions import ReadTimeoutError
 
 from ..errors import StoreError, StoreUnavailable
 from .couch_http import CouchClient
+from .couch_updates import DbUpdates
 
 __all__ = ["ChangeWatcher"]
 
@@ -45,6 +46,8 @@ class ChangeWatcher:
         self.client = client
         self.poll_seconds = poll_seconds
         self._watches: dict[str, _Watch] = {}
+        #: Which databases changed (`_db_updates`), for followers of every database.
+        self.updates = DbUpdates(client, poll_seconds=poll_seconds)
 
     async def wait(self, path: str, since: str, timeout: float) -> bool:
         """True once the database at URL part `path` has a change after `since`.
@@ -101,6 +104,7 @@ class ChangeWatcher:
                 del self._watches[path]
 
     async def close(self) -> None:
+        await self.updates.close()
         tasks = [w.task for w in self._watches.values() if w.task is not None]
         for task in tasks:
             task.cancel()

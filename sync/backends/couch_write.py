@@ -80,8 +80,10 @@ async def _filled_stubs(client: CouchClient, path: str, doc: Doc) -> dict[str, A
 
 async def _post(client: CouchClient, path: str, docs: list[Doc], new_edits: bool) -> list[WriteResult]:
     try:
-        answer = await client.call("POST", path, "_bulk_docs",
-                                   body={"docs": docs, "new_edits": new_edits})
+        body: dict[str, Any] = {"docs": docs, "new_edits": new_edits}
+        if client.write_copies:
+            body["w"] = client.write_copies
+        answer = await client.call("POST", path, "_bulk_docs", body=body)
     except _SPLITTABLE as exc:
         if len(docs) == 1:
             return [WriteResult(id=docs[0]["_id"], error=exc.error, reason=exc.reason)]

@@ -33,6 +33,7 @@ from . import couch_revs
 from .couch_changes import ChangesRequest, fetch_changes
 from .couch_guard import guarded_bulk
 from .couch_http import CouchClient, doc_path
+from .couch_updates import DbUpdates
 from .couch_watch import ChangeWatcher
 from .couch_write import write_bulk
 from .docinput import md5_digest
@@ -83,6 +84,21 @@ class CouchStore(DocumentStore):
         if not isinstance(raw, str) or len(raw.replace("-", "")) != 32:
             raise StoreUnavailable(f"GET / answered no usable uuid: {raw!r}")
         self._uuid = raw.replace("-", "").lower()
+        self.client.write_copies = await self._copies()
+        if self.client.write_copies:
+            self.capabilities |= {"cluster"}
+
+    async def _copies(self) -> int | None:
+        """On a cluster (`[cluster] n` > 1), writes wait for every copy (`w` = n): an answered
+        write is then in whatever copy a later `_changes` or `_all_docs` reads (those read
+        one copy). A stopped node only turns the answer into 202; nothing waits for it."""
+        if self.quirks:
+            return None
+        try:
+            n = await self.client.call("GET", "_node", "_local", "_config", "cluster", "n")
+        except StoreError:  # not an admin: CouchDB's own quorum
+            return None
+        return int(n) if isinstance(n, str) and n.isdigit() and int(n) > 1 else None
 
     async def close(self) -> None:
         if not self._closed:
@@ -302,6 +318,10 @@ class CouchStore(DocumentStore):
 
     async def wait_for_change(self, db: str, since: Seq, timeout: float) -> bool:
         return await self._watcher.wait(_db(db), couch_revs.check_since(since), timeout)
+
+    def db_updates(self) -> DbUpdates | None:
+        """The `_db_updates` feed for `sync.follower` (None on pouchdb-server: no such feed)."""
+        return None if self.quirks else self._watcher.updates
 
     async def compact(self, db: str) -> None:
         """CouchDB compacts in the background; it answers 202 at once."""

@@ -14,6 +14,9 @@ between backends is declared in `store.capabilities`, never by overriding tests:
   `text/*` and JSON attachments and digests the compressed form);
 * `quiet_rewrites`: re-sending revisions the tree already has writes nothing, `update_seq`
   stays (CouchDB rewrites the document under a new seq).
+* `cluster`: each database has several copies (a CouchDB cluster); a feed is read from any
+  one of them, so its rows may come in another order than written, and one position may be
+  spelled by different `last_seq` strings (seqs are opaque: never compared, only sent back).
 
 Topics live in small modules (`_docs`, `_feeds`, `_more`) and are combined here.
 """

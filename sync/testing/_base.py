@@ -9,13 +9,22 @@ import pytest
 
 from ..store import DocumentStore
 
-__all__ = ["StoreFixtures", "needs", "rev_path"]
+__all__ = ["StoreFixtures", "in_order", "needs", "rev_path"]
 
 def rev_path(pos: int, *hashes: str) -> dict[str, Any]:
     """`_rev` and `_revisions` of a replicated doc; `hashes` newest first, one letter each
     (expanded to 32 hex chars: `"a"` -> `"aaaa..."`)."""
     ids = [h * 32 if len(h) == 1 else h for h in hashes]
     return {"_rev": f"{pos}-{ids[0]}", "_revisions": {"start": pos, "ids": ids}}
+
+
+def in_order(store: DocumentStore, got: list[str], expected: list[str]) -> None:
+    """`_changes` rows in write order; on a `cluster` the same rows, in any order (each read
+    is served by one copy, and copies may have applied the writes in other orders)."""
+    if "cluster" in store.capabilities:
+        assert sorted(got) == sorted(expected)
+    else:
+        assert got == expected
 
 
 def needs(store: DocumentStore, capability: str) -> None:

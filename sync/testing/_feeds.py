@@ -11,7 +11,7 @@ import pytest
 
 from ..errors import NotFound
 from ..store import DocumentStore
-from ._base import StoreFixtures, rev_path
+from ._base import StoreFixtures, in_order, rev_path
 
 __all__ = ["AttachmentTests", "ChangesTests", "LocalDocTests", "RevsDiffBulkGetTests"]
 
@@ -27,24 +27,28 @@ class ChangesTests(StoreFixtures):
     async def test_one_row_per_doc_in_seq_order(self, store: DocumentStore, db: str) -> None:
         revs = await self._seed_changes(store, db)
         page = await store.changes(db)
-        assert [r.id for r in page.results] == ["b", "c", "a"]
-        assert page.results[-1].changes == [{"rev": revs["a"]}]
+        in_order(store, [r.id for r in page.results], ["b", "c", "a"])
+        assert {r.id: r.changes for r in page.results}["a"] == [{"rev": revs["a"]}]
         assert page.last_seq == page.results[-1].seq
         if "integer_seqs" in store.capabilities:
             assert [r.seq for r in page.results] == [2, 3, 4]
         empty = await store.changes(db, since=page.last_seq)
-        assert empty.results == [] and empty.last_seq == page.last_seq
         now = await store.changes(db, since="now")
-        assert now.results == [] and now.last_seq == page.last_seq
+        assert empty.results == [] and now.results == []
+        if "cluster" not in store.capabilities:  # one position, one string
+            assert empty.last_seq == page.last_seq and now.last_seq == page.last_seq
+        assert (await store.changes(db, since=now.last_seq)).results == []
 
     async def test_since_limit_and_pending(self, store: DocumentStore, db: str) -> None:
         await self._seed_changes(store, db)
         first = await store.changes(db, limit=2)
-        assert [r.id for r in first.results] == ["b", "c"] and first.pending == 1
+        assert len(first.results) == 2 and first.pending == 1
         rest = await store.changes(db, since=first.last_seq)
-        assert [r.id for r in rest.results] == ["a"]
+        in_order(store, [r.id for r in first.results + rest.results], ["b", "c", "a"])
         back = await store.changes(db, descending=True, limit=2)
-        assert [r.id for r in back.results] == ["a", "c"]
+        assert len(back.results) == 2
+        if "cluster" not in store.capabilities:
+            assert [r.id for r in back.results] == ["a", "c"]
 
     async def test_filters_and_docs(self, store: DocumentStore, db: str) -> None:
         revs = await self._seed_changes(store, db)
@@ -52,7 +56,7 @@ class ChangesTests(StoreFixtures):
         assert [(r.id, r.doc) for r in only.results] == [("c", {"_id": "c", "_rev": revs["c"],
                                                                "kind": "c"})]
         chosen = await store.changes(db, selector={"kind": {"$in": ["A", "b"]}})
-        assert [r.id for r in chosen.results] == ["b", "a"]
+        in_order(store, [r.id for r in chosen.results], ["b", "a"])
         assert all(r.doc is None for r in chosen.results)
 
     async def test_all_docs_style_and_deleted(self, store: DocumentStore, db: str) -> None:

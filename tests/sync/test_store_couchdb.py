@@ -25,7 +25,7 @@ from sync.backends import load_store  # noqa: E402
 from sync.backends.couchdb import CouchStore  # noqa: E402
 from sync.errors import BadRequest, NotFound, StoreUnavailable  # noqa: E402
 from sync.testing import StoreConformance  # noqa: E402
-from tests.couchdb import CouchNode  # noqa: E402
+from tests.couchdb import CouchCluster, CouchNode  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 POUCHDB_SERVER = ROOT / "node_modules" / ".bin" / "pouchdb-server"
@@ -219,3 +219,14 @@ async def test_local_docs_are_written_without_mvcc(pouch_store: CouchStore) -> N
     assert (await pouch_store.put_local(db, "ck", {"n": 2})).rev == "0-2"
     assert (await pouch_store.put_local(db, "ck", {"_rev": "0-1", "n": 3})).rev == "0-3"
     assert (await pouch_store.get_local(db, "ck"))["n"] == 3
+
+
+class TestCouchdbClusterStore(StoreConformance):
+    """The same suite on three joined CouchDB nodes (q=1, n=3), through node 1."""
+
+    @pytest.fixture
+    async def store(self, couchdb_cluster: CouchCluster) -> AsyncIterator[CouchStore]:
+        store = CouchStore(couchdb_cluster.url_with_auth, poll_seconds=1)
+        await store.initialize()
+        yield store
+        await store.close()
