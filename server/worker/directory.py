@@ -20,7 +20,7 @@ from sync.store import DocumentStore, Seq
 
 __all__ = ["Affected", "NotScorable", "WorkerDirectory"]
 
-_PAGE = 2000
+_PAGE = 500  # at most `sync.backends.sql_engine.SMALL`: read on the event loop, no thread hop
 
 
 class NotScorable(Exception):
