@@ -86,6 +86,17 @@ class _Banded(msgspec.Struct, frozen=True):
     edges: tuple[tuple[int, int], ...]  # the bands' thresholds, scaled, as integer pairs
     thresholds: tuple[str, ...]  # each band's threshold as shown
     base: tuple[int, ...]  # each band's points, tenths
+    shown: tuple[frozenset[str], ...]  # the thresholds' texts with 2, 3, ... 8 decimals
+
+    def text(self, num: int, den: int) -> str:
+        """`_measure_text` of a measure against these thresholds."""
+        if any(n * den == num * d for n, d in self.edges):  # equal to one: the full rule
+            return _measure_text(num, den, self.edges, self.percent)
+        for texts, decimals in zip(self.shown, range(2, 9), strict=True):
+            text = format_ratio(num, den, decimals)
+            if text not in texts:
+                break
+        return text + ("%" if self.percent else "")
 
 
 _BANDED: dict[int, tuple[Part | Criterion, _Banded]] = {}  # id(criterion) -> (it, facts)
@@ -103,7 +114,8 @@ def _banded(c: Part | Criterion) -> _Banded:
     edges = tuple((f.numerator * scale, f.denominator) for f in (_fraction(b.value) for b in bands))
     facts = _Banded(m.label_vi or c.label_vi, percent, scale, edges,
                     tuple(_measure_text(n, d, (), percent) for n, d in edges),
-                    tuple(to_tenths(b.points) for b in bands))
+                    tuple(to_tenths(b.points) for b in bands),
+                    tuple(frozenset(format_ratio(n, d, k) for n, d in edges) for k in range(2, 9)))
     _BANDED[id(c)] = (c, facts)
     return facts
 
@@ -159,7 +171,7 @@ def _measured(c: Part | Criterion, points: int, detail: Any, max_t: int) -> str:
     prefix = "Mẫu số bằng 0, coi như " if den_zero else ""
     if c.rule.bands is not None and idx >= 0:
         band = c.rule.bands[idx]
-        shown = _measure_text(n * facts.scale, d, facts.edges, facts.percent)
+        shown = facts.text(n * facts.scale, d)
         text = f"{facts.label} {prefix}{shown} {OP_SYMBOL[band.op]} {facts.thresholds[idx]}"
         base = facts.base[idx]
     else:

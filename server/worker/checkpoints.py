@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 
 import anyio.to_thread
 import msgspec
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from sync.store import Seq
 
@@ -34,6 +35,7 @@ class SqlCheckpoints:
         self.pending: dict[str, Seq] = {}  # saved, not yet written
         self._timer: asyncio.TimerHandle | None = None
         self._flushing: asyncio.Task[None] | None = None
+        self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}  # one per loop
 
     def load_now(self) -> dict[str, Seq]:
         with self.engine.connect() as conn:
@@ -48,22 +50,19 @@ class SqlCheckpoints:
         self.write_now({db: seq})
 
     def write_now(self, seqs: dict[str, Seq]) -> None:
-        """Write `seqs` (database -> checkpoint) in one transaction."""
+        """Write `seqs` (database -> checkpoint) in one transaction (one upsert)."""
         if not seqs:
             return
         now = datetime.now(UTC)
         values = [{"db": db, "seq": msgspec.json.encode(seq).decode(), "updated_at": now}
                   for db, seq in seqs.items()]
         with self.engine.begin() as conn:
-            known = {db for (db,) in conn.execute(
-                select(_TABLE.c.db).where(_TABLE.c.db.in_(sorted(seqs))))}
-            updates = [v for v in values if v["db"] in known]
-            if updates:
-                conn.execute(_TABLE.update().where(_TABLE.c.db == bindparam("key")).values(
-                    seq=bindparam("seq"), updated_at=bindparam("at")),
-                    [{"key": v["db"], "seq": v["seq"], "at": v["updated_at"]} for v in updates])
-            if inserts := [v for v in values if v["db"] not in known]:
-                conn.execute(_TABLE.insert(), inserts)
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            insert = dialect.insert(_TABLE)
+            conn.execute(insert.on_conflict_do_update(
+                index_elements=[_TABLE.c.db],
+                set_={"seq": insert.excluded.seq, "updated_at": insert.excluded.updated_at}),
+                values)
 
     async def save(self, db: str, seq: Seq) -> None:
         self.pending[db] = seq
@@ -87,15 +86,19 @@ class SqlCheckpoints:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if not self.pending:
-            return
-        seqs, self.pending = self.pending, {}
-        try:
-            await anyio.to_thread.run_sync(self.write_now, seqs)
-        except Exception:  # noqa: BLE001 - kept for the next flush (the pages replay meanwhile)
-            logger.warning("worker: checkpoints not written; retried", exc_info=True)
-            self.pending = {**seqs, **self.pending}
-            raise
+        loop = asyncio.get_running_loop()
+        if loop not in self._locks:
+            self._locks = {loop: asyncio.Lock()}  # one flush at a time: later seqs win
+        async with self._locks[loop]:
+            if not self.pending:
+                return
+            seqs, self.pending = self.pending, {}
+            try:
+                await anyio.to_thread.run_sync(self.write_now, seqs)
+            except Exception:  # noqa: BLE001 - kept for the next flush (pages replay meanwhile)
+                logger.warning("worker: checkpoints not written; retried", exc_info=True)
+                self.pending = {**seqs, **self.pending}
+                raise
 
     def flush_now(self) -> None:
         """`flush` without an event loop (a stopping process)."""
