@@ -124,7 +124,7 @@ def _has_float(value: object) -> bool:
         if kind is dict:
             stack.extend(item.values())  # type: ignore[attr-defined]
         elif kind is list:
-            stack.extend(item)  # type: ignore[call-overload]
+            stack.extend(item)  # type: ignore[arg-type]
         elif isinstance(item, float | dict | list):  # subclasses: the full walk decides
             return True
     return False

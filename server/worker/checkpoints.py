@@ -9,6 +9,7 @@ a replay of pages already handled, which the worker does idempotently (at-least-
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime
 
@@ -76,10 +77,8 @@ class SqlCheckpoints:
             self._flushing = asyncio.get_running_loop().create_task(self._flush_quietly())
 
     async def _flush_quietly(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # logged by `flush`; the next save schedules again
             await self.flush()
-        except Exception:  # noqa: BLE001 - logged by `flush`; the next save schedules again
-            pass
 
     async def flush(self) -> None:
         """Write every pending checkpoint now (the end of a drain, a stop)."""
