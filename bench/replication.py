@@ -6,7 +6,8 @@ Prints docs/s per server and the ratios to the targets of issues 3 and 10 (see
 docs/benchmarks.md): push and pull >= 1.5x pouchdb-server and >= 1.5x Apache CouchDB 3.5
 (single node, default settings, the build `make setup` made), within 1.3x of the in-process
 limit (memory to memory, same PouchDB client, no server), 2,000-doc initial pull into a fresh
-PouchDB < 1 s.
+PouchDB < 1 s. `--worker-off` adds our server with `THIDUA_WORKER=off` to the same rounds, so
+the in-server worker's cost is measured beside it (issue 11).
 Each figure is the best of `--repeat` rounds. Our server: uvicorn, one worker, no reload,
 log level warning, a real SQLite file in a temp dir. The client reuses HTTP connections, as
 browsers do (`--no-keepalive`: one connection per request, node-fetch's default).
@@ -36,6 +37,7 @@ from tests.replication.servers import (  # noqa: E402
 
 SCRIPT = ROOT / "bench" / "js" / "replication_bench.js"
 STEPS = ("push", "pull", "initial")
+WORKER_OFF = "ours, worker off"
 
 
 def run_js(server: Server | None, count: int, initial: int, keepalive: bool) -> dict[str, float]:
@@ -90,6 +92,10 @@ def report(results: dict[str, dict[str, float]], args: argparse.Namespace) -> li
         verdicts.append((f"{step}: ours / in-process", overhead, "<= 1.3x", overhead <= 1.3))
     verdicts.append((f"initial pull of {args.initial:,}", ours["initial"], "< 1 s",
                      ours["initial"] < 1.0))
+    if (off := results.get(WORKER_OFF)) is not None:  # what the in-server worker costs
+        for step in ("push", "pull"):
+            cost = ours[step] / off[step]
+            verdicts.append((f"{step}: worker on / worker off", cost, "<= 1.05x", cost <= 1.05))
     lines.append("")
     for label, value, target, met in verdicts:
         lines.append(f"{label:34} {value:6.2f}  target {target:8} {'met' if met else 'NOT met'}")
@@ -104,6 +110,9 @@ def main() -> None:
     parser.add_argument("--no-keepalive", dest="keepalive", action="store_false",
                         help="a TCP connection per request (PouchDB's node-fetch default) "
                              "instead of reused connections (what browsers do)")
+    parser.add_argument("--worker-off", action="store_true",
+                        help="also run our server with THIDUA_WORKER=off in the same rounds "
+                             "(what the in-server worker costs replication)")
     args = parser.parse_args()
     node: CouchNode | None = None
     if missing := missing_couchdb():
@@ -113,6 +122,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         servers: dict[str, Server | None] = {
             "ours": our_server(Path(tmp) / "ours"),
+            **({WORKER_OFF: our_server(Path(tmp) / "ours-off", THIDUA_WORKER="off")}
+               if args.worker_off else {}),
             "pouchdb-server": pouchdb_server(Path(tmp) / "pouchdb-server"),
             **({"couchdb": couchdb_server(node.url, node.auth)} if node else {}),
             "in-process": None,

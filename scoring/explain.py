@@ -57,15 +57,67 @@ class CriterionExplanation(msgspec.Struct, frozen=True):
 def format_measure(value: Fraction, measure: Measure, others: Iterable[Fraction] = ()) -> str:
     """Percent for ratios, plain number for values; more decimals while it would look equal
     to one of ``others`` (the rule's thresholds) without being equal."""
-    percent = (measure.display or ("number" if measure.value is not None else "percent")) == "percent"
+    percent = _is_percent(measure)
     scale = 100 if percent else 1
-    num, den = value.numerator * scale, value.denominator
-    near = [(o.numerator * scale, o.denominator) for o in others if o != value]
+    near = [(o.numerator * scale, o.denominator) for o in others]
+    return _measure_text(value.numerator * scale, value.denominator, near, percent)
+
+
+def _is_percent(measure: Measure) -> bool:
+    return (measure.display or ("number" if measure.value is not None else "percent")) == "percent"
+
+
+def _measure_text(num: int, den: int, near: Iterable[tuple[int, int]], percent: bool) -> str:
+    """`format_measure` on an integer pair (already scaled) and scaled thresholds."""
+    others = [(n, d) for n, d in near if n * den != num * d]  # equal ones need no decimals
     for decimals in range(2, 9):
         text = format_ratio(num, den, decimals)
-        if all(text != format_ratio(n, d, decimals) for n, d in near):
+        if all(text != format_ratio(n, d, decimals) for n, d in others):
             break
     return text + ("%" if percent else "")
+
+
+class _Banded(msgspec.Struct, frozen=True):
+    """What `_measured` needs of one criterion, worked out once per criterion."""
+
+    label: str
+    percent: bool
+    scale: int
+    edges: tuple[tuple[int, int], ...]  # the bands' thresholds, scaled, as integer pairs
+    thresholds: tuple[str, ...]  # each band's threshold as shown
+    base: tuple[int, ...]  # each band's points, tenths
+    shown: tuple[frozenset[str], ...]  # the thresholds' texts with 2, 3, ... 8 decimals
+
+    def text(self, num: int, den: int) -> str:
+        """`_measure_text` of a measure against these thresholds."""
+        if any(n * den == num * d for n, d in self.edges):  # equal to one: the full rule
+            return _measure_text(num, den, self.edges, self.percent)
+        for texts, decimals in zip(self.shown, range(2, 9), strict=True):
+            text = format_ratio(num, den, decimals)
+            if text not in texts:
+                break
+        return text + ("%" if self.percent else "")
+
+
+_BANDED: dict[int, tuple[Part | Criterion, _Banded]] = {}  # id(criterion) -> (it, facts)
+
+
+def _banded(c: Part | Criterion) -> _Banded:
+    found = _BANDED.get(id(c))
+    if found is not None and found[0] is c:
+        return found[1]
+    m = c.measure
+    assert m is not None
+    percent = _is_percent(m)
+    scale = 100 if percent else 1
+    bands = c.rule.bands or ()
+    edges = tuple((f.numerator * scale, f.denominator) for f in (_fraction(b.value) for b in bands))
+    facts = _Banded(m.label_vi or c.label_vi, percent, scale, edges,
+                    tuple(_measure_text(n, d, (), percent) for n, d in edges),
+                    tuple(to_tenths(b.points) for b in bands),
+                    tuple(frozenset(format_ratio(n, d, k) for n, d in edges) for k in range(2, 9)))
+    _BANDED[id(c)] = (c, facts)
+    return facts
 
 
 @lru_cache(maxsize=4096)  # band edges and thresholds repeat on every sheet
@@ -113,21 +165,23 @@ def _failure(status: int, detail: Any, c: Part | Criterion, max_t: int) -> str |
 
 def _measured(c: Part | Criterion, points: int, detail: Any, max_t: int) -> str:
     n, d, idx, den_zero, k = detail
-    m = c.measure
-    assert m is not None
-    value = Fraction(n, d)
-    label = m.label_vi or c.label_vi
+    if d < 0:
+        n, d = -n, -d
+    facts = _banded(c)
     prefix = "Mẫu số bằng 0, coi như " if den_zero else ""
     if c.rule.bands is not None and idx >= 0:
         band = c.rule.bands[idx]
-        t = _fraction(band.value)
-        edges = [_fraction(b.value) for b in c.rule.bands]
-        text = f"{label} {prefix}{format_measure(value, m, edges)} {OP_SYMBOL[band.op]} {format_measure(t, m)}"
-        base = to_tenths(band.points)
+        shown = facts.text(n * facts.scale, d)
+        text = f"{facts.label} {prefix}{shown} {OP_SYMBOL[band.op]} {facts.thresholds[idx]}"
+        base = facts.base[idx]
     else:
+        value = Fraction(n, d)
+        m = c.measure
+        assert m is not None
         full = Fraction(c.rule.linear.full_at) if c.rule.linear else Fraction(1)
         share = min(Fraction(1), max(Fraction(0), value / full))
-        text = f"{label} {prefix}{format_measure(value, m)}: {format_points(max_t)} × {format_vi(share * 100)}%"
+        text = (f"{facts.label} {prefix}{format_measure(value, m)}: {format_points(max_t)} × "
+                f"{format_vi(share * 100)}%")
         base = points
     if k and isinstance(c, Criterion) and c.deduct_per_item is not None:
         ded = c.deduct_per_item

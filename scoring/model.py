@@ -113,17 +113,40 @@ class Document(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         return cls.from_doc(msgspec.json.decode(data))
 
 
+def _has_float(value: object) -> bool:
+    """Whether a float is anywhere in `value` (the fast check; paths only on a hit)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is float:
+            return True
+        if kind is dict:
+            stack.extend(item.values())  # type: ignore[attr-defined]
+        elif kind is list:
+            stack.extend(item)  # type: ignore[arg-type]
+        elif isinstance(item, float | dict | list):  # subclasses: the full walk decides
+            return True
+    return False
+
+
 def _refuse_floats(value: object, path: str) -> None:
+    if not _has_float(value):
+        return
+    _name_float(value, path)
+
+
+def _name_float(value: object, path: str) -> None:
     if isinstance(value, float):
         raise msgspec.ValidationError(
             f"Số thực không được phép (dùng số nguyên hoặc chuỗi thập phân) - at `{path}`"
         )
     if isinstance(value, dict):
         for key, item in value.items():
-            _refuse_floats(item, f"{path}.{key}")
+            _name_float(item, f"{path}.{key}")
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _refuse_floats(item, f"{path}[{index}]")
+            _name_float(item, f"{path}[{index}]")
 
 
 # -- territory --------------------------------------------------------------------------

@@ -17,7 +17,6 @@ current `_rev` is stale until the worker rescores it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 from sqlmodel import SQLModel
@@ -34,7 +33,8 @@ def result_doc_id(sheet_id: str) -> str:
 
 def points_text(tenths: int) -> str:
     """Integer tenths as a decimal string: 875 -> "87.5", 900 -> "90.0"."""
-    return str(Decimal(tenths).scaleb(-1))
+    whole, tenth = divmod(abs(tenths), 10)
+    return f"{'-' if tenths < 0 else ''}{whole}.{tenth}"
 
 
 def _columns(row: Mapping[str, Any] | SQLModel) -> Mapping[str, Any]:

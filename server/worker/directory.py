@@ -20,7 +20,7 @@ from sync.store import DocumentStore, Seq
 
 __all__ = ["Affected", "NotScorable", "WorkerDirectory"]
 
-_PAGE = 2000
+_PAGE = 500  # at most `sync.backends.sql_engine.SMALL`: read on the event loop, no thread hop
 
 
 class NotScorable(Exception):
@@ -40,7 +40,8 @@ class Affected(msgspec.Struct):
 
 class WorkerDirectory:
     def __init__(self) -> None:
-        self.units: dict[str, Unit] = {}
+        self.units: dict[str, Unit] = {}  # decoded on first use (`unit`)
+        self._unit_docs: dict[str, dict[str, Any]] = {}  # unit key -> stored body
         self.communes: dict[str, Commune] = {}
         self.campaigns: dict[str, Campaign] = {}
         self._sets: dict[str, tuple[CriteriaSet, CompiledSet]] = {}
@@ -63,19 +64,14 @@ class WorkerDirectory:
         deleted = bool(doc.get("_deleted"))
         if kind not in ("unit", "commune", "campaign") and not deleted:
             return
+        if doc_id.startswith("unit:") or kind == "unit":
+            self._apply_unit(doc_id.removeprefix("unit:"), None if deleted else doc, affected)
+            return
         try:
             item = None if deleted else decode_doc(doc)
         except (msgspec.ValidationError, ValueError, TypeError):
             item = None
-        if doc_id.startswith("unit:") or isinstance(item, Unit):
-            key = doc_id.removeprefix("unit:")
-            if isinstance(item, Unit):
-                if self.units.get(key) != item:
-                    self.units[key] = item
-                    affected.units.add(key)
-            elif self.units.pop(key, None) is not None:
-                affected.units.add(key)
-        elif doc_id.startswith("commune:"):
+        if doc_id.startswith("commune:"):
             code = doc_id.removeprefix("commune:")
             if isinstance(item, Commune):
                 if self.communes.get(code) != item:
@@ -93,6 +89,32 @@ class WorkerDirectory:
             elif old is not None:
                 del self.campaigns[cid]
                 affected.campaigns.add(cid)
+
+    def _apply_unit(self, key: str, doc: dict[str, Any] | None, affected: Affected) -> None:
+        """Units are kept as their stored bodies and decoded when a sheet needs one
+        (`unit`): a national `config` holds ~230,000 of them."""
+        if doc is None:
+            if self._unit_docs.pop(key, None) is not None:
+                self.units.pop(key, None)
+                affected.units.add(key)
+            return
+        body = {k: v for k, v in doc.items() if k != "_rev"}
+        if self._unit_docs.get(key) != body:
+            self._unit_docs[key] = body
+            self.units.pop(key, None)
+            affected.units.add(key)
+
+    def unit(self, key: str) -> Unit | None:
+        """The unit `key` (`<kind>:<code>`), decoded once; None if unknown or invalid."""
+        found = self.units.get(key)
+        if found is None and (doc := self._unit_docs.get(key)) is not None:
+            try:
+                item = decode_doc(doc)
+            except (msgspec.ValidationError, ValueError, TypeError):
+                return None
+            if isinstance(item, Unit):
+                found = self.units[key] = item
+        return found
 
     def apply(self, docs: Iterable[dict[str, Any]]) -> Affected:
         affected = Affected()
@@ -133,7 +155,7 @@ class WorkerDirectory:
         campaign = self.campaigns.get(sheet.campaign)
         if campaign is None:
             raise NotScorable(f"campaign {sheet.campaign!r} is not in the directory")
-        unit = self.units.get(sheet.unit_id)
+        unit = self.unit(sheet.unit_id)
         if unit is None:
             raise NotScorable(f"unit {sheet.unit_id!r} is not in the directory")
         commune = self.communes.get(sheet.commune_code)

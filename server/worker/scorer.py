@@ -19,9 +19,10 @@ from typing import Any
 
 import anyio.to_thread
 import msgspec
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, select
 
 from scoring.model import ScoreSheet
+from sync.backends.sql_raw import marks, run
 from sync.store import DocumentStore, Seq, WriteResult
 
 from ..results.build import build_result, rank_key_text
@@ -29,7 +30,7 @@ from ..results.documents import result_doc, result_doc_id
 from ..results.tables import CriterionResult, SheetResult
 from ..review.tables import ConflictRecord
 from .directory import NotScorable, WorkerDirectory
-from .sqlrows import delete_in, insert_ignore, table_of
+from .sqlrows import delete_in, insert_fast, insert_ignore, table_of
 from .tables import WorkerFailure
 from .writes import Writer
 
@@ -166,12 +167,10 @@ class Scorer:
     def _rows(conn: Connection, db: str, plan: _Plan, results: list[WriteResult]) -> None:
         delete_in(conn, _CRITERIA, "result_id", plan.replaced)
         delete_in(conn, _RESULTS, "id", plan.replaced)
-        if plan.results:
-            conn.execute(_RESULTS.insert(), plan.results)
-        if plan.criteria:
-            conn.execute(_CRITERIA.insert(), plan.criteria)
+        insert_fast(conn, _RESULTS, plan.results)
+        insert_fast(conn, _CRITERIA, plan.criteria)
         insert_ignore(conn, _FAILURES, plan.failures)
         for start in range(0, len(plan.scored), 500):
-            conn.execute(update(_FAILURES).where(
-                _FAILURES.c.db == db, _FAILURES.c.resolved.is_(False),
-                _FAILURES.c.doc_id.in_(plan.scored[start:start + 500])).values(resolved=True))
+            chunk = plan.scored[start:start + 500]
+            run(conn, "UPDATE worker_failure SET resolved = ? WHERE db = ? AND resolved = ? "
+                      f"AND doc_id IN ({marks(len(chunk))})", (True, db, False, *chunk))

@@ -11,6 +11,7 @@ checkpoint where it is and the follower backs off.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from typing import Any
 import anyio.to_thread
 import msgspec
 from sqlalchemy import Engine, func, or_, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from scoring.model import CONFIG_DB
 from sync.errors import StoreUnavailable
@@ -72,7 +73,8 @@ class Worker:
         writer = Writer(store, engine)
         self.scorer = Scorer(store, engine, self.directory, writer)
         self.reconciler = Reconciler(store, writer, audit)
-        self.follower = Follower(store, self.handle, SqlCheckpoints(engine), accept=follows,
+        self.checkpoints = SqlCheckpoints(engine)
+        self.follower = Follower(store, self.handle, self.checkpoints, accept=follows,
                                  batch=batch, rescan=rescan)
         self.running = False
 
@@ -97,10 +99,14 @@ class Worker:
             await self.follower.run()
         finally:
             self.running = False
+            with contextlib.suppress(SQLAlchemyError):
+                self.checkpoints.flush_now()  # stopping: keep what was handled
 
     async def drain(self) -> int:
         """Handle everything pending now (tests, `thidua worker --once`)."""
-        return await self.follower.drain()
+        handled = await self.follower.drain()
+        await self.checkpoints.flush()
+        return handled
 
     # -- the policy ------------------------------------------------------------------
     async def handle(self, db: str, rows: Sequence[ChangeRow]) -> None:
