@@ -1,7 +1,8 @@
-"""The CouchDB document store: a real CouchDB (single node or cluster) through pycouchdb.
+"""The CouchDB document store: a real CouchDB (single node or cluster).
 
-Every method is one or a few HTTP calls (`couch_http.CouchClient`, blocking calls in a thread
-pool). Seqs are passed through verbatim (opaque strings on CouchDB, ints on pouchdb-server).
+Every method is one or a few HTTP calls (`couch_http.CouchClient`: async HTTP for documents
+and replication, pycouchdb for database administration). Seqs are passed through verbatim
+(opaque strings on CouchDB, ints on pouchdb-server).
 Input is checked here first with the embedded store's rules (`docinput.prepare`,
 `validate_db_name`), so both backends refuse the same documents with the same errors.
 
@@ -70,7 +71,7 @@ class CouchStore(DocumentStore):
     # -- lifecycle -------------------------------------------------------------
     async def initialize(self) -> None:
         """Read `GET /`: the server's uuid and which server it is. :raises StoreUnavailable:"""
-        info = await self.client.call("GET")
+        info = await self.client.call("GET", admin=True)
         if not isinstance(info, dict):
             raise StoreUnavailable("GET / did not answer a CouchDB welcome object.")
         self.quirks = "express-pouchdb" in info
@@ -88,11 +89,11 @@ class CouchStore(DocumentStore):
         if not self._closed:
             self._closed = True
             await self._watcher.close()
-            self.client.close()
+            await self.client.aclose()
 
     async def ping(self) -> bool:
         try:
-            await self.client.call("GET", timeout=5.0)
+            await self.client.call("GET", timeout=5.0, admin=True)
         except StoreError:
             return False
         return True
@@ -105,15 +106,15 @@ class CouchStore(DocumentStore):
 
     # -- databases --------------------------------------------------------------
     async def list_dbs(self) -> list[str]:
-        return sorted(await self.client.call("GET", "_all_dbs"))
+        return sorted(await self.client.call("GET", "_all_dbs", admin=True))
 
     async def create_db(self, db: str) -> None:
-        await self.client.call("PUT", _db(db))
+        await self.client.call("PUT", _db(db), admin=True)
 
     async def delete_db(self, db: str) -> None:
         if self.quirks:  # pouchdb-server answers ok for a missing database
             await self.client.call("GET", _db(db))
-        await self.client.call("DELETE", _db(db))
+        await self.client.call("DELETE", _db(db), admin=True)
 
     async def db_info(self, db: str) -> DbInfo:
         info = await self.client.call("GET", _db(db))
@@ -305,7 +306,7 @@ class CouchStore(DocumentStore):
 
     async def compact(self, db: str) -> None:
         """CouchDB compacts in the background; it answers 202 at once."""
-        await self.client.call("POST", _db(db), "_compact", body={})
+        await self.client.call("POST", _db(db), "_compact", body={}, admin=True)
 
     # -- local documents --------------------------------------------------------
     async def get_local(self, db: str, local_id: str) -> Doc:
