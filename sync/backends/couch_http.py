@@ -172,14 +172,16 @@ class CouchClient:
         timeout: float | None = None,
         wait: bool = False,
         admin: bool = False,
+        accept: str | None = None,
     ) -> Any:
         """The answer's JSON (bytes with `raw`); `wait` for long polls (their own pool),
-        `admin` for database administration (pycouchdb, in a thread).
+        `admin` for database administration (pycouchdb, in a thread); `accept` overrides
+        the Accept header (JSON, or anything with `raw`).
 
         :raises StoreError: mapped from the answer.
         """
         return (await self.response(method, *parts, params=params, body=body, raw=raw,
-                                    timeout=timeout, wait=wait, admin=admin)).body
+                                    timeout=timeout, wait=wait, admin=admin, accept=accept)).body
 
     async def response(
         self,
@@ -191,12 +193,13 @@ class CouchClient:
         timeout: float | None = None,
         wait: bool = False,
         admin: bool = False,
+        accept: str | None = None,
     ) -> Response:
         if admin:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(
                 self._pool, partial(self._request, method, parts, params, body, raw, timeout))
-        headers = {"Accept": "*/*" if raw else "application/json"}
+        headers = {"Accept": accept or ("*/*" if raw else "application/json")}
         content = None
         if body is not None:
             content = json.dumps(body).encode()
