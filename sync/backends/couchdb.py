@@ -67,6 +67,7 @@ class CouchStore(DocumentStore):
         self.capabilities = frozenset()
         self._uuid: str | None = None
         self._closed = False
+        self._events: dict[str, asyncio.Event] = {}
 
     @classmethod
     def from_settings(cls, settings: StoreConfig) -> CouchStore:
@@ -108,17 +109,36 @@ class CouchStore(DocumentStore):
         assert self._uuid is not None
         return self._uuid
 
+    def change_signal(self, db: str) -> asyncio.Event:
+        """An event set (and dropped) after this store's next write to `db`: the gatekeeper's
+        directory reads `config` again only then (or after its recheck, for other writers)."""
+        event = self._events.get(db)
+        if event is None:
+            event = self._events[db] = asyncio.Event()
+        return event
+
+    def _notify(self, db: str) -> None:
+        event = self._events.pop(db, None)
+        if event is not None:
+            event.set()
+
     # -- databases --------------------------------------------------------------
     async def list_dbs(self) -> list[str]:
         return sorted(await self.client.call("GET", "_all_dbs", admin=True))
 
     async def create_db(self, db: str) -> None:
-        await self.client.call("PUT", _db(db), admin=True)
+        try:
+            await self.client.call("PUT", _db(db), admin=True)
+        finally:
+            self._notify(db)
 
     async def delete_db(self, db: str) -> None:
         if self.quirks:  # pouchdb-server answers ok for a missing database
             await self.client.call("GET", _db(db))
-        await self.client.call("DELETE", _db(db), admin=True)
+        try:
+            await self.client.call("DELETE", _db(db), admin=True)
+        finally:
+            self._notify(db)
 
     async def db_info(self, db: str) -> DbInfo:
         info = await self.client.call("GET", _db(db))
@@ -229,12 +249,15 @@ class CouchStore(DocumentStore):
     ) -> list[WriteResult]:
         """As `DocumentStore.bulk_docs`; with `validate`, judged and re-judged as
         `couch_guard` describes (CouchDB has no write transaction to judge in)."""
-        if validate is not None:
-            return await guarded_bulk(self.client, _db(db), docs, new_edits=new_edits,
-                                      max_size=self.max_document_size, fill_stubs=self.quirks,
-                                      validate=validate)
-        return await write_bulk(self.client, _db(db), docs, new_edits=new_edits,
-                                max_size=self.max_document_size, fill_stubs=self.quirks)
+        try:
+            if validate is not None:
+                return await guarded_bulk(self.client, _db(db), docs, new_edits=new_edits,
+                                          max_size=self.max_document_size,
+                                          fill_stubs=self.quirks, validate=validate)
+            return await write_bulk(self.client, _db(db), docs, new_edits=new_edits,
+                                    max_size=self.max_document_size, fill_stubs=self.quirks)
+        finally:
+            self._notify(db)
 
     async def bulk_get(
         self,
