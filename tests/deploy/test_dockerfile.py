@@ -75,7 +75,7 @@ def test_the_server_runs_from_the_images_tree(tmp_path: Path) -> None:
         from server.app import create_app
         assert all(not p.startswith(sys.argv[1]) for p in sys.modules["server"].__path__)
         with TestClient(create_app()) as client:
-            for path in ("/", "/schema", "/healthz"):
+            for path in ("/", "/sw.js", "/schema", "/schema-assets/swagger-ui.css", "/healthz"):
                 answer = client.get(path)
                 assert answer.status_code == 200, (path, answer.status_code, answer.text[:300])
             print("ok")
