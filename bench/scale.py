@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -92,6 +93,7 @@ def cluster() -> Iterator[str]:
     finally:
         subprocess.run([str(SHARED / "nodes.sh"), "stop", str(state)], capture_output=True,
                        timeout=120, check=False)
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def thidua(data: Path, couch: str, shared_sql: Path, worker: str) -> Server:
