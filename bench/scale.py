@@ -127,14 +127,27 @@ def driver(spec: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def cpu_seconds(server: Server) -> float:
+    """User + system CPU the server process has used (for sizing: CPU per document)."""
+    assert server.proc is not None
+    fields = Path(f"/proc/{server.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # -- 1. gatekeeper overhead ---------------------------------------------------------------
 def overhead(ours: Server, direct: Server, args: argparse.Namespace) -> dict[str, dict]:
+    """Best seconds per step for each, and thidua's least CPU seconds for one whole round."""
     best: dict[str, dict[str, float]] = {}
+    cpu = float("inf")
     for round_no in range(args.repeat):
         for name, server in (("thidua", ours), ("cluster", direct)):
             print(f"overhead round {round_no + 1}: {name} ...", file=sys.stderr, flush=True)
+            before = cpu_seconds(ours)
             times = run_js(server, args.count, args.initial, True)
+            if name == "thidua":
+                cpu = min(cpu, cpu_seconds(ours) - before)
             best[name] = {s: min(times[s], best.get(name, times)[s]) for s in STEPS}
+    best["cpu"] = {"round": cpu}
     return best
 
 
@@ -227,6 +240,11 @@ def report(console: Console, figures: dict[str, Any], args: argparse.Namespace) 
                       f"{peer:.2f}", f"{sizes[step] / peer:,.0f}", f"{ratio:.2f}x",
                       "met" if ratio <= 1.3 else "NOT met")
     console.print(table)
+    docs = 2 * args.count + args.initial
+    cpu = best["cpu"]["round"]
+    console.print(f"thidua CPU for one round ({docs:,} docs replicated, worker {args.worker}): "
+                  f"{cpu:.1f} s = {1000 * cpu / docs:.2f} ms per document; peak RSS "
+                  f"{figures['rss'] / 2**20:.0f} MiB")
 
     table = Table(title=f"2. {args.communes:,} commune databases on the cluster")
     table.add_column("measure")
@@ -294,6 +312,8 @@ def main() -> None:
                 figures["mixed"]["two"] = mixed([first, second], busy[args.clients:], args)
             finally:
                 second.stop()
+            assert first.proc is not None
+            figures["rss"] = load_bench.peak_rss(first.proc.pid)
         finally:
             first.stop()
     report(console, figures, args)
