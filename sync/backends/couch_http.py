@@ -1,9 +1,14 @@
-"""The HTTP side of the CouchDB backend: one pycouchdb `Server`, a thread pool, one choke point.
+"""The HTTP side of the CouchDB backend: async HTTP for documents, pycouchdb for the rest.
 
-`CouchClient.call()` runs a blocking request in the pool and answers parsed JSON (or bytes);
-`_translate()` turns every failure into a `sync.errors` class: CouchDB's `{error, reason}`
-answers by status, pycouchdb exceptions by type, and `requests` errors (refused, reset,
-timeout) or non-JSON answers into `StoreUnavailable`.
+`CouchClient.call()` answers parsed JSON (or bytes). Document and replication requests (reads,
+`_bulk_get`, `_bulk_docs`, `_revs_diff`, `_changes`, `_local`) go over `httpx.AsyncClient`
+with a keep-alive pool on the event loop: profiled, the blocking client in threads spent most
+of a pull re-acquiring the GIL and rebuilding `requests`' per-request context (bench/scale.py,
+docs/benchmarks.md). Database administration (`admin=True`: the welcome, `_all_dbs`, create,
+delete, compact) stays on pycouchdb's `Server` session, run in a small thread pool.
+`translate()` turns every failure into a `sync.errors` class: CouchDB's `{error, reason}`
+answers by status, pycouchdb exceptions by type, transport errors (refused, reset, timeout)
+or non-JSON answers into `StoreUnavailable`.
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
+import httpx
 import pycouchdb
 import requests
 from pycouchdb import exceptions as couch_exc
@@ -75,7 +81,7 @@ def translate() -> Iterator[None]:
             if isinstance(exc, source):
                 raise target(str(exc) or target.error) from exc
         raise StoreUnavailable(f"CouchDB error: {exc}", original=exc) from exc
-    except (requests.RequestException, OSError) as exc:
+    except (requests.RequestException, httpx.TransportError, OSError) as exc:
         raise StoreUnavailable(f"CouchDB is unreachable: {exc}", original=exc) from exc
     except ValueError as exc:  # a non-JSON answer (proxy error page, truncated body)
         raise StoreUnavailable(f"CouchDB sent an invalid answer: {exc}", original=exc) from exc
@@ -92,10 +98,10 @@ class Response:
 
 
 class CouchClient:
-    """Blocking pycouchdb/requests calls behind coroutines, in a private thread pool."""
+    """CouchDB over HTTP: `httpx` on the event loop, pycouchdb's session for `admin` calls."""
 
     def __init__(
-        self, url: str, *, max_workers: int = 16, max_waits: int = 64, timeout: float = 30.0
+        self, url: str, *, max_connections: int = 32, max_waits: int = 64, timeout: float = 30.0
     ) -> None:
         self.server = pycouchdb.Server(url, timeout=timeout)
         self.base_url = self.server.base_url.rstrip("/")
@@ -105,17 +111,40 @@ class CouchClient:
         session = self.server.resource.session
         # pouchdb-server gzips streamed answers, which stalls long polls: ask for identity.
         session.headers["Accept-Encoding"] = "identity"
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max_workers + max_waits)
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=4)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         self.session: requests.Session = session
-        self._pool = ThreadPoolExecutor(max_workers, thread_name_prefix="couchdb")
-        # Long polls block a thread each; their own pool keeps them from starving other calls.
-        self._wait_pool = ThreadPoolExecutor(max_waits, thread_name_prefix="couchdb-wait")
+        self._pool = ThreadPoolExecutor(4, thread_name_prefix="couchdb-admin")
+        parts = urlsplit(url)
+        self._auth = (unquote(parts.username or ""), unquote(parts.password or "")) \
+            if parts.username is not None else None
+        self._root = urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port
+                                 else "") if parts.hostname else "", parts.path.rstrip("/"),
+                                 "", ""))
+        self._limits = (max_connections, max_waits)
+        self.waiting = self.peak_waiting = 0  # long polls in flight, and their high-water mark
+        # Bound to the event loop that made them (a pool's sockets belong to one loop).
+        self._clients: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient,
+                             httpx.AsyncClient] | None = None
 
     def url(self, parts: Sequence[str]) -> str:
         """`parts` are already-quoted path parts (see `quote_db` and `doc_path`)."""
         return "/".join([self.base_url, *parts])
+
+    def _async(self, wait: bool) -> httpx.AsyncClient:
+        """This loop's client (long polls have their own pool, so they never starve calls)."""
+        loop = asyncio.get_running_loop()
+        if self._clients is None or self._clients[0] is not loop:
+            headers = {"Accept-Encoding": "identity"}
+
+            def make(size: int) -> httpx.AsyncClient:
+                return httpx.AsyncClient(
+                    auth=self._auth, headers=headers, timeout=self.timeout,
+                    limits=httpx.Limits(max_connections=size, max_keepalive_connections=size))
+
+            self._clients = (loop, make(self._limits[0]), make(self._limits[1]))
+        return self._clients[2 if wait else 1]
 
     def _request(
         self,
@@ -126,20 +155,14 @@ class CouchClient:
         raw: bool,
         timeout: float | None,
     ) -> Response:
+        """A blocking request on pycouchdb's session (the `admin` calls)."""
         data = None if body is None else json.dumps(body).encode()
         headers = {"Accept": "*/*"} if raw else {"Accept": "application/json"}
         with translate():
             response = self.session.request(
                 method, self.url(parts), params=_encode_params(params), data=data,
                 headers=headers, timeout=timeout or self.timeout)
-            content_type = response.headers.get("Content-Type", "")
-            if raw and response.status_code < 400:
-                etag = response.headers.get("ETag", "").strip('"')
-                return Response(response.status_code, response.content, content_type, etag)
-            parsed = response.json() if response.content else None
-            if response.status_code >= 400:
-                raise _error_for(response.status_code, parsed)
-            return Response(response.status_code, parsed, content_type)
+            return _finish(response.status_code, response.content, response.headers, raw)
 
     async def call(
         self,
@@ -150,13 +173,17 @@ class CouchClient:
         raw: bool = False,
         timeout: float | None = None,
         wait: bool = False,
+        admin: bool = False,
+        accept: str | None = None,
     ) -> Any:
-        """The answer's JSON (bytes with `raw`); `wait` for long polls (their own threads).
+        """The answer's JSON (bytes with `raw`); `wait` for long polls (their own pool),
+        `admin` for database administration (pycouchdb, in a thread); `accept` overrides
+        the Accept header (JSON, or anything with `raw`).
 
         :raises StoreError: mapped from the answer.
         """
         return (await self.response(method, *parts, params=params, body=body, raw=raw,
-                                    timeout=timeout, wait=wait)).body
+                                    timeout=timeout, wait=wait, admin=admin, accept=accept)).body
 
     async def response(
         self,
@@ -167,16 +194,53 @@ class CouchClient:
         raw: bool = False,
         timeout: float | None = None,
         wait: bool = False,
+        admin: bool = False,
+        accept: str | None = None,
     ) -> Response:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._wait_pool if wait else self._pool,
-            partial(self._request, method, parts, params, body, raw, timeout))
+        if admin:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(
+                self._pool, partial(self._request, method, parts, params, body, raw, timeout))
+        headers = {"Accept": accept or ("*/*" if raw else "application/json")}
+        content = None
+        if body is not None:
+            content = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        self.waiting += wait
+        self.peak_waiting = max(self.peak_waiting, self.waiting)
+        try:
+            with translate():
+                answer = await self._async(wait).request(
+                    method, "/".join([self._root, *parts]), params=_encode_params(params),
+                    content=content, headers=headers, timeout=timeout or self.timeout)
+                return _finish(answer.status_code, answer.content, answer.headers, raw)
+        finally:
+            self.waiting -= wait
+
+    async def aclose(self) -> None:
+        """Close both transports (the async pools only from the loop that made them)."""
+        clients, self._clients = self._clients, None
+        if clients is not None:
+            with contextlib.suppress(RuntimeError):
+                if clients[0] is asyncio.get_running_loop():
+                    await clients[1].aclose()
+                    await clients[2].aclose()
+        self.close()
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
-        self._wait_pool.shutdown(wait=False, cancel_futures=True)
         self.session.close()
+
+
+def _finish(status: int, content: bytes, headers: Mapping[str, str], raw: bool) -> Response:
+    """A `Response` from an answer's parts. :raises StoreError: an error status."""
+    content_type = headers.get("Content-Type", "")
+    if raw and status < 400:
+        return Response(status, content, content_type, headers.get("ETag", "").strip('"'))
+    parsed = json.loads(content) if content else None
+    if status >= 400:
+        raise _error_for(status, parsed)
+    return Response(status, parsed, content_type)
 
 
 def _encode_params(params: Mapping[str, Any] | None) -> dict[str, str] | None:

@@ -1,7 +1,8 @@
-"""The CouchDB document store: a real CouchDB (single node or cluster) through pycouchdb.
+"""The CouchDB document store: a real CouchDB (single node or cluster).
 
-Every method is one or a few HTTP calls (`couch_http.CouchClient`, blocking calls in a thread
-pool). Seqs are passed through verbatim (opaque strings on CouchDB, ints on pouchdb-server).
+Every method is one or a few HTTP calls (`couch_http.CouchClient`: async HTTP for documents
+and replication, pycouchdb for database administration). Seqs are passed through verbatim
+(opaque strings on CouchDB, ints on pouchdb-server).
 Input is checked here first with the embedded store's rules (`docinput.prepare`,
 `validate_db_name`), so both backends refuse the same documents with the same errors.
 
@@ -16,6 +17,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
+
+import msgspec
 
 from ..errors import BadRequest, Conflict, NotFound, StoreError, StoreUnavailable
 from ..selector import compile_selector
@@ -44,6 +47,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CouchStore"]
 
+_ENCODER = msgspec.json.Encoder()
+
 
 def _db(name: str) -> str:
     """A database name, checked as the embedded store does, as one URL path part."""
@@ -63,6 +68,7 @@ class CouchStore(DocumentStore):
         self.capabilities = frozenset()
         self._uuid: str | None = None
         self._closed = False
+        self._events: dict[str, asyncio.Event] = {}
 
     @classmethod
     def from_settings(cls, settings: StoreConfig) -> CouchStore:
@@ -71,7 +77,7 @@ class CouchStore(DocumentStore):
     # -- lifecycle -------------------------------------------------------------
     async def initialize(self) -> None:
         """Read `GET /`: the server's uuid and which server it is. :raises StoreUnavailable:"""
-        info = await self.client.call("GET")
+        info = await self.client.call("GET", admin=True)
         if not isinstance(info, dict):
             raise StoreUnavailable("GET / did not answer a CouchDB welcome object.")
         self.quirks = "express-pouchdb" in info
@@ -104,11 +110,11 @@ class CouchStore(DocumentStore):
         if not self._closed:
             self._closed = True
             await self._watcher.close()
-            self.client.close()
+            await self.client.aclose()
 
     async def ping(self) -> bool:
         try:
-            await self.client.call("GET", timeout=5.0)
+            await self.client.call("GET", timeout=5.0, admin=True)
         except StoreError:
             return False
         return True
@@ -119,17 +125,36 @@ class CouchStore(DocumentStore):
         assert self._uuid is not None
         return self._uuid
 
+    def change_signal(self, db: str) -> asyncio.Event:
+        """An event set (and dropped) after this store's next write to `db`: the gatekeeper's
+        directory reads `config` again only then (or after its recheck, for other writers)."""
+        event = self._events.get(db)
+        if event is None:
+            event = self._events[db] = asyncio.Event()
+        return event
+
+    def _notify(self, db: str) -> None:
+        event = self._events.pop(db, None)
+        if event is not None:
+            event.set()
+
     # -- databases --------------------------------------------------------------
     async def list_dbs(self) -> list[str]:
-        return sorted(await self.client.call("GET", "_all_dbs"))
+        return sorted(await self.client.call("GET", "_all_dbs", admin=True))
 
     async def create_db(self, db: str) -> None:
-        await self.client.call("PUT", _db(db))
+        try:
+            await self.client.call("PUT", _db(db), admin=True)
+        finally:
+            self._notify(db)
 
     async def delete_db(self, db: str) -> None:
         if self.quirks:  # pouchdb-server answers ok for a missing database
             await self.client.call("GET", _db(db))
-        await self.client.call("DELETE", _db(db))
+        try:
+            await self.client.call("DELETE", _db(db), admin=True)
+        finally:
+            self._notify(db)
 
     async def db_info(self, db: str) -> DbInfo:
         info = await self.client.call("GET", _db(db))
@@ -240,12 +265,15 @@ class CouchStore(DocumentStore):
     ) -> list[WriteResult]:
         """As `DocumentStore.bulk_docs`; with `validate`, judged and re-judged as
         `couch_guard` describes (CouchDB has no write transaction to judge in)."""
-        if validate is not None:
-            return await guarded_bulk(self.client, _db(db), docs, new_edits=new_edits,
-                                      max_size=self.max_document_size, fill_stubs=self.quirks,
-                                      validate=validate)
-        return await write_bulk(self.client, _db(db), docs, new_edits=new_edits,
-                                max_size=self.max_document_size, fill_stubs=self.quirks)
+        try:
+            if validate is not None:
+                return await guarded_bulk(self.client, _db(db), docs, new_edits=new_edits,
+                                          max_size=self.max_document_size,
+                                          fill_stubs=self.quirks, validate=validate)
+            return await write_bulk(self.client, _db(db), docs, new_edits=new_edits,
+                                    max_size=self.max_document_size, fill_stubs=self.quirks)
+        finally:
+            self._notify(db)
 
     async def bulk_get(
         self,
@@ -256,20 +284,57 @@ class CouchStore(DocumentStore):
         latest: bool = False,
         attachments: bool = False,
     ) -> list[dict[str, Any]]:
-        """As `DocumentStore.bulk_get`, one request per entry run concurrently.
-
-        Not `_bulk_get`: pouchdb-server crashes on `latest` with an unknown rev and merges
-        entries of one id. :raises NotFound: no such database.
+        """As `DocumentStore.bulk_get`: CouchDB's own `_bulk_get` (one request), or against
+        pouchdb-server one request per entry run concurrently (it crashes on `latest` with an
+        unknown rev and merges entries of one id). :raises NotFound: no such database.
         """
+        flags = {"revs": revs, "latest": latest, "attachments": attachments}
+        if self._native_bulk_get(requests):
+            answer = await self._bulk_get(db, requests, flags)
+            return list(json.loads(answer)["results"])
         await self.client.call("GET", _db(db))
         base = super().bulk_get
 
         async def one(request: Mapping[str, Any]) -> dict[str, Any]:
-            [result] = await base(db, [request], revs=revs, latest=latest,
-                                  attachments=attachments)
+            [result] = await base(db, [request], **flags)
             return result
 
         return list(await asyncio.gather(*(one(request) for request in requests)))
+
+    async def bulk_get_json(
+        self,
+        db: str,
+        requests: Sequence[Mapping[str, Any]],
+        *,
+        revs: bool = False,
+        latest: bool = False,
+        attachments: bool = False,
+    ) -> bytes:
+        """The `_bulk_get` answer body: on CouchDB its own bytes, passed through undecoded."""
+        flags = {"revs": revs, "latest": latest, "attachments": attachments}
+        if self._native_bulk_get(requests):
+            return await self._bulk_get(db, requests, flags)
+        return _ENCODER.encode({"results": await self.bulk_get(db, requests, **flags)})
+
+    def _native_bulk_get(self, requests: Sequence[Mapping[str, Any]]) -> bool:
+        """CouchDB answers this `_bulk_get` itself: every entry an id and an optional rev."""
+        if self.quirks:
+            return False
+        for request in requests:
+            rev = request.get("rev")
+            if not isinstance(request.get("id"), str):
+                return False
+            if rev is not None:
+                couch_revs.check_rev(rev)
+        return True
+
+    async def _bulk_get(self, db: str, requests: Sequence[Mapping[str, Any]],
+                        flags: Mapping[str, bool]) -> bytes:
+        docs = [{"id": r["id"], **({"rev": r["rev"]} if r.get("rev") else {})} for r in requests]
+        data: bytes = await self.client.call(
+            "POST", _db(db), "_bulk_get", params={k: v or None for k, v in flags.items()},
+            body={"docs": docs}, raw=True, accept="application/json")
+        return data
 
     async def revs_diff(
         self, db: str, revs: Mapping[str, Sequence[str]]
@@ -325,7 +390,7 @@ class CouchStore(DocumentStore):
 
     async def compact(self, db: str) -> None:
         """CouchDB compacts in the background; it answers 202 at once."""
-        await self.client.call("POST", _db(db), "_compact", body={})
+        await self.client.call("POST", _db(db), "_compact", body={}, admin=True)
 
     # -- local documents --------------------------------------------------------
     async def get_local(self, db: str, local_id: str) -> Doc:

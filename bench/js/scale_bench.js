@@ -1,0 +1,86 @@
+// PouchDB 9 (memory adapter) drivers for bench/scale.py. Prints one JSON line.
+//
+// stdin {"mode": "pull", "couch": "http://host:port/prefix/", "auth": {...}, "db": "c-..."}:
+//   a phone's initial pull of `db` into a fresh local db -> {"seconds", "docs"}.
+// stdin {"mode": "mixed", "couches": [url, ...], "auth": {...}, "dbs": [...], "clients": K,
+//        "seconds": T, "batch": B, "docs": [[sheet, ...] per phone]}:
+//   K phones, phone i on couches[i % n] and dbs[i % len], each looping for T seconds (or
+//   until its sheets run out): write its next B sheets locally, push, pull the commune
+//   (one-shot replications, as the PWA's sync does). Every HTTP request is timed ->
+//   {"requests", "seconds", "latencies" (ms, sorted), "errors", "failures", "syncs"}.
+// Connections are reused (keep-alive), as browsers do.
+'use strict';
+
+const http = require('http');
+const PouchDB = require('pouchdb').plugin(require('pouchdb-adapter-memory'));
+
+let serial = 0;
+const local = () => new PouchDB(`scale_${process.pid}_${++serial}`, { adapter: 'memory' });
+
+function remote(couch, auth, db, timings) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  const fetch = async (url, opts) => {
+    const start = process.hrtime.bigint();
+    try {
+      return await PouchDB.fetch(url, { ...opts, agent });
+    } finally {
+      if (timings) timings.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+  };
+  return new PouchDB(couch + db, { auth, fetch });
+}
+
+async function pull(spec) {
+  const phone = local();
+  const start = process.hrtime.bigint();
+  const result = await PouchDB.replicate(remote(spec.couch, spec.auth, spec.db), phone);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (result.doc_write_failures) throw new Error(`pull failed: ${JSON.stringify(result)}`);
+  return { seconds, docs: result.docs_written };
+}
+
+async function mixed(spec) {
+  const timings = [];
+  let errors = 0;
+  let failures = 0;
+  let syncs = 0;
+  const until = Date.now() + spec.seconds * 1000;
+  const start = process.hrtime.bigint();
+  const phones = [];
+  for (let i = 0; i < spec.clients; i++) {
+    phones.push((async () => {
+      const mine = local();
+      const server = remote(spec.couches[i % spec.couches.length], spec.auth,
+        spec.dbs[i % spec.dbs.length], timings);
+      const mineDocs = spec.docs[i];
+      for (let n = 0; n < mineDocs.length && Date.now() < until; n += spec.batch) {
+        await mine.bulkDocs(mineDocs.slice(n, n + spec.batch));
+        try {
+          const push = await mine.replicate.to(server);
+          const pulled = await mine.replicate.from(server);
+          failures += push.doc_write_failures + pulled.doc_write_failures;
+          syncs += 1;
+        } catch (err) {
+          errors += 1;
+        }
+      }
+    })());
+  }
+  await Promise.all(phones);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  timings.sort((a, b) => a - b);
+  return { requests: timings.length, seconds, latencies: timings, errors, failures, syncs };
+}
+
+async function main() {
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  const spec = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  const out = spec.mode === 'pull' ? await pull(spec) : await mixed(spec);
+  await new Promise((resolve) => process.stdout.write(JSON.stringify(out) + '\n', resolve));
+}
+
+main().then(() => process.exit(0), (err) => {
+  process.stderr.write(String(err && err.stack || err) + '\n');
+  process.exit(1);
+});

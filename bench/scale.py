@@ -1,0 +1,323 @@
+"""Scale-out benchmark (issue 16): thidua over a 3-node Apache CouchDB 3.5 cluster.
+
+Run: `.venv/bin/python bench/scale.py [--count 5000] [--initial 1000] [--repeat 3]
+[--communes 3321] [--commune-docs 2000] [--clients 16] [--seconds 20]`.
+
+Starts its own cluster (`../shared/couchdb/nodes.sh`, 3 nodes on free loopback ports, q=1,
+n=3) and thidua servers (uvicorn, one worker each, CouchDB backend = the cluster, accounts
+in one SQLite file they share), then measures, each figure beside its peer in the same run:
+
+1. **Gatekeeper overhead**: PouchDB 9 (Node, memory adapter) push of `--count` sheets, pull
+   of them, initial pull of `--initial` (bench/js/replication_bench.js), through thidua and
+   straight to the cluster, rounds interleaved, best of `--repeat`. Target <= 1.3x.
+2. **Commune databases**: `--communes` `c-` databases created on the cluster through the
+   store (16 at a time), the national directory in `config`; then a phone's initial pull of
+   one commune of `--commune-docs` score sheets through thidua and straight (best of
+   `--repeat`). Target < 1 s through thidua.
+3. **Two servers against one**: `--clients` phones on a mixed replication load for
+   `--seconds` (write 5 sheets, push, pull, again) on their communes, all on one thidua
+   server, then split over two: requests/s and p95 per HTTP request.
+
+The in-server worker runs (`THIDUA_WORKER=on`, the default) unless `--worker off`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+import load as load_bench  # noqa: E402
+from replication import run_js  # noqa: E402
+
+from scoring.model import CONFIG_DB, commune_db  # noqa: E402
+from sync.backends.couchdb import CouchStore  # noqa: E402
+from tests.couchdb import SHARED, couchdb_prefix, missing_couchdb  # noqa: E402
+from tests.replication.servers import Server, couchdb_server, free_port, our_server  # noqa: E402
+
+DRIVER = ROOT / "bench" / "js" / "scale_bench.js"
+ADMIN = ("admin", "scale-bench-password")
+STEPS = ("push", "pull", "initial")
+
+
+# -- the cluster and the servers -----------------------------------------------------------
+def _free_base() -> int:
+    """A port P with P, P+1, P+2 (the nodes) and P+100 (their epmd) free."""
+    for _ in range(200):
+        base = free_port()
+        if base > 65_000:
+            continue
+        try:
+            for port in (base, base + 1, base + 2, base + 100):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise SystemExit("no free ports for a CouchDB cluster")
+
+
+@contextmanager
+def cluster() -> Iterator[str]:
+    """Three joined CouchDB 3.5 nodes (q=1, n=3); yields node 1's URL with credentials."""
+    prefix = couchdb_prefix()
+    if prefix is None:
+        raise SystemExit(f"bench/scale.py needs Apache CouchDB: {missing_couchdb()}")
+    state = Path(tempfile.mkdtemp(prefix="thidua-scale-cluster-"))
+    base = _free_base()
+    subprocess.run([str(SHARED / "nodes.sh"), "start", str(prefix), str(state), "3", str(base),
+                    *ADMIN], check=True, capture_output=True, timeout=180)
+    try:
+        for port in range(base, base + 3):
+            httpx.put(f"http://127.0.0.1:{port}/_node/_local/_config/cluster/q", json="1",
+                      auth=ADMIN, timeout=30).raise_for_status()
+        yield f"http://{ADMIN[0]}:{ADMIN[1]}@127.0.0.1:{base}"
+    finally:
+        subprocess.run([str(SHARED / "nodes.sh"), "stop", str(state)], capture_output=True,
+                       timeout=120, check=False)
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def thidua(data: Path, couch: str, shared_sql: Path, worker: str) -> Server:
+    """A thidua server over the cluster; accounts, leases and results in `shared_sql`."""
+    return our_server(data, THIDUA_COUCHDB_URL=couch, THIDUA_WORKER=worker,
+                      THIDUA_DATABASE_URL=f"sqlite:///{shared_sql}",
+                      THIDUA_SECRET_KEY="scale-bench-secret-key-0123456789abcdef")
+
+
+def twin(server: Server, data: Path) -> Server:
+    """Another server like `server` (same accounts and CouchDB) on its own port and data dir."""
+    data.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    command = [str(port) if arg == str(server.port) else arg for arg in server.command]
+    return Server("ours", command, data, {**server.env, "THIDUA_DATA_DIR": str(data)}, port,
+                  server.prefix, auth=server.auth)
+
+
+def node_auth(server: Server) -> dict[str, str]:
+    auth = server.node_auth
+    assert auth is not None
+    return auth
+
+
+def driver(spec: dict[str, Any]) -> dict[str, Any]:
+    done = subprocess.run(["node", str(DRIVER)], input=json.dumps(spec).encode(),
+                          capture_output=True, cwd=ROOT, timeout=1800, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"scale driver failed: {done.stderr.decode()[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def cpu_seconds(server: Server) -> float:
+    """User + system CPU the server process has used (for sizing: CPU per document)."""
+    assert server.proc is not None
+    fields = Path(f"/proc/{server.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# -- 1. gatekeeper overhead ---------------------------------------------------------------
+def overhead(ours: Server, direct: Server, args: argparse.Namespace) -> dict[str, dict]:
+    """Best seconds per step for each, and thidua's least CPU seconds for one whole round."""
+    best: dict[str, dict[str, float]] = {}
+    cpu = float("inf")
+    for round_no in range(args.repeat):
+        for name, server in (("thidua", ours), ("cluster", direct)):
+            print(f"overhead round {round_no + 1}: {name} ...", file=sys.stderr, flush=True)
+            before = cpu_seconds(ours)
+            times = run_js(server, args.count, args.initial, True)
+            if name == "thidua":
+                cpu = min(cpu, cpu_seconds(ours) - before)
+            best[name] = {s: min(times[s], best.get(name, times)[s]) for s in STEPS}
+    best["cpu"] = {"round": cpu}
+    return best
+
+
+# -- 2. commune databases -----------------------------------------------------------------
+async def create_communes(couch: str, codes: list[str], periods: int) -> float:
+    """Seconds to create `config` and every `c-` database (16 at a time), directory in."""
+    store = CouchStore(couch, timeout=120)
+    await store.initialize()
+    try:
+        await store.create_db(CONFIG_DB)
+        gate = asyncio.Semaphore(16)
+
+        async def one(code: str) -> None:
+            async with gate:
+                await store.create_db(commune_db(code))
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one(code) for code in codes))
+        seconds = time.perf_counter() - start
+        docs = load_bench.directory(codes, periods)
+        for i in range(0, len(docs), 2000):
+            results = await store.bulk_docs(CONFIG_DB, docs[i:i + 2000])
+            assert not [r for r in results if r.error], results[:3]
+        return seconds
+    finally:
+        await store.close()
+
+
+async def fill_commune(couch: str, code: str, count: int) -> None:
+    """`count` score sheets of one commune (20 groups x periods), written straight."""
+    periods = load_bench.period_ids(-(-count // 20))
+    docs = [{**sheet, "unit_code": unit, "_id": sheet["_id"].replace(f"{code}01", unit)}
+            for sheet in load_bench.sheets(code, periods)
+            for unit in (f"{code}{group:02d}" for group in range(20))][:count]
+    store = CouchStore(couch, timeout=120)
+    await store.initialize()
+    try:
+        for i in range(0, len(docs), 1000):
+            results = await store.bulk_docs(commune_db(code), docs[i:i + 1000])
+            assert not [r for r in results if r.error], results[:3]
+    finally:
+        await store.close()
+
+
+def commune_pull(ours: Server, direct: Server, db: str, repeat: int) -> dict[str, float]:
+    best: dict[str, float] = {}
+    for _ in range(repeat):
+        for name, server in (("thidua", ours), ("cluster", direct)):
+            answer = driver({"mode": "pull", "couch": server.couch, "auth": node_auth(server),
+                             "db": db})
+            best[name] = min(answer["seconds"], best.get(name, answer["seconds"]))
+    return best
+
+
+# -- 3. two servers against one -----------------------------------------------------------
+def mixed(servers: list[Server], codes: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    answer = driver({"mode": "mixed", "couches": [s.couch for s in servers],
+                     "auth": node_auth(servers[0]), "dbs": [commune_db(c) for c in codes],
+                     "clients": args.clients, "seconds": args.seconds, "batch": 5,
+                     "docs": mixed_sheets(codes, args)})
+    latencies = answer["latencies"]
+    p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan")
+    return {"rps": answer["requests"] / answer["seconds"], "p95": p95,
+            "requests": answer["requests"], "errors": answer["errors"],
+            "syncs": answer["syncs"], "failures": answer["failures"]}
+
+
+def mixed_sheets(codes: list[str], args: argparse.Namespace) -> list[list[dict[str, Any]]]:
+    """Per phone, the sheets it writes in order: its commune's group, one period each."""
+    periods = load_bench.period_ids(args.periods)
+    return [load_bench.sheets(codes[i % len(codes)], periods) for i in range(args.clients)]
+
+
+# -- the report ----------------------------------------------------------------------------
+def report(console: Console, figures: dict[str, Any], args: argparse.Namespace) -> None:
+    sizes = {"push": args.count, "pull": args.count, "initial": args.initial}
+    table = Table(title=f"1. Gatekeeper overhead (PouchDB 9, best of {args.repeat}, "
+                        f"worker {args.worker})")
+    table.add_column("step")
+    for name in ("thidua", "cluster"):
+        table.add_column(f"{name} s", justify="right")
+        table.add_column(f"{name} doc/s", justify="right")
+    table.add_column("ratio", justify="right")
+    table.add_column("target <= 1.3x")
+    best = figures["overhead"]
+    for step in STEPS:
+        ours, peer = best["thidua"][step], best["cluster"][step]
+        ratio = ours / peer
+        table.add_row(f"{step} ({sizes[step]:,})", f"{ours:.2f}", f"{sizes[step] / ours:,.0f}",
+                      f"{peer:.2f}", f"{sizes[step] / peer:,.0f}", f"{ratio:.2f}x",
+                      "met" if ratio <= 1.3 else "NOT met")
+    console.print(table)
+    docs = 2 * args.count + args.initial
+    cpu = best["cpu"]["round"]
+    console.print(f"thidua CPU for one round ({docs:,} docs replicated, worker {args.worker}): "
+                  f"{cpu:.1f} s = {1000 * cpu / docs:.2f} ms per document; peak RSS "
+                  f"{figures['rss'] / 2**20:.0f} MiB")
+
+    table = Table(title=f"2. {args.communes:,} commune databases on the cluster")
+    table.add_column("measure")
+    table.add_column("thidua", justify="right")
+    table.add_column("cluster", justify="right")
+    table.add_column("target")
+    table.add_row("create the databases (16 at a time)", f"{figures['create']:.1f} s", "",
+                  f"{args.communes / figures['create']:,.0f} db/s")
+    pull = figures["commune_pull"]
+    table.add_row(f"phone's initial pull, {args.commune_docs:,} sheets",
+                  f"{pull['thidua']:.2f} s", f"{pull['cluster']:.2f} s",
+                  "< 1 s: " + ("met" if pull["thidua"] < 1 else "NOT met"))
+    console.print(table)
+
+    table = Table(title=f"3. Mixed replication load: {args.clients} phones, {args.seconds} s")
+    for column in ("servers", "requests/s", "p95 ms", "requests", "syncs", "errors"):
+        table.add_column(column, justify="right")
+    for name, run in figures["mixed"].items():
+        table.add_row(name, f"{run['rps']:,.0f}", f"{run['p95']:.0f}", f"{run['requests']:,}",
+                      f"{run['syncs']:,}", f"{run['errors'] + run['failures']}")
+    one, two = figures["mixed"]["one"], figures["mixed"]["two"]
+    console.print(table)
+    console.print(f"two servers / one: {two['rps'] / one['rps']:.2f}x requests/s, "
+                  f"p95 {two['p95'] / one['p95']:.2f}x (all on one {os.cpu_count()}-core "
+                  "machine with the cluster and the phones)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=5_000)
+    parser.add_argument("--initial", type=int, default=1_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--communes", type=int, default=3_321)
+    parser.add_argument("--commune-docs", type=int, default=2_000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--periods", type=int, default=400,
+                        help="campaign periods (one sheet each per phone in the mixed load)")
+    parser.add_argument("--worker", choices=("on", "off"), default="on")
+    args = parser.parse_args()
+    console = Console(width=120)
+    figures: dict[str, Any] = {}
+    codes = [str(10_001 + n) for n in range(args.communes)]  # 5-digit commune codes
+    with tempfile.TemporaryDirectory() as tmp, cluster() as couch:
+        shared = Path(tmp) / "shared.sqlite3"
+        first = thidua(Path(tmp) / "one", couch, shared, args.worker)
+        second = twin(first, Path(tmp) / "two")
+        bare = couch.split("@", 1)[1]
+        direct = couchdb_server(f"http://{bare}/", ADMIN)
+        print("creating the commune databases ...", file=sys.stderr, flush=True)
+        figures["create"] = asyncio.run(create_communes(couch, codes, args.periods))
+        asyncio.run(fill_commune(couch, codes[0], args.commune_docs))
+        first.start(wait=120)
+        try:
+            figures["overhead"] = overhead(first, direct, args)
+            print("commune pull ...", file=sys.stderr, flush=True)
+            figures["commune_pull"] = commune_pull(first, direct, commune_db(codes[0]),
+                                                   args.repeat)
+            busy = codes[1:1 + 2 * args.clients]  # each run on communes of its own
+            print("mixed load, one server ...", file=sys.stderr, flush=True)
+            figures["mixed"] = {"one": mixed([first], busy[:args.clients], args)}
+            second.start(wait=120)
+            try:
+                print("mixed load, two servers ...", file=sys.stderr, flush=True)
+                figures["mixed"]["two"] = mixed([first, second], busy[args.clients:], args)
+            finally:
+                second.stop()
+            assert first.proc is not None
+            figures["rss"] = load_bench.peak_rss(first.proc.pid)
+        finally:
+            first.stop()
+    report(console, figures, args)
+
+
+if __name__ == "__main__":
+    main()
