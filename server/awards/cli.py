@@ -104,7 +104,8 @@ def adjust_cmd(ctx: click.Context, award: str, unit: str, add: bool, reason: str
 
 
 @certificates_group.command("decide")
-@click.option("--award", required=True, help="Award id (e.g. GK-XA); recipients: its proposals.")
+@click.option("--award", required=True,
+              help="Award id (e.g. GK-XA); recipients: its proposals and people proposed for it.")
 @click.option("--number", default="", help="Số of the decision ('' keeps it a draft).")
 @click.option("--symbol", default="QĐ-NHCS", show_default=True)
 @click.option("--date", "signed_on", type=click.DateTime(["%Y-%m-%d"]), default=None)
@@ -126,10 +127,8 @@ def decide_cmd(ctx: click.Context, award: str, number: str, symbol: str, signed_
                                                        kind=kind),
                                    symbol=symbol, signer_title=signer_title.replace("\\n", "\n"),
                                    signer_name=signer_name)
-    chosen = list(units) or [p.unit for p in c.proposals().proposals if p.award == award]
-    did = _run(lambda: create_decision(c.engine, c.cset, data,
-                                       [c.names.recipient(u) for u in chosen],
-                                       current_actor().user))
+    chosen = c.recipients(award, units)
+    did = _run(lambda: create_decision(c.engine, c.cset, data, chosen, current_actor().user))
     click.echo(f"quyết định {did}: {len(chosen)} người/đơn vị")
 
 

@@ -67,9 +67,7 @@ class DecisionPages(Controller):
             signer_name=form.get("signer_name", "").strip())
 
         def work() -> int:
-            chosen = [p.unit for p in c.proposals().proposals
-                      if p.award == award]
-            return create_decision(c.engine, c.cset, data, [c.names.recipient(u) for u in chosen],
+            return create_decision(c.engine, c.cset, data, c.recipients(award),
                                    request.scope["user"].name)
 
         try:

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 from sqlalchemy import Engine, create_engine
 
 from scoring import CriteriaSet
 from scoring.demo import DemoProvince
+from server.app import create_app
+from server.demo import prepare_demo
+from server.settings import Settings
 from tests.awards.world import seed_results
+
+Client = AsyncTestClient[Litestar]
 
 
 def sqlite_engine(path: Path) -> Engine:
@@ -36,3 +43,20 @@ def world(seeded: tuple[Path, DemoProvince, CriteriaSet],
     engine = sqlite_engine(tmp_path / "db.sqlite3")
     yield engine, demo, cset
     engine.dispose()
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[Client]:
+    await prepare_demo(settings)
+    engine = create_engine(settings.store_url)
+    seed_results(engine, communes=6)
+    engine.dispose()
+    async with AsyncTestClient(create_app(settings)) as c:
+        c.headers["Origin"] = str(c.base_url).rstrip("/")
+        yield c
+
+
+async def sign_in(client: Client, name: str, password: str) -> int:
+    r = await client.post("/branch/dang-nhap", data={"name": name, "password": password},
+                          follow_redirects=False)
+    return r.status_code

@@ -4,39 +4,12 @@ printed in both modes, reprinted, the register, the council report, refusals."""
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from openpyxl import load_workbook
-from sqlalchemy import create_engine
 
-from server.app import create_app
-from server.demo import prepare_demo
-from server.settings import Settings
-from tests.awards.world import seed_results
+from tests.awards.conftest import Client, sign_in as _sign_in
 from tests.reports.pdftools import page_sizes_mm, pdf_text
-
-Client = AsyncTestClient[Litestar]
-
-
-@pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[Client]:
-    await prepare_demo(settings)
-    engine = create_engine(settings.store_url)
-    seed_results(engine, communes=6)
-    engine.dispose()
-    async with AsyncTestClient(create_app(settings)) as c:
-        c.headers["Origin"] = str(c.base_url).rstrip("/")
-        yield c
-
-
-async def _sign_in(client: Client, name: str, password: str) -> int:
-    r = await client.post("/branch/dang-nhap", data={"name": name, "password": password},
-                          follow_redirects=False)
-    return r.status_code
 
 
 def _pdf(tmp_path: Path, body: bytes, name: str) -> Path:
