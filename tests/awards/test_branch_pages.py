@@ -8,7 +8,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from tests.awards.conftest import Client, sign_in as _sign_in
+from tests.awards.conftest import Client, sign_in
 from tests.reports.pdftools import page_sizes_mm, pdf_text
 
 
@@ -21,8 +21,8 @@ def _pdf(tmp_path: Path, body: bytes, name: str) -> Path:
 async def test_reviewer_prints_a_decision_from_the_pages(client: Client, tmp_path: Path) -> None:
     r = await client.get("/branch/", follow_redirects=False)
     assert r.status_code == 302 and r.headers["location"].endswith("/branch/dang-nhap")
-    assert await _sign_in(client, "chinhanh", "sai-mat-khau") == 401
-    assert await _sign_in(client, "chinhanh", "chinhanh-demo") == 302
+    assert await sign_in(client, "chinhanh", "sai-mat-khau") == 401
+    assert await sign_in(client, "chinhanh", "chinhanh-demo") == 302
     home = await client.get("/branch/")
     assert home.status_code == 200 and "Đề nghị khen thưởng" in home.text
     form = {"award": "GK-XA", "kind": "giay_khen", "number": "", "symbol": "QĐ-NHCS",
@@ -65,10 +65,10 @@ async def test_reviewer_prints_a_decision_from_the_pages(client: Client, tmp_pat
 
 
 async def test_pages_refuse_other_roles_and_cross_site_posts(client: Client) -> None:
-    assert await _sign_in(client, "xem", "xem-demo") == 302
+    assert await sign_in(client, "xem", "xem-demo") == 302
     r = await client.get("/branch/quyet-dinh")
     assert r.status_code == 403 and "Không có quyền" in r.text
-    assert await _sign_in(client, "chinhanh", "chinhanh-demo") == 302
+    assert await sign_in(client, "chinhanh", "chinhanh-demo") == 302
     cross = await client.post("/branch/quyet-dinh/1/in", data={"mode": "blank"},
                               headers={"Origin": "http://elsewhere.example"})
     assert cross.status_code == 403
