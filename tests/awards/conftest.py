@@ -60,3 +60,21 @@ async def sign_in(client: Client, name: str, password: str) -> int:
     r = await client.post("/branch/dang-nhap", data={"name": name, "password": password},
                           follow_redirects=False)
     return r.status_code
+
+
+@pytest.fixture(scope="session")
+def demo_world(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """What `make demo` serves: the demo seeded and every sheet scored by the worker."""
+    from tests.consolidated.world import make_world
+
+    return make_world(tmp_path_factory.mktemp("demo-world") / "data")
+
+
+@pytest.fixture
+async def demo_client(demo_world: Settings, tmp_path: Path) -> AsyncIterator[Client]:
+    """The real app (worker included) on a copy of the demo world."""
+    from tests.consolidated.world import copy_world
+
+    async with AsyncTestClient(create_app(copy_world(demo_world, tmp_path / "data"))) as c:
+        c.headers["Origin"] = str(c.base_url).rstrip("/")
+        yield c
