@@ -276,7 +276,8 @@ def report_cmd(ctx: click.Context, number: str, signer_name: str, signer_title: 
     data = msgspec.structs.replace(c.report_defaults(number=number), signer_name=signer_name,
                                    signer_title=signer_title.replace("\\n", "\n"))
     report = council_report(c.cset, plist, c.names, data, campaign=c.campaign, previous=before,
-                            previous_campaign=c.names.campaigns.get(previous or "", previous or ""))
+                            previous_campaign=c.names.campaigns.get(previous or "", previous or ""),
+                            people=c.proposed_people())
     with console.status("Đang dựng báo cáo…"):
         output.write_bytes(council_pdf(report))
     xlsx = output.with_suffix(".xlsx")

@@ -22,7 +22,7 @@ from .directory import Names, load_names
 from .errors import AwardError
 from .people import list_people, person_recipient
 from .proposals import ProposalList, proposals
-from .tables import install_award_tables
+from .tables import AwardPerson, install_award_tables
 
 __all__ = ["AwardContext", "engine_for", "open_context"]
 
@@ -51,8 +51,13 @@ class AwardContext(msgspec.Struct, frozen=True, kw_only=True):
             return [self.names.recipient(u) for u in units]
         chosen = [self.names.recipient(p.unit) for p in self.proposals().proposals
                   if p.award == award]
-        return chosen + [person_recipient(p) for p in list_people(self.engine, self.campaign)
-                         if p.award == award and f"person:{p.id}" not in self.excluded]
+        return chosen + [person_recipient(p) for p in self.proposed_people()
+                         if p.award == award]
+
+    def proposed_people(self) -> list[AwardPerson]:
+        """The people proposed for an award, except those held out (NĐ 152 Art. 4(4))."""
+        return [p for p in list_people(self.engine, self.campaign)
+                if p.award and f"person:{p.id}" not in self.excluded]
 
     def earlier(self, campaign: str) -> list[tuple[str, str, str]]:
         """(id, first period, name) of the campaigns of earlier years, the latest first."""

@@ -217,7 +217,8 @@ class BranchController(Controller):
             before = c.proposals(previous) if previous else None
             report = council_report(c.cset, plist, c.names, data, campaign=c.campaign,
                                     previous=before,
-                                    previous_campaign=c.names.campaigns.get(previous, previous))
+                                    previous_campaign=c.names.campaigns.get(previous, previous),
+                                    people=c.proposed_people())
             return council_xlsx(report) if format == "xlsx" else council_pdf(report)
 
         body = await _blocking(build)

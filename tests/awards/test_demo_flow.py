@@ -153,3 +153,6 @@ async def test_make_demo_flow_lock_propose_adjust_decide_print_report(
     _, text = _text(tmp_path, report.content, "report.pdf")
     assert "Số: 88/BC-NHCS" in text and "Hội đồng xã đề nghị bổ sung" in text
     assert "BÁO CÁO THÀNH TÍCH" in text and bk_names[0] in text
+    assert leader in text and "Cá nhân: Tổ trưởng nhiều năm liền" in text  # the person too
+    # the Bằng khen basis is in the proposals table (pdftotext interleaves its columns)
+    assert "Căn cứ:" in text and "Thành tích đột xuất (chinhanh ghi: Vận động hộ vay" in text
