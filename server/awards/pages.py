@@ -23,6 +23,7 @@ from litestar.response import Redirect
 from reports.certificates import KINDS, calibration_pdf
 from scoring.numbers import format_points
 
+from ..audit import Actor, acting_as
 from ..auth import Authenticator, SignInRefused, cookie_header
 from .basis import FLAG_LABELS, basis_flags
 from .context import AwardContext, engine_for, open_context
@@ -66,8 +67,19 @@ async def _context(request: Req) -> AwardContext:
     return ctx
 
 
-async def _blocking(work: Callable[[], T]) -> T:
-    return await anyio.to_thread.run_sync(work)
+async def _blocking(work: Callable[[], T], request: Req | None = None) -> T:
+    """``work`` in a worker thread; with ``request``, its audit rows name the signed-in user."""
+    user = request.scope.get("user") if request is not None else None
+    if user is None:
+        return await anyio.to_thread.run_sync(work)
+    assert request is not None
+    actor = Actor(user.name, client=request.client.host if request.client else None)
+
+    def attributed() -> T:
+        with acting_as(actor):
+            return work()
+
+    return await anyio.to_thread.run_sync(attributed)
 
 
 def _allowed(request: Req) -> bool:
@@ -156,7 +168,7 @@ class BranchController(Controller):
                 c.engine, c.cset, campaign=c.campaign, period=c.period,
                 award=form.get("award", ""), unit=form.get("unit", "").strip(),
                 action=form.get("action", ""), reason=form.get("reason", ""),
-                user=request.scope["user"].name))
+                user=request.scope["user"].name), request)
         except AwardError as exc:
             return await self._proposals(request, 400, error=str(exc))
         return await self._proposals(request, message="Đã ghi điều chỉnh.")
@@ -173,7 +185,7 @@ class BranchController(Controller):
                 c.engine, c.cset, campaign=c.campaign, period=c.period,
                 unit=form.get("unit", "").strip(), flag=form.get("flag", ""),
                 active=form.get("active", "1") != "0", reason=form.get("reason", ""),
-                user=request.scope["user"].name))
+                user=request.scope["user"].name), request)
         except AwardError as exc:
             return await self._proposals(request, 400, error=str(exc))
         return await self._proposals(request, message="Đã ghi căn cứ.")

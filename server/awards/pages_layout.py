@@ -105,7 +105,7 @@ class LayoutPages(Controller):
                 save_field(c.engine, c.issuer, kind, name, box)
             return len(changed)
 
-        saved = await _blocking(work)
+        saved = await _blocking(work, request)
         return await self._page(request, kind, message=f"Đã lưu {saved} ô (có ghi nhật ký).")
 
     @get("/xem-thu")

@@ -51,7 +51,7 @@ class PeoplePages(Controller):
         try:
             await _blocking(lambda: save_person(c.engine, c.cset, c.names, data,
                                                 campaign=c.campaign, person_id=person,
-                                                user=request.scope["user"].name))
+                                                user=request.scope["user"].name), request)
         except AwardError as exc:
             if person is None:
                 return await self._list(request, 400, form=form, error=f"Chưa lưu: {exc}")

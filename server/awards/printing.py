@@ -19,7 +19,7 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from reports.certificates import Certificate, Field, Layout, Mode, certificates_pdf
+from reports.certificates import FIELDS, Certificate, Field, Layout, Mode, certificates_pdf
 from reports.certificates import default_layout as _default_layout
 from reports.certificates_pool import RenderFailed
 from reports.pdf import vi_date
@@ -78,7 +78,8 @@ def check_field(kind: str, name: str, box: Field) -> None:
     width, height = base.size_mm
     if box.x < 0 or box.y < 0 or box.w <= 0 or box.h <= 0 or box.x + box.w > width \
             or box.y + box.h > height or not 4 <= box.size <= 72 or not 1 <= box.lines <= 10:
-        raise AwardError(f"Ô {name}: tọa độ hoặc cỡ chữ ngoài trang {width} × {height} mm")
+        raise AwardError(f"Ô {FIELDS.get(name, name)}: tọa độ, cỡ chữ (4–72) hoặc số dòng "
+                         f"(1–10) ngoài giới hạn; trang {width} × {height} mm")
 
 
 def save_field(engine: Engine, issuer: str, kind: str, name: str, box: Field) -> None:

@@ -64,10 +64,11 @@ async def test_people_of_every_kind_are_checked_audited_and_printed(
     assert "huyện Mỹ Tú" in (await client.get(f"/branch/ca-nhan/{edit}")).text
     engine = create_engine(settings.store_url)
     with Session(engine) as s:
-        actions = [r.action for r in s.exec(select(AuditRow).where(
-            AuditRow.action.startswith("award.person")))]  # type: ignore[attr-defined]
+        rows = list(s.exec(select(AuditRow).where(
+            AuditRow.action.startswith("award.person"))))  # type: ignore[attr-defined]
     engine.dispose()
-    assert actions == ["award.person.add", "award.person.add", "award.person.edit"]
+    assert [r.action for r in rows] == ["award.person.add", "award.person.add", "award.person.edit"]
+    assert {r.user for r in rows} == {"chinhanh"}  # the signed-in reviewer, not the server
     # a decision for GK-XA takes the proposed people too; their certificates name them
     form = {"award": "GK-XA", "kind": "giay_khen", "number": "7", "symbol": "QĐ-NHCS",
             "signed_on": "2026-12-05", "issuer_line": "GIÁM ĐỐC CHI NHÁNH NGÂN HÀNG CHÍNH SÁCH XÃ HỘI",
@@ -102,7 +103,8 @@ async def test_field_boxes_are_edited_checked_and_previewed(client: Client, tmp_
             form[part.split('"')[0]] = "on"
     form["kind"] = "bang_khen"
     off_page = await client.post("/branch/phoi", data={**form, "name.x": "400"})
-    assert off_page.status_code == 400 and "ngoài trang 420 × 297 mm" in off_page.text
+    assert off_page.status_code == 400 and "Ô Tên người/tập thể" in off_page.text
+    assert "trang 420 × 297 mm" in off_page.text
     not_number = await client.post("/branch/phoi", data={**form, "name.size": "to"})
     assert not_number.status_code == 400 and "không phải là số" in not_number.text
     saved = await client.post("/branch/phoi", data={**form, "name.x": "120,5"})
