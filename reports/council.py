@@ -70,8 +70,8 @@ class ProposalRow(msgspec.Struct, frozen=True, kw_only=True):
     level: str
     name: str
     kind: str
-    place: str  # commune / office of the unit
-    total: int  # tenths
+    place: str  # commune / office of the unit (a person: position and unit)
+    total: int | None  # tenths (None for a person: individuals are not scored)
     classification: str
     rank: int | None
     note: str = ""

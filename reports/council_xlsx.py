@@ -62,7 +62,7 @@ def council_xlsx(report: CouncilReport) -> bytes:
            for c, p, n in zip(k.classes, k.comparison.previous_counts, k.counts, strict=True)))
     _rows(wb.create_sheet("Đề nghị khen thưởng"),
           ["TT", "Tên tập thể, cá nhân", "Địa bàn", "Điểm", "Xếp loại", "Hạng", "Hình thức", "Ghi chú"],
-          ([i, p.name, p.place, p.total / 10, p.classification, p.rank, p.level, p.note]
+          ([i, p.name, p.place, p.total / 10 if p.total is not None else None, p.classification, p.rank, p.level, p.note]
            for i, p in enumerate(report.proposals, start=1)))
     _rows(wb.create_sheet("Không đề nghị"), ["TT", "Tập thể, cá nhân", "Lý do"],
           ([i, n.name, n.reason] for i, n in enumerate(report.not_proposed, start=1)))

@@ -13,12 +13,16 @@ award; (4) pending discipline, investigation, inspection or complaint: the exclu
 with an ``article`` (the unit is listed with it); (6) on a tie at the quota line, a woman
 or a collective with at least ``collective_min_share`` women goes first, when those
 preferred fit the places left (otherwise the preferred ones go to the council).
+
+`carried_flags` derives the flags an award's ``carried_flags`` rule sets from the locked
+results of earlier campaigns (e.g. ``xuat_sac_nam_truoc``: Xuất sắc the year before, a basis
+of the Bằng khen); `award_basis` names which required flags a unit holds.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 
 import msgspec
@@ -28,7 +32,8 @@ from scoring.criteria_schema import Award, TieRule
 from scoring.numbers import parse_exact
 from scoring.ranking import RankedEntry, ScoredUnit, rank_scope
 
-__all__ = ["AwardProposal", "AwardResult", "NotProposed", "QuotaUse", "propose_awards"]
+__all__ = ["AwardProposal", "AwardResult", "NotProposed", "QuotaUse", "award_basis",
+           "carried_flags", "propose_awards"]
 
 
 class AwardProposal(msgspec.Struct, frozen=True):
@@ -117,6 +122,28 @@ def _exclusion_text(cset: CriteriaSet, unit: ScoredUnit) -> str:
         e = by_id.get(eid)
         parts.append(eid if e is None else e.reason_vi + (f" ({e.article})" if e.article else ""))
     return "; ".join(parts)
+
+
+def carried_flags(cset: CriteriaSet, history: Sequence[Mapping[str, str]]) -> dict[str, dict[str, bool]]:
+    """unit -> the flags it earns from earlier campaigns. ``history``: the locked classes by
+    unit of the previous campaign first, then the one before, ...; a unit earns a flag when its
+    class is one of the rule's ``classes`` in each of the last ``years`` campaigns."""
+    found: dict[str, dict[str, bool]] = defaultdict(dict)
+    for award in cset.awards:
+        for flag, rule in award.carried_flags.items():
+            if len(history) < rule.years:
+                continue
+            first, *rest = history[:rule.years]
+            for unit, label in first.items():
+                if label in rule.classes and all(h.get(unit) in rule.classes for h in rest):
+                    found[unit][flag] = True
+    return dict(found)
+
+
+def award_basis(award: Award, flags: Mapping[str, object]) -> tuple[str, ...]:
+    """The flags of ``award.requires_any_flag`` that ``flags`` sets (its basis, shown to the
+    branch); empty when the award needs none or the unit has none."""
+    return tuple(n for n in award.requires_any_flag if (parse_exact(flags.get(n)) or 0) != 0)
 
 
 def propose_awards(cset: CriteriaSet, units: Iterable[ScoredUnit]) -> AwardResult:

@@ -267,6 +267,11 @@ def _check_awards(cset: CriteriaSetFile) -> None:
         for label in award.eligible_classes:
             if label not in known:
                 raise _Invalid((*path, "eligible_classes"), f"unknown class {label!r}")
+        for flag, carried in award.carried_flags.items():
+            if flag not in award.requires_any_flag:
+                raise _Invalid((*path, "carried_flags", flag), f"{flag!r} is not one of requires_any_flag")
+            if carried.years < 1 or not set(carried.classes) <= known:
+                raise _Invalid((*path, "carried_flags", flag), "years must be >= 1 and every class known")
         rule = cset.award_principles.thematic_not_basis
         if rule is not None and rule.enabled and award.higher_merit:
             bad = sorted(set(award.requires_any_flag) & set(rule.thematic_flags))

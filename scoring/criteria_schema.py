@@ -12,6 +12,7 @@ __all__ = [
     "Award",
     "AwardPrinciples",
     "Band",
+    "CarriedFlag",
     "ClassExport",
     "Condition",
     "CriteriaSetFile",
@@ -253,6 +254,14 @@ class Quota(_Base, kw_only=True, frozen=True):
     per_scopes: PerScopes | None = None
 
 
+class CarriedFlag(_Base, kw_only=True, frozen=True):
+    """A flag a unit earns from its locked results of earlier campaigns: its class was one of
+    ``classes`` in each of the last ``years`` campaigns (e.g. Xuất sắc the year before)."""
+
+    classes: tuple[str, ...]
+    years: int = 1
+
+
 class Award(_Base, kw_only=True, frozen=True):
     id: str
     level_vi: str
@@ -260,6 +269,8 @@ class Award(_Base, kw_only=True, frozen=True):
     unit_kinds: tuple[str, ...]
     eligible_classes: tuple[str, ...]
     requires_any_flag: tuple[str, ...] = ()
+    #: flag of ``requires_any_flag`` -> the earlier results that set it (`scoring.awards`)
+    carried_flags: dict[str, CarriedFlag] = {}
     quota: Quota
     provenance: Provenance
     higher_merit: bool = False

@@ -1,4 +1,6 @@
-"""The demo campaign's score sheets: about 70% of units scored (drafts, submitted, a few locked).
+"""The demo campaign's score sheets: about 70% of units scored (drafts, submitted, a few locked);
+in the last transaction office every sheet is locked (an office whose review is finished, so
+the branch has results to propose for awards right after `make demo`).
 
 Inputs come from the generated indicators: a group's own yearly figures; associations, hamlet
 heads and transaction points get the sums over their groups plus plausible manual counts.
@@ -124,6 +126,7 @@ def generate_sheets(demo: DemoProvince, *, share: float = 0.7) -> Iterator[Score
     rng = random.Random(f"sheets-{demo.seed}-{demo.scale}")
     sums = _sums(demo)
     period = demo.campaign.periods[0].id
+    reviewed = {c.code for c in demo.communes if demo.offices and c.office_code == demo.offices[-1].code}
     for unit in demo.units():
         if rng.random() >= share:
             continue
@@ -131,10 +134,16 @@ def generate_sheets(demo: DemoProvince, *, share: float = 0.7) -> Iterator[Score
         status: SheetStatus = "draft" if roll < 0.35 else "submitted" if roll < 0.92 else "locked"
         created = _START + timedelta(seconds=rng.randrange(60 * 86400))
         office = getattr(unit, "office_code", None) or unit.commune_code
+        inputs, manual = unit_inputs(unit, demo, sums, rng), _manual(unit.kind, status, rng)
+        if unit.commune_code in reviewed and status != "locked":
+            # drawn from the shared sequence above (the other offices' sheets stay the same),
+            # then completed as a reviewed sheet is
+            status = "locked"
+            manual = _manual(unit.kind, status, random.Random(f"locked-{demo.seed}-{unit.unit_id}"))
         yield ScoreSheet(
             campaign=demo.campaign.id, period=period, unit_kind=unit.kind,  # type: ignore[arg-type]
             unit_code=unit.code, commune_code=unit.commune_code,
-            inputs=unit_inputs(unit, demo, sums, rng), manual=_manual(unit.kind, status, rng),
+            inputs=inputs, manual=manual,
             status=status, scorer=f"demo-{office}", device_id="demo-seed",
             created_at=created, updated_at=created + timedelta(seconds=rng.randrange(7 * 86400)),
             bank_month=BANK_MONTH)

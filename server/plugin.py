@@ -19,6 +19,8 @@ from .audit_hooks import audit_lifespan
 from .auth import AuthMiddleware
 from .awards.pages import BranchController
 from .awards.pages_decisions import DecisionPages
+from .awards.pages_layout import LayoutPages
+from .awards.pages_people import PeoplePages
 from .consolidated.controller import ResultsController
 from .controllers import SessionController, health
 from .controllers.admin import AdminController
@@ -91,7 +93,8 @@ class ThiduaPlugin(InitPlugin):
     def _configure_routes(app_config: AppConfig) -> None:
         app_config.route_handlers.extend([health, SessionController, couch_router(), api_assets])
         app_config.route_handlers.extend([AdminController, AuditController, MeController])
-        app_config.route_handlers.extend([BranchController, DecisionPages])  # /branch/ pages
+        app_config.route_handlers.extend([BranchController, DecisionPages, PeoplePages,
+                                          LayoutPages])  # /branch/ pages
         app_config.route_handlers.append(ReviewController)
         app_config.route_handlers.append(ResultsController)  # /api/results (server.consolidated)
         app_config.route_handlers.append(WorkflowController)  # /api/workflow (server.review)

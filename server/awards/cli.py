@@ -104,7 +104,8 @@ def adjust_cmd(ctx: click.Context, award: str, unit: str, add: bool, reason: str
 
 
 @certificates_group.command("decide")
-@click.option("--award", required=True, help="Award id (e.g. GK-XA); recipients: its proposals.")
+@click.option("--award", required=True,
+              help="Award id (e.g. GK-XA); recipients: its proposals and people proposed for it.")
 @click.option("--number", default="", help="Số of the decision ('' keeps it a draft).")
 @click.option("--symbol", default="QĐ-NHCS", show_default=True)
 @click.option("--date", "signed_on", type=click.DateTime(["%Y-%m-%d"]), default=None)
@@ -126,10 +127,8 @@ def decide_cmd(ctx: click.Context, award: str, number: str, symbol: str, signed_
                                                        kind=kind),
                                    symbol=symbol, signer_title=signer_title.replace("\\n", "\n"),
                                    signer_name=signer_name)
-    chosen = list(units) or [p.unit for p in c.proposals().proposals if p.award == award]
-    did = _run(lambda: create_decision(c.engine, c.cset, data,
-                                       [c.names.recipient(u) for u in chosen],
-                                       current_actor().user))
+    chosen = c.recipients(award, units)
+    did = _run(lambda: create_decision(c.engine, c.cset, data, chosen, current_actor().user))
     click.echo(f"quyết định {did}: {len(chosen)} người/đơn vị")
 
 
@@ -277,7 +276,8 @@ def report_cmd(ctx: click.Context, number: str, signer_name: str, signer_title: 
     data = msgspec.structs.replace(c.report_defaults(number=number), signer_name=signer_name,
                                    signer_title=signer_title.replace("\\n", "\n"))
     report = council_report(c.cset, plist, c.names, data, campaign=c.campaign, previous=before,
-                            previous_campaign=c.names.campaigns.get(previous or "", previous or ""))
+                            previous_campaign=c.names.campaigns.get(previous or "", previous or ""),
+                            people=c.proposed_people())
     with console.status("Đang dựng báo cáo…"):
         output.write_bytes(council_pdf(report))
     xlsx = output.with_suffix(".xlsx")

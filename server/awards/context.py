@@ -3,6 +3,7 @@ campaign's criteria set, and the branch's defaults (issuer key and lines, place)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import msgspec
@@ -10,16 +11,18 @@ from sqlalchemy import Engine, create_engine
 
 from scoring import CriteriaSet, load_shipped
 from server.audit_tables import install_audit_table
+from server.exclusions import active_exclusions
 from server.results import install_result_tables
 from server.settings import Settings
 from sync.store import DocumentStore
 
 from .council import ReportInput
-from .decisions import DecisionInput
+from .decisions import DecisionInput, RecipientInput
 from .directory import Names, load_names
 from .errors import AwardError
+from .people import list_people, person_recipient
 from .proposals import ProposalList, proposals
-from .tables import install_award_tables
+from .tables import AwardPerson, install_award_tables
 
 __all__ = ["AwardContext", "engine_for", "open_context"]
 
@@ -33,11 +36,39 @@ class AwardContext(msgspec.Struct, frozen=True, kw_only=True):
     province: str  # "Tỉnh An Giang"
     branch: str  # branch code
     flags: dict[str, dict[str, object]]  # unit -> award flags (from the directory)
+    excluded: frozenset[str] = frozenset()  # subjects with an active exclusion (Art. 4(4))
 
     def proposals(self, campaign: str | None = None) -> ProposalList:
         """The proposal list of ``campaign`` (default: this one) with the units' flags."""
         chosen = campaign or self.campaign
-        return proposals(self.engine, self.cset, chosen, self.period_of(chosen), self.flags)
+        return proposals(self.engine, self.cset, chosen, self.period_of(chosen), self.flags,
+                         self.earlier(chosen))
+
+    def recipients(self, award: str, units: Sequence[str] = ()) -> list[RecipientInput]:
+        """Recipients of a decision for ``award``: ``units`` when given, else its proposals
+        (units) and the people proposed for it, except those held out (NĐ 152 Art. 4(4))."""
+        if units:
+            return [self.names.recipient(u) for u in units]
+        chosen = [self.names.recipient(p.unit) for p in self.proposals().proposals
+                  if p.award == award]
+        return chosen + [person_recipient(p) for p in self.proposed_people()
+                         if p.award == award]
+
+    def proposed_people(self) -> list[AwardPerson]:
+        """The people proposed for an award, except those held out (NĐ 152 Art. 4(4))."""
+        return [p for p in list_people(self.engine, self.campaign)
+                if p.award and f"person:{p.id}" not in self.excluded]
+
+    def earlier(self, campaign: str) -> list[tuple[str, str, str]]:
+        """(id, first period, name) of the campaigns of earlier years, the latest first."""
+        docs = {d["id"]: d for d in self.names.of_kind("campaign")}
+        year = docs.get(campaign, {}).get("year")
+        if not isinstance(year, int):
+            return []
+        found = sorted((d for d in docs.values() if isinstance(d.get("year"), int)
+                        and d["year"] < year and d.get("periods")),
+                       key=lambda d: d["year"], reverse=True)
+        return [(str(d["id"]), str(d["periods"][0]["id"]), str(d["name"])) for d in found]
 
     @property
     def place(self) -> str:
@@ -103,4 +134,5 @@ async def open_context(engine: Engine, store: DocumentStore,
         engine=engine, names=names, cset=load_shipped(doc["criteria_version"]),
         campaign=chosen, period=doc["periods"][0]["id"],
         province=str(provinces[0]["name"]) if provinces else "",
-        branch=str(branches[0]["code"]) if branches else "", flags=names.flags())
+        branch=str(branches[0]["code"]) if branches else "", flags=names.flags(),
+        excluded=frozenset(await active_exclusions(store)))

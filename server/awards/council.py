@@ -26,6 +26,7 @@ from server.results import ResultView
 
 from .directory import Names
 from .proposals import ProposalList
+from .tables import AwardPerson
 
 __all__ = ["ReportInput", "council_report"]
 
@@ -80,9 +81,11 @@ def _block(cset: CriteriaSet, kind: str, results: Sequence[ResultView], names: N
 
 def council_report(cset: CriteriaSet, plist: ProposalList, names: Names, data: ReportInput, *,
                    campaign: str, previous: ProposalList | None = None,
-                   previous_campaign: str = "") -> CouncilReport:
-    """The report of ``campaign``: every kind with results, the proposals, the left-out units
-    with their reasons, and a thematic achievement report per proposed collective."""
+                   previous_campaign: str = "",
+                   people: Sequence[AwardPerson] = ()) -> CouncilReport:
+    """The report of ``campaign``: every kind with results, the proposals (units, then the
+    ``people`` proposed), the left-out units with their reasons, and a thematic achievement
+    report per proposed collective."""
     results = plist.results
     kinds = [k for k in cset.unit_kinds if any(r.unit_kind == k for r in results)]
     prev = previous.results if previous is not None else None
@@ -94,7 +97,10 @@ def council_report(cset: CriteriaSet, plist: ProposalList, names: Names, data: R
         place = names.place(r.commune_code, r.office_code)
         rows.append(ProposalRow(level=p.level_vi, name=names.unit(p.unit), kind=p.kind,
                                 place=place, total=p.total, classification=p.classification,
-                                rank=p.rank, note=f"Điều chỉnh: {p.adjusted}" if p.adjusted else ""))
+                                rank=p.rank, note="; ".join(
+                                    n for n in (f"Căn cứ: {p.basis}" if p.basis else "",
+                                                f"Điều chỉnh: {p.adjusted}" if p.adjusted else "")
+                                    if n)))
         if p.kind not in INDIVIDUAL_KINDS:
             scope = {"commune": "xã", "pgd": "phòng giao dịch", "province": "tỉnh"}.get(p.scope_type, p.scope_type)
             rank_line = f"xếp hạng {p.rank} trong {scope}" if p.rank else "được bổ sung khi xét duyệt"
@@ -103,6 +109,12 @@ def council_report(cset: CriteriaSet, plist: ProposalList, names: Names, data: R
                 max_total=r.max_total, classification=r.classification, rank_line=rank_line,
                 criteria=tuple(CriterionLine(c.label_vi, c.points, c.max_points, c.explanation)
                                for c in r.criteria)))
+    levels = {a.id: a.level_vi for a in cset.awards}
+    rows += [ProposalRow(level=levels.get(person.award, person.award),
+                         name=f"{person.salutation.rstrip(':')} {person.name}", kind="person",
+                         place=person.position_line, total=None, classification="", rank=None,
+                         note=f"Cá nhân: {person.reason}")
+             for person in people if person.award]
     header = DocHeader(parent_body=data.parent_body, body=data.body, number=data.number,
                        symbol=data.symbol, place=data.place, signed_on=data.signed_on,
                        title="BÁO CÁO",

@@ -23,7 +23,9 @@ from litestar.response import Redirect
 from reports.certificates import KINDS, calibration_pdf
 from scoring.numbers import format_points
 
+from ..audit import Actor, acting_as
 from ..auth import Authenticator, SignInRefused, cookie_header
+from .basis import FLAG_LABELS, basis_flags
 from .context import AwardContext, engine_for, open_context
 from .errors import AwardError
 
@@ -36,6 +38,7 @@ KIND_LABELS = {k: f"{v[0].capitalize()} ({'A4' if k == 'giay_khen' else 'A3'} ng
                for k, v in KINDS.items()}
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                           autoescape=True, undefined=jinja2.StrictUndefined)
+_ENV.filters["flag_label"] = lambda flag: FLAG_LABELS.get(flag, flag)
 _CONTEXT_TTL = 30.0
 Q = Annotated[str, QueryParameter(max_length=256)]
 
@@ -64,8 +67,19 @@ async def _context(request: Req) -> AwardContext:
     return ctx
 
 
-async def _blocking(work: Callable[[], T]) -> T:
-    return await anyio.to_thread.run_sync(work)
+async def _blocking(work: Callable[[], T], request: Req | None = None) -> T:
+    """``work`` in a worker thread; with ``request``, its audit rows name the signed-in user."""
+    user = request.scope.get("user") if request is not None else None
+    if user is None:
+        return await anyio.to_thread.run_sync(work)
+    assert request is not None
+    actor = Actor(user.name, client=request.client.host if request.client else None)
+
+    def attributed() -> T:
+        with acting_as(actor):
+            return work()
+
+    return await anyio.to_thread.run_sync(attributed)
 
 
 def _allowed(request: Req) -> bool:
@@ -128,9 +142,15 @@ class BranchController(Controller):
 
         c = await _context(request)
         found = await _blocking(lambda: c.proposals())
+        results = {r.unit: r for r in found.results}
+        chosen: dict[str, list[str]] = {}
+        for p in found.proposals:
+            chosen.setdefault(p.unit, []).append(p.level_vi)
+        rows = [(u, results.get(u), found.basis.label(u), ", ".join(chosen.get(u, [])) or "không")
+                for u in sorted(found.basis.by_unit)]
         return _html("proposals.html.j2", request, status, title="Đề nghị khen thưởng",
                      found=found, names=c.names, awards=c.cset.awards, points=format_points,
-                     **extra)
+                     basis_rows=rows, basis_flags=basis_flags(c.cset), **extra)
 
     @get("/de-nghi")
     async def proposals_page(self, request: Req) -> Response[Any]:
@@ -148,10 +168,27 @@ class BranchController(Controller):
                 c.engine, c.cset, campaign=c.campaign, period=c.period,
                 award=form.get("award", ""), unit=form.get("unit", "").strip(),
                 action=form.get("action", ""), reason=form.get("reason", ""),
-                user=request.scope["user"].name))
+                user=request.scope["user"].name), request)
         except AwardError as exc:
             return await self._proposals(request, 400, error=str(exc))
         return await self._proposals(request, message="Đã ghi điều chỉnh.")
+
+    @post("/de-nghi/can-cu", status_code=200)
+    async def basis(self, request: Req) -> Response[Any]:
+        from .basis import set_flag
+
+        if (refused := await self._guard(request)) is not None:
+            return refused
+        c, form = await _context(request), await _form(request)
+        try:
+            await _blocking(lambda: set_flag(
+                c.engine, c.cset, campaign=c.campaign, period=c.period,
+                unit=form.get("unit", "").strip(), flag=form.get("flag", ""),
+                active=form.get("active", "1") != "0", reason=form.get("reason", ""),
+                user=request.scope["user"].name), request)
+        except AwardError as exc:
+            return await self._proposals(request, 400, error=str(exc))
+        return await self._proposals(request, message="Đã ghi căn cứ.")
 
     @get("/bao-cao")
     async def report_form(self, request: Req) -> Response[Any]:
@@ -192,7 +229,8 @@ class BranchController(Controller):
             before = c.proposals(previous) if previous else None
             report = council_report(c.cset, plist, c.names, data, campaign=c.campaign,
                                     previous=before,
-                                    previous_campaign=c.names.campaigns.get(previous, previous))
+                                    previous_campaign=c.names.campaigns.get(previous, previous),
+                                    people=c.proposed_people())
             return council_xlsx(report) if format == "xlsx" else council_pdf(report)
 
         body = await _blocking(build)

@@ -67,13 +67,11 @@ class DecisionPages(Controller):
             signer_name=form.get("signer_name", "").strip())
 
         def work() -> int:
-            chosen = [p.unit for p in c.proposals().proposals
-                      if p.award == award]
-            return create_decision(c.engine, c.cset, data, [c.names.recipient(u) for u in chosen],
+            return create_decision(c.engine, c.cset, data, c.recipients(award),
                                    request.scope["user"].name)
 
         try:
-            did = await _blocking(work)
+            did = await _blocking(work, request)
         except AwardError as exc:
             return await self._list(request, 400, error=str(exc))
         return Redirect(f"/branch/quyet-dinh/{did}")
@@ -111,7 +109,8 @@ class DecisionPages(Controller):
             return refused
         c, form = await _context(request), await _form(request)
         try:
-            await _blocking(lambda: set_number(c.engine, decision, form.get("number", "")))
+            await _blocking(lambda: set_number(c.engine, decision, form.get("number", "")),
+                            request)
         except AwardError as exc:
             return await self._show(request, decision, 400, error=str(exc))
         return Redirect(f"/branch/quyet-dinh/{decision}")
@@ -126,7 +125,7 @@ class DecisionPages(Controller):
         try:
             out = await _blocking(lambda: print_decision(
                 c.engine, c.cset, decision, mode=mode,  # type: ignore[arg-type]
-                user=request.scope["user"].name, recipient_ids=recipients))
+                user=request.scope["user"].name, recipient_ids=recipients), request)
         except (AwardError, DoesNotFit) as exc:
             return await self._show(request, decision, 400, error=f"Chưa in: {exc}")
         suffix = "xem-truoc" if mode == "full" else "in-phoi"

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from reports.certificates import Certificate, Field, Layout, Mode, certificates_pdf
+from reports.certificates import FIELDS, Certificate, Field, Layout, Mode, certificates_pdf
 from reports.certificates import default_layout as _default_layout
 from reports.certificates_pool import RenderFailed
 from reports.pdf import vi_date
@@ -40,8 +40,8 @@ from .tables import (
     RegisterEntry,
 )
 
-__all__ = ["PrintOutcome", "RegisterLine", "layout_for", "print_decision", "register_lines",
-           "save_field"]
+__all__ = ["PrintOutcome", "RegisterLine", "check_field", "layout_for", "print_decision",
+           "register_lines", "save_field"]
 
 
 class PrintOutcome(msgspec.Struct, frozen=True):
@@ -70,15 +70,21 @@ def layout_for(engine: Engine, issuer: str, kind: str) -> Layout:
     return Layout(kind=base.kind, fields={**base.fields, **saved})
 
 
-def save_field(engine: Engine, issuer: str, kind: str, name: str, box: Field) -> None:
-    """Save one field box for ``issuer`` (audited). :raises AwardError: unknown field or kind."""
+def check_field(kind: str, name: str, box: Field) -> None:
+    """:raises AwardError: unknown field or kind, a box off the page or a bad size."""
     base = _default_layout(kind) if kind in ("giay_khen", "bang_khen") else None  # type: ignore[arg-type]
     if base is None or name not in base.fields:
         raise AwardError(f"Không có ô {name!r} trên phôi {kind!r}")
     width, height = base.size_mm
     if box.x < 0 or box.y < 0 or box.w <= 0 or box.h <= 0 or box.x + box.w > width \
-            or box.y + box.h > height or not 4 <= box.size <= 72 or box.lines < 1:
-        raise AwardError(f"Ô {name}: tọa độ hoặc cỡ chữ ngoài trang {width} × {height} mm")
+            or box.y + box.h > height or not 4 <= box.size <= 72 or not 1 <= box.lines <= 10:
+        raise AwardError(f"Ô {FIELDS.get(name, name)}: tọa độ, cỡ chữ (4–72) hoặc số dòng "
+                         f"(1–10) ngoài giới hạn; trang {width} × {height} mm")
+
+
+def save_field(engine: Engine, issuer: str, kind: str, name: str, box: Field) -> None:
+    """Save one field box for ``issuer`` (audited). :raises AwardError: see `check_field`."""
+    check_field(kind, name, box)
     with Session(engine) as session, session.begin():
         session.merge(FieldRow(issuer=issuer, kind=kind, field=name,
                                **msgspec.structs.asdict(box)))

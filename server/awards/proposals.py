@@ -8,7 +8,7 @@ audit log in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,11 +17,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from scoring import CriteriaSet, SheetScore, propose_awards
-from scoring.awards import NotProposed, QuotaUse
+from scoring.awards import NotProposed, QuotaUse, award_basis
 from scoring.ranking import ScoredUnit, exclusion_reasons
 from server.audit import account_change
 from server.results import ResultView, list_results
 
+from .basis import Basis, load_basis, with_basis
 from .errors import AwardError
 from .tables import AwardAdjustment
 
@@ -40,6 +41,7 @@ class Proposal(msgspec.Struct, frozen=True, kw_only=True):
     classification: str
     result_id: str
     adjusted: str | None = None  # the reviewer's reason when added by hand
+    basis: str = ""  # the award's required flags the unit holds, and where from ("" = none)
 
 
 class ProposalList(msgspec.Struct, frozen=True):
@@ -47,6 +49,7 @@ class ProposalList(msgspec.Struct, frozen=True):
     not_proposed: tuple[NotProposed, ...]
     quotas: tuple[QuotaUse, ...]
     results: tuple[ResultView, ...]  # every result of the campaign and period
+    basis: Basis = Basis({})  # Bằng khen basis flags by unit (`server.awards.basis`)
 
 
 def _scopes(r: ResultView) -> dict[str, str]:
@@ -72,14 +75,22 @@ def _adjustments(engine: Engine, campaign: str, period: str) -> list[AwardAdjust
 
 
 def proposals(engine: Engine, cset: CriteriaSet, campaign: str, period: str,
-              flags: Mapping[str, Mapping[str, Any]] | None = None) -> ProposalList:
+              flags: Mapping[str, Mapping[str, Any]] | None = None,
+              earlier: Sequence[tuple[str, str, str]] = ()) -> ProposalList:
     """The proposal list of ``campaign``/``period``: rules first, then adjustments in order;
-    ``flags``: unit -> its award flags (`Names.flags`)."""
+    ``flags``: unit -> its award flags (`Names.flags`); ``earlier``: (campaign, period, name)
+    of the earlier campaigns, latest first, whose locked results carry Bằng khen flags."""
     results = tuple(list_results(engine, campaign=campaign, period=period, with_criteria=True))
     by_unit = {r.unit: r for r in results}
     locked = [r for r in results if r.sheet_status == "locked"]
-    known = flags or {}
+    basis = load_basis(engine, cset, campaign, earlier)
+    known = with_basis(flags, basis, [r.unit for r in locked])
     computed = propose_awards(cset, [scored_unit(r, known.get(r.unit)) for r in locked])
+    levels = {a.id: a for a in cset.awards}
+
+    def basis_of(award: str, unit: str) -> str:
+        return basis.label(unit, award_basis(levels[award], known.get(unit, {})))
+
     award_kinds = {k for a in cset.awards for k in a.unit_kinds}
     left_out = list(computed.not_proposed) + [
         NotProposed(r.unit, r.unit_kind, None, "Kết quả chưa khóa: chưa xét khen thưởng")
@@ -87,8 +98,8 @@ def proposals(engine: Engine, cset: CriteriaSet, campaign: str, period: str,
     chosen = {(p.award, p.unit): Proposal(
         award=p.award, level_vi=p.level_vi, unit=p.unit, kind=p.kind, scope_type=p.scope_type,
         scope_id=p.scope_id, rank=p.rank, total=p.total, classification=p.classification,
-        result_id=by_unit[p.unit].id) for p in computed.proposals}
-    levels = {a.id: a for a in cset.awards}
+        result_id=by_unit[p.unit].id, basis=basis_of(p.award, p.unit))
+        for p in computed.proposals}
     for adj in _adjustments(engine, campaign, period):
         if adj.action == "remove" and chosen.pop((adj.award, adj.unit), None) is not None:
             left_out.append(NotProposed(adj.unit, adj.unit.split(":")[0], adj.award,
@@ -100,9 +111,9 @@ def proposals(engine: Engine, cset: CriteriaSet, campaign: str, period: str,
                 kind=r.unit_kind, scope_type=levels[adj.award].quota.scope,
                 scope_id=_scopes(r).get(levels[adj.award].quota.scope, ""), rank=None,
                 total=r.total, classification=r.classification, result_id=r.id,
-                adjusted=adj.reason)
+                adjusted=adj.reason, basis=basis_of(adj.award, adj.unit))
     ordered = sorted(chosen.values(), key=lambda p: (p.award, p.scope_id, p.rank or 10**9, p.unit))
-    return ProposalList(tuple(ordered), tuple(left_out), computed.quotas, results)
+    return ProposalList(tuple(ordered), tuple(left_out), computed.quotas, results, basis)
 
 
 def check_awardable(cset: CriteriaSet, result: ResultView | None, unit: str) -> ResultView:

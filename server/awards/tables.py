@@ -7,7 +7,9 @@
 * `certificate_register` (the register, "sổ vàng"): one number per recipient, per issuer,
   assigned once; `register_counter` the last number given per issuer (the row locked while a
   batch prints); `print_batch` / `print_record`: every printing, first or reprint;
-* `certificate_field`: per-issuer field boxes (mm) of the blank, over the default layout.
+* `certificate_field`: per-issuer field boxes (mm) of the blank, over the default layout;
+* `award_flag`: a reviewer sets or clears a Bằng khen basis flag of a unit, with a reason;
+* `award_person`: individuals the branch proposes (group leaders, association officers, staff).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sqlmodel import Field, SQLModel
 from sync.backends.sql_schema import create_tables
 
 __all__ = [
-    "AwardAdjustment", "AwardDecision", "AwardRecipient", "FieldRow", "PrintBatch",
+    "AwardAdjustment", "AwardDecision", "AwardFlag", "AwardPerson", "AwardRecipient", "FieldRow", "PrintBatch",
     "PrintRecord", "RegisterCounter", "RegisterEntry", "award_tables", "install_award_tables",
 ]
 
@@ -38,6 +40,40 @@ class AwardAdjustment(SQLModel, table=True):
     reason: str
     user: str = Field(max_length=64)
     at: datetime
+
+
+class AwardFlag(SQLModel, table=True):
+    __tablename__ = "award_flag"
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign: str = Field(index=True, max_length=64)
+    unit: str = Field(max_length=128)
+    flag: str = Field(max_length=64)
+    active: bool
+    reason: str
+    user: str = Field(max_length=64)
+    at: datetime
+
+
+class AwardPerson(SQLModel, table=True):
+    """An individual the branch proposes: ``role`` a key of `server.awards.people.ROLES`;
+    ``unit`` the unit they lead or work in (`<kind>:<code>`, may be empty); ``award`` the
+    proposed award ("" = recorded, not proposed). Recipient id: `person:<id>`."""
+
+    __tablename__ = "award_person"
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign: str = Field(index=True, max_length=64)
+    role: str = Field(max_length=32)
+    salutation: str = Field(max_length=8)  # "Ông:" | "Bà:"
+    name: str = Field(max_length=128)
+    position_line: str = Field(max_length=256)
+    unit: str = Field(default="", max_length=128)
+    commune_code: str = Field(default="", max_length=32)
+    award: str = Field(default="", max_length=64)
+    reason: str = ""
+    updated_by: str = Field(max_length=64)
+    updated_at: datetime
 
 
 class AwardDecision(SQLModel, table=True):
@@ -135,7 +171,7 @@ class FieldRow(SQLModel, table=True):
 
 
 def award_tables() -> list[Any]:
-    models: list[Any] = [AwardAdjustment, AwardDecision, AwardRecipient, RegisterCounter,
+    models: list[Any] = [AwardAdjustment, AwardFlag, AwardPerson, AwardDecision, AwardRecipient, RegisterCounter,
                          RegisterEntry, PrintBatch, PrintRecord, FieldRow]
     return [m.__table__ for m in models]
 

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 from sqlalchemy import Engine, create_engine
 
 from scoring import CriteriaSet
 from scoring.demo import DemoProvince
+from server.app import create_app
+from server.demo import prepare_demo
+from server.settings import Settings
 from tests.awards.world import seed_results
+
+Client = AsyncTestClient[Litestar]
 
 
 def sqlite_engine(path: Path) -> Engine:
@@ -36,3 +43,38 @@ def world(seeded: tuple[Path, DemoProvince, CriteriaSet],
     engine = sqlite_engine(tmp_path / "db.sqlite3")
     yield engine, demo, cset
     engine.dispose()
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[Client]:
+    await prepare_demo(settings)
+    engine = create_engine(settings.store_url)
+    seed_results(engine, communes=6)
+    engine.dispose()
+    async with AsyncTestClient(create_app(settings)) as c:
+        c.headers["Origin"] = str(c.base_url).rstrip("/")
+        yield c
+
+
+async def sign_in(client: Client, name: str, password: str) -> int:
+    r = await client.post("/branch/dang-nhap", data={"name": name, "password": password},
+                          follow_redirects=False)
+    return r.status_code
+
+
+@pytest.fixture(scope="session")
+def demo_world(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """What `make demo` serves: the demo seeded and every sheet scored by the worker."""
+    from tests.consolidated.world import make_world
+
+    return make_world(tmp_path_factory.mktemp("demo-world") / "data")
+
+
+@pytest.fixture
+async def demo_client(demo_world: Settings, tmp_path: Path) -> AsyncIterator[Client]:
+    """The real app (worker included) on a copy of the demo world."""
+    from tests.consolidated.world import copy_world
+
+    async with AsyncTestClient(create_app(copy_world(demo_world, tmp_path / "data"))) as c:
+        c.headers["Origin"] = str(c.base_url).rstrip("/")
+        yield c

@@ -4,39 +4,12 @@ printed in both modes, reprinted, the register, the council report, refusals."""
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from openpyxl import load_workbook
-from sqlalchemy import create_engine
 
-from server.app import create_app
-from server.demo import prepare_demo
-from server.settings import Settings
-from tests.awards.world import seed_results
+from tests.awards.conftest import Client, sign_in
 from tests.reports.pdftools import page_sizes_mm, pdf_text
-
-Client = AsyncTestClient[Litestar]
-
-
-@pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[Client]:
-    await prepare_demo(settings)
-    engine = create_engine(settings.store_url)
-    seed_results(engine, communes=6)
-    engine.dispose()
-    async with AsyncTestClient(create_app(settings)) as c:
-        c.headers["Origin"] = str(c.base_url).rstrip("/")
-        yield c
-
-
-async def _sign_in(client: Client, name: str, password: str) -> int:
-    r = await client.post("/branch/dang-nhap", data={"name": name, "password": password},
-                          follow_redirects=False)
-    return r.status_code
 
 
 def _pdf(tmp_path: Path, body: bytes, name: str) -> Path:
@@ -48,8 +21,8 @@ def _pdf(tmp_path: Path, body: bytes, name: str) -> Path:
 async def test_reviewer_prints_a_decision_from_the_pages(client: Client, tmp_path: Path) -> None:
     r = await client.get("/branch/", follow_redirects=False)
     assert r.status_code == 302 and r.headers["location"].endswith("/branch/dang-nhap")
-    assert await _sign_in(client, "chinhanh", "sai-mat-khau") == 401
-    assert await _sign_in(client, "chinhanh", "chinhanh-demo") == 302
+    assert await sign_in(client, "chinhanh", "sai-mat-khau") == 401
+    assert await sign_in(client, "chinhanh", "chinhanh-demo") == 302
     home = await client.get("/branch/")
     assert home.status_code == 200 and "Đề nghị khen thưởng" in home.text
     form = {"award": "GK-XA", "kind": "giay_khen", "number": "", "symbol": "QĐ-NHCS",
@@ -92,10 +65,10 @@ async def test_reviewer_prints_a_decision_from_the_pages(client: Client, tmp_pat
 
 
 async def test_pages_refuse_other_roles_and_cross_site_posts(client: Client) -> None:
-    assert await _sign_in(client, "xem", "xem-demo") == 302
+    assert await sign_in(client, "xem", "xem-demo") == 302
     r = await client.get("/branch/quyet-dinh")
     assert r.status_code == 403 and "Không có quyền" in r.text
-    assert await _sign_in(client, "chinhanh", "chinhanh-demo") == 302
+    assert await sign_in(client, "chinhanh", "chinhanh-demo") == 302
     cross = await client.post("/branch/quyet-dinh/1/in", data={"mode": "blank"},
                               headers={"Origin": "http://elsewhere.example"})
     assert cross.status_code == 403

@@ -21,10 +21,11 @@ from server.results.build import build_result
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
-def seed_results(engine: Engine, *, lock_share: float = 0.9,
-                 communes: int | None = None) -> tuple[DemoProvince, CriteriaSet]:
+def seed_results(engine: Engine, *, lock_share: float = 0.9, communes: int | None = None,
+                 campaign: str | None = None) -> tuple[DemoProvince, CriteriaSet]:
     """Install every table and store the demo's results (of the first ``communes`` only when
-    given); ``lock_share`` of them locked."""
+    given); ``lock_share`` of them locked; as results of ``campaign`` (its period the same
+    id) when given."""
     install_audit_table(engine)
     install_result_tables(engine)
     install_award_tables(engine)
@@ -41,6 +42,8 @@ def seed_results(engine: Engine, *, lock_share: float = 0.9,
                 continue
             status = "locked" if rng.random() < lock_share else "submitted"
             sheet = msgspec.structs.replace(sheet, status=status)
+            if campaign is not None:
+                sheet = msgspec.structs.replace(sheet, campaign=campaign, period=campaign)
             given = sheet_input(sheet, units[sheet.unit_id], by_code[sheet.commune_code])
             score = compiled.score(given.kind, given.inputs, given.manual, given.flags)
             row, criteria = build_result(sheet, sheet_rev="1-abc", scopes=dict(given.scopes),

@@ -171,3 +171,25 @@ def test_pending_case_and_reviewer_flag_exclude_with_the_article() -> None:
         unit = ScoredUnit("G", "savings_group", {"commune": "X1", "pgd": "P1", "province": "T"}, s)
         r = propose_awards(CSET, [unit])
         assert r.not_proposed[0].reason_vi.endswith("(Điều 4 khoản 4 Nghị định 152/2025/NĐ-CP)")
+
+
+def test_bang_khen_flag_is_carried_from_the_previous_year_and_needs_the_class() -> None:
+    from scoring.awards import award_basis, carried_flags
+
+    previous = {"association_commune:A": "Xuất sắc", "association_commune:B": "Tốt"}
+    flags = carried_flags(CSET, [previous])
+    assert flags == {"association_commune:A": {"xuat_sac_nam_truoc": True}}
+    assert carried_flags(CSET, []) == {}  # no earlier campaign: no flag
+    bk = next(a for a in CSET.awards if a.id == "BK-TINH")
+    assert award_basis(bk, flags["association_commune:A"]) == ("xuat_sac_nam_truoc",)
+    # 10 communes -> one Bằng khen; only the unit with the carried flag gets it
+    units = [su(f"association_commune:{c}", 990 - i, "Xuất sắc", "association_commune", f"X{i}",
+                flags=flags.get(f"association_commune:{c}")) for i, c in enumerate("BACDEFGHIJ")]
+    assert ids(propose_awards(CSET, units), "BK-TINH") == ["association_commune:A"]
+    two_years = loads_criteria((ROOT / "scoring/criteria/vbsp-2026.yaml").read_text().replace(
+        '{classes: ["Xuất sắc"], years: 1}', '{classes: ["Xuất sắc"], years: 2}'))
+    assert carried_flags(two_years, [previous]) == {}
+    assert carried_flags(two_years, [previous, {"association_commune:A": "Xuất sắc"}]) == flags
+    with pytest.raises(CriteriaError, match="requires_any_flag"):
+        loads_criteria((ROOT / "scoring/criteria/vbsp-2026.yaml").read_text().replace(
+            "xuat_sac_nam_truoc: {classes", "khac: {classes"))

@@ -140,7 +140,11 @@ def test_demo_sheets(demo: DemoProvince) -> None:
     units = list(demo.units())
     assert 0.65 <= len(sheets) / len(units) <= 0.75
     status = Counter(s.status for s in sheets)
-    assert status["draft"] and status["submitted"] and 0 < status["locked"] < len(sheets) * 0.15
+    assert status["draft"] and status["submitted"]
+    last = {c.code for c in demo.communes if c.office_code == demo.offices[-1].code}
+    assert last and all(s.status == "locked" for s in sheets if s.commune_code in last)
+    elsewhere = [s for s in sheets if s.commune_code not in last]
+    assert 0 < sum(s.status == "locked" for s in elsewhere) < len(elsewhere) * 0.15
     assert {s.unit_kind for s in sheets} == {"savings_group", "association_commune",
                                              "hamlet_head", "transaction_point"}
     assert len({s.doc_id() for s in sheets}) == len(sheets)
