@@ -3,10 +3,12 @@
 // explicit confirmation that closing is final.
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { authed } from '../api.js';
-import { dataState } from '../data.js';
+import { authed, query } from '../api.js';
 import { formatDateTime, formatNumber, t } from '../i18n.js';
-import { useStore } from '../store.js';
+import { useApi } from './review.js';
+
+// the campaigns as the server holds them now (online: not the phone's copy)
+const CAMPAIGNS = '/db/config/_all_docs' + query({ include_docs: true, startkey: '"campaign:"', endkey: '"campaign:\ufff0"' });
 
 /** The unlock form of a locked sheet's drill-down: a reason is required, then the sheet goes back to "reviewed". */
 export function Unlock({ session, result }) {
@@ -38,11 +40,12 @@ export function Unlock({ session, result }) {
 
 /** Close the current campaign: an explicit confirmation (closing is final) before the call. */
 export function CloseCampaign({ session }) {
-  const data = useStore(dataState);
+  const [listing, listErr] = useApi(session, CAMPAIGNS);
   const [confirming, setConfirming] = useState(false);
   const [understood, setUnderstood] = useState(false);
   const [state, setState] = useState({ busy: false, done: null, error: null });
-  const campaign = data.campaign;
+  const campaign = (listing?.rows || []).map((r) => r.doc).filter(Boolean).sort((a, b) => b.year - a.year)[0];
+  if (listErr) return html`<section class="card"><p class="error" role="alert">${listErr}</p></section>`;
   if (!campaign) return html`<section class="card"><p>${t('app.loading')}</p></section>`;
   const id = campaign.id || campaign._id.slice('campaign:'.length);
   const name = campaign.name || id;
