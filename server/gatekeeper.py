@@ -332,13 +332,15 @@ class GatekeptStore(DocumentStore):
         self, user: Account, db: str, doc: Doc, result: WriteResult, event: _Event | None
     ) -> list[WriteReport]:
         """The observer calls one write makes: its outcome, then a lock/unlock if accepted
-        (a lock that closed other leaves names them as its reason)."""
+        (a lock that closed other leaves names them as its reason; an unlock, its reason)."""
         outcome = "refused" if result.error else "accepted"
         reason = result.reason or result.error or ""
         rev = result.rev or (doc.get("_rev") if isinstance(doc.get("_rev"), str) else None)
         reports = [(user.name, self.device, db, result.id, rev, outcome, reason)]
         if event and event[0] and outcome == "accepted":
             closed = f"closed the other open leaves: {', '.join(event[1])}" if event[1] else ""
+            if event[0] == "unlock":  # the audit names why
+                closed = str(doc.get("unlock_reason") or "")
             reports.append((user.name, self.device, db, result.id, rev, event[0], closed))
         return reports
 

@@ -61,3 +61,24 @@ export const query = (params) => {
   const q = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== '' && v != null && v !== false));
   return q.toString() ? '?' + q : '';
 };
+
+/** GET `path` with the session's token as a Blob (exports, photos: a plain link cannot carry it). */
+export async function fetchBlob(session, path) {
+  let response;
+  try {
+    response = await fetch(path, { headers: { Authorization: 'Bearer ' + session.token }, credentials: 'omit' });
+  } catch {
+    throw new ApiError(0, t('err.network'));
+  }
+  if (!response.ok) throw new ApiError(response.status, httpMessage(response.status, response.headers.get('Retry-After')));
+  return { blob: await response.blob(), headers: response.headers };
+}
+
+/** Download `path` (an export) with the session's token and save it under the server's file name. */
+export async function download(session, path, fallback) {
+  const { blob, headers } = await fetchBlob(session, path);
+  const name = /filename="([^"]+)"/.exec(headers.get('Content-Disposition') || '')?.[1] || fallback;
+  const link = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: name });
+  document.body.append(link); link.click(); link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}

@@ -1,6 +1,7 @@
 // The app: sign-in, or the signed-in screens chosen by the URL hash
 // (#/ territory, #/h/<commune>/<hamlet> units of a hamlet, #/u/<kind>:<code> scoring form;
-// for reviewers, online: #/r results, #/r/u/<result id> one unit, #/q review queue, #/q/<id> resolve).
+// for reviewers, online: #/r results, #/r/u/<result id> one unit, #/k rankings, #/q review queue,
+// #/q/<id> resolve).
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { refreshMe, savedSession, signOut } from './auth.js';
@@ -8,6 +9,7 @@ import { dataState, watchData } from './data.js';
 import { t } from './i18n.js';
 import { Header } from './screens/common.js';
 import { isReviewer, Results } from './screens/review.js';
+import { Rankings } from './screens/rankings.js';
 import { Queue, Resolve } from './screens/reviewQueue.js';
 import { ResultDetail } from './screens/reviewUnit.js';
 import { SheetForm } from './screens/form.js';
@@ -59,6 +61,8 @@ export function App({ update }) {
     body = html`<${ResultDetail} key=${route[2]} session=${session} id=${decodeURIComponent(route.slice(2).join('/'))} />`;
   } else if (reviewer && route[0] === 'r') {
     title = t('review.title'); body = html`<${Results} session=${session} />`;
+  } else if (reviewer && route[0] === 'k') {
+    title = t('rank.screen'); body = html`<${Rankings} session=${session} />`;
   } else if (reviewer && route[0] === 'q' && route[1]) {
     title = t('resolve.title'); back = '#/q'; body = html`<${Resolve} key=${route[1]} session=${session} id=${route[1]} />`;
   } else if (reviewer && route[0] === 'q') {
@@ -80,7 +84,7 @@ export function App({ update }) {
     ${banner}
     <${StatusBar} />
     ${reviewer && html`<nav class="tabs" aria-label=${t('review.nav')}>
-      ${[['#/', t('territory.title'), ''], ['#/r', t('review.title'), 'r'], ['#/q', t('queue.screen'), 'q']].map(([href, label, key]) => html`<a class="tab" href=${href}
+      ${[['#/', t('territory.title'), ''], ['#/r', t('review.title'), 'r'], ['#/k', t('rank.screen'), 'k'], ['#/q', t('queue.screen'), 'q']].map(([href, label, key]) => html`<a class="tab" href=${href}
         aria-current=${(route[0] || '') === key ? 'page' : undefined}>${label}</a>`)}</nav>`}
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${body}

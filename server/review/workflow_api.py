@@ -1,4 +1,5 @@
-"""`/api/workflow`: lock a commune or an office in one action, close a campaign."""
+"""`/api/workflow`: lock a commune or an office in one action, unlock a sheet with a reason,
+close a campaign."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from server.controllers.admin import error_specs
 from server.gatekeeper import store_for
 
 from .actions import ActionRefused, CloseOutcome, LockOutcome, close_campaign, lock_scope
+from .unlock import Target, UnlockOutcome, unlock_sheet
 
 __all__ = ["WorkflowController"]
 
@@ -32,6 +34,15 @@ class LockRequest(msgspec.Struct, forbid_unknown_fields=True):
     scope: Literal["commune", "office"]
     code: Code
     campaign: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+
+
+class UnlockRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Unlock one locked sheet of a commune back to `status`, with the reason (the branch)."""
+
+    commune: Code
+    sheet: Annotated[str, msgspec.Meta(min_length=1, max_length=256, pattern=r"^sheet:")]
+    reason: Annotated[str, msgspec.Meta(max_length=500)]
+    status: Target = "reviewed"
 
 
 def _refused(exc: ActionRefused) -> HTTPException:
@@ -55,6 +66,18 @@ class WorkflowController(Controller):
                 store_for(request), ctx.engine, getattr(request.app.state, "audit", None),
                 ctx.user, ctx.directory, data.scope, data.code,
                 campaign_of(ctx.directory, data.campaign))
+        except ActionRefused as exc:
+            raise _refused(exc) from None
+
+    @post("/unlock", operation_id="workflowUnlock", status_code=200,
+          responses=error_specs(404, 409))
+    async def unlock(self, request: Request[Any, Any, Any],
+                     data: JSONBody[UnlockRequest]) -> UnlockOutcome:
+        """Unlock a locked sheet (the branch only), with a required reason; audited as
+        `unlock` with the reason, and the sheet is scored again from its new revision."""
+        try:
+            return await unlock_sheet(store_for(request), data.commune, data.sheet,
+                                      data.reason, data.status)
         except ActionRefused as exc:
             raise _refused(exc) from None
 

@@ -71,3 +71,30 @@ def test_pdf_text_is_vietnamese_and_fonts_embedded(tmp_path: Path) -> None:
                      "Tổng điểm", "Xếp loại"):
         assert expected in text
     assert fonts(path) and all(embedded for _, embedded in fonts(path))
+
+
+def test_xlsx_bulk_rows_read_back_like_openpyxls_own_cells(tmp_path: Path) -> None:
+    """`reports.xlsx_rows` writes what openpyxl's cell-by-cell `append` would: escaped text,
+    kept spaces, gaps, big and negative numbers, tenths, styles; control characters (which
+    openpyxl refuses) are dropped."""
+    rows = [(1, "<b>Tổ & \"Hội\"</b>", 955, 12_345_678_901, "Tốt"),
+            (None, "  hai khoảng trắng ", -15, None, ""),
+            (3, "xuống\ndòng\tTab", 0, 7, None),
+            *[(i, f"Tổ số {i}", i * 3, i, "Khá") for i in range(4, 4500)]]  # > one chunk
+    path = tmp_path / "bulk.xlsx"
+    write_xlsx(Report("Xếp hạng", "Đợt", "Xã", date(2026, 12, 1),
+                      (Table("Tổ", COLUMNS, rows),)), str(path))
+    ws = load_workbook(path)["Tổ"]
+    assert ws["A1"].font.b and ws["A1"].font.sz == 13
+    assert ws["B2"].font.b and ws["B2"].alignment.wrap_text
+    got = [tuple(c.value for c in row) for row in ws.iter_rows(min_row=3)]
+    assert got[0] == (1, "<b>Tổ & \"Hội\"</b>", 95.5, 12_345_678_901, "Tốt")
+    assert got[1][:4] == (None, "  hai khoảng trắng ", -1.5, None) and got[1][4] in ("", None)
+    assert got[2] == (3, "xuống\ndòng\tTab", 0, 7, None)
+    assert len(got) == len(rows) and got[-1] == (4499, "Tổ số 4499", 1349.7, 4499, "Khá")
+    assert ws["C4000"].number_format == "0.0" and ws["D4000"].number_format == "#,##0"
+    assert ws["A4000"].number_format == "General" and not ws["B4000"].font.b
+    clean = tmp_path / "ctl.xlsx"
+    write_xlsx(Report("X", "Đợt", "Xã", date(2026, 12, 1),
+                      (Table("Tổ", COLUMNS, [(1, "Tổ\x01 số\x1f 1", 10, 1, "Tốt")]),)), str(clean))
+    assert load_workbook(clean)["Tổ"]["B3"].value == "Tổ số 1"

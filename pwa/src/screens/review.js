@@ -3,7 +3,7 @@
 // sorted and filtered on the server (/api/results/summary, /api/results/units) and exports.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { authed, query } from '../api.js';
+import { authed, download, query } from '../api.js';
 import { formatNumber, formatTenths, t } from '../i18n.js';
 import { createStore, useStore } from '../store.js';
 import { progressText } from './common.js';
@@ -16,6 +16,8 @@ export const reviewState = createStore({ level: 'province', kind: '', places: []
 
 export const levelName = (level) => ({ province: t('level.province'), pgd: t('level.pgd'), commune: t('level.commune'), hamlet: t('level.hamlet') })[level];
 export const isReviewer = (session) => (session.roles || []).some((r) => ['admin', 'branch_reviewer', 'office_reviewer'].includes(r));
+/** The branch (branch reviewer, admin): locks offices, unlocks, closes campaigns. */
+export const isBranch = (session) => (session.roles || []).some((r) => ['admin', 'branch_reviewer'].includes(r));
 
 /** Loads `path` with the session's token whenever it changes: [data, error]. */
 export function useApi(session, path) {
@@ -111,29 +113,31 @@ function UnitTable({ session, s, set, where, title }) {
   </section>`;
 }
 
-/** XLSX / CSV / PDF of the unit table and the summary (fetched with the token, then saved). */
-function Exports({ session, filters, sort, level }) {
+/** XLSX / CSV / PDF buttons: `path(format)` is the export's URL (fetched with the token, then saved). */
+export function ExportButtons({ session, label, path, stem }) {
   const [error, setError] = useState(null);
-  async function save(what, format) {
+  async function save(format) {
     setError(null);
-    const { hamlet, classification, status, ...where } = filters;
-    const path = '/api/results/export' + query({ what, format, ...where, ...(what === 'units' ? { sort } : { level }) });
     try {
-      const response = await fetch(path, { headers: { Authorization: 'Bearer ' + session.token } });
-      if (!response.ok) throw new Error(t('err.server', { status: response.status }));
-      const name = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') || '')?.[1] || `${what}.${format}`;
-      const link = Object.assign(document.createElement('a'), { href: URL.createObjectURL(await response.blob()), download: name });
-      document.body.append(link); link.click(); link.remove();
-      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+      await download(session, path(format), `${stem}.${format}`);
     } catch (e) {
-      setError(e instanceof TypeError ? t('err.network') : e.message);
+      setError(e.message);
     }
   }
-  return html`<div class="exports"><h3>${t('review.export')}</h3>
-    ${['units', 'summary'].map((what) => html`<div class="row export-row">
-      <span class="small">${what === 'units' ? t('review.exportUnits') : t('review.exportSummary')}</span>
-      ${['xlsx', 'csv', 'pdf'].map((f) => html`<button type="button" aria-label=${t('review.exportAs', { what: what === 'units' ? t('review.exportUnits') : t('review.exportSummary'), format: f.toUpperCase() })}
-        onClick=${() => save(what, f)}>${f.toUpperCase()}</button>`)}</div>`)}
+  return html`<div class="row export-row">
+    <span class="small">${label}</span>
+    ${['xlsx', 'csv', 'pdf'].map((f) => html`<button type="button" aria-label=${t('review.exportAs', { what: label, format: f.toUpperCase() })}
+      onClick=${() => save(f)}>${f.toUpperCase()}</button>`)}
     ${error && html`<p class="error" role="alert">${error}</p>`}
+  </div>`;
+}
+
+/** Exports of the unit table and the summary. */
+function Exports({ session, filters, sort, level }) {
+  const { hamlet, classification, status, ...where } = filters;
+  const path = (what) => (format) => '/api/results/export' + query({ what, format, ...where, ...(what === 'units' ? { sort } : { level }) });
+  return html`<div class="exports"><h3>${t('review.export')}</h3>
+    <${ExportButtons} session=${session} label=${t('review.exportUnits')} path=${path('units')} stem="units" />
+    <${ExportButtons} session=${session} label=${t('review.exportSummary')} path=${path('summary')} stem="summary" />
   </div>`;
 }

@@ -1,12 +1,14 @@
-// The review queue (online): lock a commune in one action (/api/workflow/lock) with the sheets
-// refused and why, the open conflict records (/api/review/conflicts) and the sheets needing
-// review, and the resolution form of one record (a value for its field, with a reason).
+// The review queue (online): lock a commune (or, for the branch, a transaction office) in one
+// action (/api/workflow/lock) with the sheets refused and why, the open conflict records
+// (/api/review/conflicts) and the sheets needing review, the branch's campaign close, and the
+// resolution form of one record (a value for its field, with a reason).
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { authed } from '../api.js';
 import { formatDateTime, formatNumber, t } from '../i18n.js';
 import { unitOfSheet } from '../status.js';
-import { useApi } from './review.js';
+import { isBranch, useApi } from './review.js';
+import { CloseCampaign } from './reviewBranch.js';
 
 /** The server's lock refusal in the user's words (its English part tells which). */
 const lockWhy = (reason) => (/draft/.test(reason) ? t('lock.draft') : /conflict/.test(reason) ? t('lock.conflicts')
@@ -16,9 +18,11 @@ export function Queue({ session }) {
   const [communes] = useApi(session, '/api/results/summary?level=commune');
   const [conflicts, err] = useApi(session, '/api/review/conflicts?status=open');
   const [sheets] = useApi(session, '/api/results/units?needs_review=true&limit=100');
+  const [offices] = useApi(session, isBranch(session) ? '/api/results/summary?level=pgd' : null);
   const names = Object.fromEntries((communes?.rows || []).map((r) => [r.code, r.name]));
+  const officeNames = Object.fromEntries((offices?.rows || []).map((r) => [r.code, r.name]));
   return html`<main>
-    <${Lock} session=${session} names=${names} />
+    <${Lock} session=${session} names=${names} officeNames=${officeNames} />
     <section class="card" aria-labelledby="q-title"><h2 id="q-title">${t('queue.title')}</h2>
       ${err && html`<p class="error" role="alert">${err}</p>`}
       ${conflicts && !conflicts.conflicts.length && html`<p data-testid="no-queue">${t('queue.empty')}</p>`}
@@ -31,20 +35,24 @@ export function Queue({ session }) {
       <ul class="list">${(sheets?.rows || []).map((r) => html`<li><a class="item" href=${'#/r/u/' + encodeURIComponent(r.result_id)}>
         <span>${r.name}</span><span class="tag">${t('kind.' + r.unit_kind)}</span></a></li>`)}</ul>
     </section>
+    ${isBranch(session) && html`<${CloseCampaign} session=${session} />`}
   </main>`;
 }
 
-function Lock({ session, names }) {
+function Lock({ session, names, officeNames }) {
+  const [scope, setScope] = useState('commune');
   const [code, setCode] = useState('');
   const [state, setState] = useState({ busy: false, outcome: null, error: null });
-  const codes = Object.keys(names);
-  const chosen = code || codes[0] || '';
+  const places = scope === 'office' ? officeNames : names;
+  const codes = Object.keys(places);
+  const chosen = codes.includes(code) ? code : codes[0] || '';
+  const office = scope === 'office';
   async function lock(e) {
     e.preventDefault();
-    if (!chosen || !confirm(t('lock.confirm', { name: names[chosen] }))) return;
+    if (!chosen || !confirm(t(office ? 'lock.confirmOffice' : 'lock.confirm', { name: places[chosen] }))) return;
     setState({ busy: true, outcome: null, error: null });
     try {
-      const outcome = await authed(session)('/api/workflow/lock', { method: 'POST', body: { scope: 'commune', code: chosen } });
+      const outcome = await authed(session)('/api/workflow/lock', { method: 'POST', body: { scope, code: chosen } });
       setState({ busy: false, outcome, error: null });
     } catch (err) {
       setState({ busy: false, outcome: null, error: err.status === 409 ? t('lock.closed') : err.message });
@@ -53,11 +61,14 @@ function Lock({ session, names }) {
   const o = state.outcome;
   return html`<section class="card" aria-labelledby="lock-title"><h2 id="lock-title">${t('lock.title')}</h2>
     <form onSubmit=${lock}>
-      <label for="lock-commune">${t('level.commune')}</label>
-      <select id="lock-commune" value=${chosen} onChange=${(e) => setCode(e.target.value)}>
-        ${codes.map((c) => html`<option value=${c}>${names[c]}</option>`)}</select>
-      <p class="small">${t('lock.help')}</p>
-      <button type="submit" class="primary" disabled=${state.busy || !chosen}>${state.busy ? t('lock.busy') : t('lock.submit')}</button>
+      ${isBranch(session) && html`<fieldset class="plain"><legend>${t('lock.scope')}</legend>
+        ${['commune', 'office'].map((k) => html`<label class="choice"><input type="radio" name="lock-scope" value=${k} checked=${scope === k}
+          onChange=${() => { setScope(k); setCode(''); setState({ busy: false, outcome: null, error: null }); }} /> ${t(k === 'office' ? 'level.pgd' : 'level.commune')}</label>`)}</fieldset>`}
+      <label for="lock-place">${t(office ? 'level.pgd' : 'level.commune')}</label>
+      <select id="lock-place" value=${chosen} onChange=${(e) => setCode(e.target.value)}>
+        ${codes.map((c) => html`<option value=${c}>${places[c]}</option>`)}</select>
+      <p class="small">${t(office ? 'lock.helpOffice' : 'lock.help')}</p>
+      <button type="submit" class="primary" disabled=${state.busy || !chosen}>${state.busy ? t('lock.busy') : t(office ? 'lock.submitOffice' : 'lock.submit')}</button>
     </form>
     ${state.error && html`<p class="error" role="alert">${state.error}</p>`}
     ${o && html`<div role="status" data-testid="lock-outcome">

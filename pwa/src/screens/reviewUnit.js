@@ -1,9 +1,12 @@
 // One unit's official result for a reviewer (/api/results/units/{id}): points per criterion
 // with the explanation, the inputs and their period, evidence, revision history (who, when,
-// which device), open conflicting revisions and the conflict records with a link to resolve.
+// which device), open conflicting revisions and the conflict records with a link to resolve;
+// the evidence photos as thumbnails; for the branch, unlocking a locked sheet with a reason.
 import { html } from 'htm/preact';
 import { formatDateTime, formatNumber, formatTenths, t } from '../i18n.js';
-import { useApi } from './review.js';
+import { Photos } from './photos.js';
+import { isBranch, useApi } from './review.js';
+import { Unlock } from './reviewBranch.js';
 
 const show = (value) => (typeof value === 'number' ? formatNumber(value, 2) : value == null ? '–' : typeof value === 'object' ? JSON.stringify(value) : String(value));
 
@@ -12,6 +15,7 @@ export function ResultDetail({ session, id }) {
   if (err) return html`<main><p class="error card" role="alert">${err}</p></main>`;
   if (!d) return html`<main><p class="card">${t('app.loading')}</p></main>`;
   const r = d.result;
+  const photos = d.evidence.filter((e) => e.href && e.content_type.startsWith('image/'));
   return html`<main>
     <section class="card official">
       <h2>${d.name}</h2>
@@ -31,7 +35,11 @@ export function ResultDetail({ session, id }) {
       <dl class="pairs" data-testid="inputs">${Object.entries(d.inputs).map(([k, v]) => html`<dt>${t('input.' + k) !== 'input.' + k ? t('input.' + k) : k}</dt><dd>${show(v)}</dd>`)}
         ${Object.entries(d.manual).map(([k, v]) => html`<dt>${k}</dt><dd>${show(v?.points)}${v?.deduction_reason ? ' · ' + v.deduction_reason : ''}${v?.evidence ? ' · ' + v.evidence : ''}</dd>`)}</dl>
       ${d.evidence.length > 0 && html`<p class="small">${t('review.evidence', { n: formatNumber(d.evidence.length) })}</p>`}
+      <${Photos} session=${session} items=${photos} unit=${d.name} />
     </section>
+    ${r.sheet_status === 'locked' && (isBranch(session)
+      ? html`<${Unlock} key=${r.sheet_rev} session=${session} result=${r} />`
+      : html`<p class="card small">${t('unlock.branchOnly')}</p>`)}
     <section class="card"><h2>${t('review.history')}</h2>
       <ol class="history" data-testid="history">${d.history.map((h) => html`<li>
         ${h.updated_at ? formatDateTime(h.updated_at) : '–'} · ${h.scorer || '–'} · ${h.device || '–'} · ${h.status ? t('status.' + h.status) : ''}</li>`)}</ol>
