@@ -144,7 +144,8 @@ class CouchClient:
                     limits=httpx.Limits(max_connections=size, max_keepalive_connections=size))
 
             self._clients = (loop, make(self._limits[0]), make(self._limits[1]))
-        return self._clients[2 if wait else 1]
+        _, calls, polls = self._clients
+        return polls if wait else calls
 
     def _request(
         self,
