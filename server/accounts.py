@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, create_engine, update
+from sqlalchemy import Engine, create_engine, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -44,6 +44,8 @@ _TERRITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 MIN_PASSWORD = 8
 _TOKEN_PREFIX = "thd_"
 _LAST_USED_GRANULARITY = timedelta(minutes=1)
+#: PostgreSQL advisory lock key held while the account tables are created.
+_SCHEMA_LOCK = 0x7468_6475_6100  # "thdua"
 
 
 class AccountError(ValueError):
@@ -174,12 +176,22 @@ class Accounts:
     def from_settings(cls, settings: Settings) -> Accounts:
         url = settings.store_url
         args = {"check_same_thread": False, "timeout": 30} if url.startswith("sqlite") else {}
-        return cls(create_engine(url, connect_args=args, pool_pre_ping=True))
+        # (no pre-ping for a SQLite file: a ping per checkout costs more than the query)
+        return cls(create_engine(url, connect_args=args, pool_pre_ping=not args))
 
     def initialize(self) -> None:
-        """Create the `auth_` tables and the audit log if missing (idempotent)."""
-        AccountRow.metadata.create_all(self.engine, tables=auth_tables())
-        install_audit_table(self.engine)
+        """Create the `auth_` tables and the audit log if missing (idempotent). On
+        PostgreSQL, servers starting together take turns (an advisory lock): concurrent
+        `CREATE` statements of one object fail there ("tuple concurrently updated")."""
+        with self.engine.connect() as turn:
+            if turn.dialect.name == "postgresql":
+                turn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _SCHEMA_LOCK})
+            try:
+                AccountRow.metadata.create_all(self.engine, tables=auth_tables())
+                install_audit_table(self.engine)
+            finally:
+                if turn.dialect.name == "postgresql":
+                    turn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _SCHEMA_LOCK})
 
     def close(self) -> None:
         self.engine.dispose()
@@ -427,7 +439,7 @@ class Accounts:
             .outerjoin(auth_epochs.EpochRow, auth_epochs.ON_ACCOUNT)
             .where(TokenRow.token_hash == _sha256(secret))
         )
-        with Session(self.engine) as session:
+        with Session(self.engine, expire_on_commit=False) as session:
             found = session.exec(query).first()
             if found is None:
                 return None
@@ -439,6 +451,4 @@ class Accounts:
                 row.last_used_at = now
                 session.add(row)
                 session.commit()
-                session.refresh(row)
-                session.refresh(owner)
             return _account(owner), _token(row), int(epoch)

@@ -32,6 +32,7 @@ from sync.http.errors import error_name
 
 from .access import decide
 from .accounts import Account, Accounts, AuthRecord, DeviceToken
+from .auth_epochs import SqliteEpochs
 from .auth_limits import ADDRESS, NAME, Limit, SignInLimits
 from .auth_reads import EpochReads
 from .credentials import (
@@ -104,7 +105,7 @@ class Authenticator:
         self.limits = SignInLimits(accounts.engine)
         self.cache = VerifiedCache(settings.secret_key, ttl=settings.session_timeout)
         self.gate = PasswordGate()
-        self.reads = EpochReads(accounts.epoch)
+        self.reads = EpochReads(accounts.epoch, SqliteEpochs(accounts.engine))
 
     async def record(self, name: str) -> AuthRecord | None:
         """The account and password hash of `name` (reused while its epoch holds)."""

@@ -22,10 +22,16 @@ T = TypeVar("T")
 
 
 class EpochReads:
-    """A bounded map of key -> (value, account, epoch); `epoch(name)` reads the current one."""
+    """A bounded map of key -> (value, account, epoch); `epoch(name)` reads the current one
+    in a worker thread, `on_loop(name)` (if given) on the event loop, None if it cannot."""
 
-    def __init__(self, epoch: Callable[[str], int], max_entries: int = 8192) -> None:
-        self._epoch = epoch
+    def __init__(
+        self,
+        epoch: Callable[[str], int],
+        on_loop: Callable[[str], int | None] | None = None,
+        max_entries: int = 8192,
+    ) -> None:
+        self._epoch, self._on_loop = epoch, on_loop
         self.max_entries = max_entries
         self._entries: OrderedDict[str, tuple[object, str, int]] = OrderedDict()
 
@@ -36,7 +42,10 @@ class EpochReads:
         hit = self._entries.get(key)
         if hit is not None:
             value, name, epoch = hit
-            if await anyio.to_thread.run_sync(self._epoch, name) == epoch:
+            current = self._on_loop(name) if self._on_loop else None
+            if current is None:
+                current = await anyio.to_thread.run_sync(self._epoch, name)
+            if current == epoch:
                 self._entries.move_to_end(key)
                 return value  # type: ignore[return-value]
         found = await anyio.to_thread.run_sync(read)

@@ -74,6 +74,6 @@ class LimitRow(SQLModel, table=True):
 def auth_tables() -> list:  # type: ignore[type-arg]
     """The tables to create (only ours, never the store's)."""
     return [
-        table.__table__  # type: ignore[attr-defined]
+        table.__table__  # type: ignore[union-attr]
         for table in (AccountRow, TokenRow, SessionRow, EpochRow, LimitRow)
     ]

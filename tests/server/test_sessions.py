@@ -19,6 +19,7 @@ from litestar.testing import AsyncTestClient
 from server.accounts import Accounts
 from server.app import create_app
 from server.auth import ADDRESS_FAILURES, Authenticator, SignInRefused
+from server.auth_limits import Limit, SignInLimits
 from server.settings import Settings
 from server.signin_gate import PasswordGate
 
@@ -181,3 +182,27 @@ async def test_a_sign_in_storm_is_bounded_and_the_rest_are_told_to_retry(
     assert sorted(await asyncio.gather(*tasks)) == [(401, 0)] * 2 + [(503, 1)] * 6
     assert inside["most"] == 1 and auth.gate.checks == 2
     accounts.close()
+
+
+def test_sign_in_limits_are_one_fixed_window_shared_by_every_process(settings: Settings) -> None:
+    accounts = Accounts.from_settings(settings)
+    accounts.initialize()
+    other = Accounts.from_settings(settings)  # another process's engine on the same file
+    here, there = SignInLimits(accounts.engine), SignInLimits(other.engine)
+    key = [(Limit("test", 3, window=60), "lan|10.0.0.1")]
+    for t in (0, 1, 2):
+        assert here.retry_after(key, t) == 0
+        assert (here if t % 2 else there).reserve(key, t).retry_after == 0
+    assert 55 <= there.retry_after(key, 3) <= 60
+    over = there.reserve(key, 3)
+    assert over.retry_after > 0
+    there.release(over)  # an attempt refused before its check is given back
+    assert here.retry_after(key, 59) > 0 and here.retry_after(key, 61) == 0  # window over
+    fresh = here.reserve(key, 61)
+    assert fresh.retry_after == 0
+    there.release(fresh, clear=key)  # a right password clears its name's counter
+    for t in (62, 63, 64):
+        assert here.reserve(key, t).retry_after == 0
+    assert there.retry_after(key, 65) > 0
+    accounts.close()
+    other.close()
