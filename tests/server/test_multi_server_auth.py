@@ -57,8 +57,10 @@ def servers(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> Iter
     try:
         for user in USERS:
             accounts.add(user, PASSWORD, ["scorer"], ["26734"])
-        with ThreadPoolExecutor(SERVERS) as pool:  # all at once (creating the tables too)
-            list(pool.map(lambda server: server.start(wait=180), started))
+        started[0].start(wait=180)  # creates the store's tables: its schema set-up is not
+        # safe to run concurrently on PostgreSQL ("sync_databases" already exists), see notes
+        with ThreadPoolExecutor(SERVERS) as pool:  # the others at once (auth tables: locked)
+            list(pool.map(lambda server: server.start(wait=180), started[1:]))
         yield [f"http://127.0.0.1:{server.port}" for server in started]
     finally:
         for server in started:
