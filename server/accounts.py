@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from sync.backends.sql_schema import create_tables
 
+from . import auth_epochs
 from .audit import account_change
 from .audit_tables import install_audit_table
 from .auth_tables import AccountRow, SessionRow, TokenRow, auth_tables
@@ -122,6 +123,7 @@ def _token(row: TokenRow) -> DeviceToken:
 
 def _end_sessions(session: Session, name: str) -> None:
     """End every open cookie session of `name` (inside the caller's transaction)."""
+    auth_epochs.bump(session, name)
     session.execute(
         update(SessionRow)
         .where(col(SessionRow.account) == name, col(SessionRow.ended_at).is_(None))
@@ -162,8 +164,6 @@ class Accounts:
         self.engine = engine
         self.hasher = hasher or PasswordHasher()
         self._dummy: str | None = None
-        #: Bumped by every change made through this object (lets callers drop cached reads).
-        self.generation = 0
 
     @property
     def _dummy_hash(self) -> str:
@@ -176,7 +176,8 @@ class Accounts:
     def from_settings(cls, settings: Settings) -> Accounts:
         url = settings.store_url
         args = {"check_same_thread": False, "timeout": 30} if url.startswith("sqlite") else {}
-        return cls(create_engine(url, connect_args=args, pool_pre_ping=True))
+        # (no pre-ping for a SQLite file: a ping per checkout costs more than the query)
+        return cls(create_engine(url, connect_args=args, pool_pre_ping=not args))
 
     def initialize(self) -> None:
         """Create the `auth_` tables and the audit log if missing (idempotent)."""
@@ -219,7 +220,6 @@ class Accounts:
             detail = f"roles {','.join(row_roles)}; territories {','.join(row_territories)}"
             session.add(account_change("account.add", name, detail))
             session.commit()
-            self.generation += 1
             session.refresh(row)
             return _account(row)
 
@@ -233,9 +233,26 @@ class Accounts:
 
     def auth_record(self, name: str) -> AuthRecord | None:
         """The account and its password hash (for cookie signing and credential caching)."""
+        found = self.auth_record_at(name)
+        return found[0] if found else None
+
+    def auth_record_at(self, name: str) -> tuple[AuthRecord, int] | None:
+        """The account, its password hash and its credential epoch, read together."""
+        query = (
+            select(AccountRow, auth_epochs.EPOCH)
+            .outerjoin(auth_epochs.EpochRow, auth_epochs.ON_ACCOUNT)
+            .where(AccountRow.name == name)
+        )
         with Session(self.engine) as session:
-            row = session.get(AccountRow, name)
-            return AuthRecord(_account(row), row.password_hash) if row else None
+            found = session.exec(query).first()
+        if found is None:
+            return None
+        row, epoch = found
+        return AuthRecord(_account(row), row.password_hash), int(epoch)
+
+    def epoch(self, name: str) -> int:
+        """The account's credential epoch (see `server.auth_epochs`)."""
+        return auth_epochs.current(self.engine, name)
 
     def verify_password(self, name: str, password: str) -> Account | None:
         """The account when `password` is right and it is enabled; None otherwise.
@@ -299,8 +316,9 @@ class Accounts:
                 session.add(account_change(audit[0], name, audit[1]))
             if end_sessions:
                 _end_sessions(session, name)
+            else:
+                auth_epochs.bump(session, name)
             session.commit()
-            self.generation += 1
 
     # -- cookie sessions ----------------------------------------------------------
     def start_session(self, name: str) -> str:
@@ -313,9 +331,29 @@ class Accounts:
 
     def session_open(self, session_id: str, name: str) -> bool:
         """True while the session exists for `name` and has not ended."""
+        found = self.session_at(session_id, name)
+        return found is not None and found[1]
+
+    def session_at(self, session_id: str, name: str) -> tuple[AuthRecord, bool, int] | None:
+        """`name`'s account, whether the session is open, and the epoch, read together
+        (None: no such account)."""
+        query = (
+            select(AccountRow, auth_epochs.EPOCH, SessionRow.id)
+            .outerjoin(auth_epochs.EpochRow, auth_epochs.ON_ACCOUNT)
+            .outerjoin(
+                SessionRow,
+                (col(SessionRow.id) == session_id)
+                & (col(SessionRow.account) == col(AccountRow.name))
+                & col(SessionRow.ended_at).is_(None),
+            )
+            .where(AccountRow.name == name)
+        )
         with Session(self.engine) as session:
-            row = session.get(SessionRow, session_id)
-            return row is not None and row.account == name and row.ended_at is None
+            found = session.exec(query).first()
+        if found is None:
+            return None
+        row, epoch, open_id = found
+        return AuthRecord(_account(row), row.password_hash), open_id is not None, int(epoch)
 
     def end_session(self, session_id: str) -> None:
         """Sign-out: the session ends for every server process (ending twice is harmless)."""
@@ -324,8 +362,8 @@ class Accounts:
             if row is not None and row.ended_at is None:
                 row.ended_at = _now()
                 session.add(row)
+                auth_epochs.bump(session, row.account)
                 session.commit()
-        self.generation += 1
 
     # -- device tokens --------------------------------------------------------------
     def create_token(self, name: str, device: str) -> tuple[DeviceToken, str]:
@@ -371,27 +409,37 @@ class Accounts:
                 session.add(account_change("token.revoke", row.account, detail))
                 _end_sessions(session, row.account)  # a lost phone may hold a cookie too
                 session.commit()
-                self.generation += 1
                 session.refresh(row)
             return _token(row)
 
     def verify_token(self, secret: str) -> tuple[Account, DeviceToken] | None:
         """The account and token for a bearer secret; None if unknown, revoked or disabled."""
+        found = self.token_at(secret)
+        return (found[0], found[1]) if found else None
+
+    def token_at(self, secret: str) -> tuple[Account, DeviceToken, int] | None:
+        """`verify_token` with the owner's credential epoch, read in the same statement.
+
+        Device tokens are 256-bit random strings: their sha256, looked up by a unique
+        index, is all the check needs (no slow hash; the lookup compares digests)."""
         if not secret.startswith(_TOKEN_PREFIX):
             return None
-        with Session(self.engine) as session:
-            row = session.exec(
-                select(TokenRow).where(TokenRow.token_hash == _sha256(secret))
-            ).first()
-            if row is None or row.revoked_at is not None:
+        query = (
+            select(TokenRow, AccountRow, auth_epochs.EPOCH)
+            .join(AccountRow, col(AccountRow.name) == col(TokenRow.account))
+            .outerjoin(auth_epochs.EpochRow, auth_epochs.ON_ACCOUNT)
+            .where(TokenRow.token_hash == _sha256(secret))
+        )
+        with Session(self.engine, expire_on_commit=False) as session:
+            found = session.exec(query).first()
+            if found is None:
                 return None
-            owner = session.get(AccountRow, row.account)
-            if owner is None or owner.disabled:
+            row, owner, epoch = found
+            if row.revoked_at is not None or owner.disabled:
                 return None
             now = _now()
             if row.last_used_at is None or now - row.last_used_at > _LAST_USED_GRANULARITY:
                 row.last_used_at = now
                 session.add(row)
                 session.commit()
-                session.refresh(row)
-            return _account(owner), _token(row)
+            return _account(owner), _token(row), int(epoch)

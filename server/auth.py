@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from http.cookies import SimpleCookie
-from typing import Any
 
 import anyio.to_thread
 import msgspec
@@ -33,9 +32,11 @@ from sync.http.errors import error_name
 
 from .access import decide
 from .accounts import Account, Accounts, AuthRecord, DeviceToken
+from .auth_epochs import SqliteEpochs
+from .auth_limits import ADDRESS, NAME, Limit, SignInLimits
+from .auth_reads import EpochReads
 from .credentials import (
     COOKIE_NAME,
-    RateLimiter,
     VerifiedCache,
     parse_basic,
     read_session_cookie,
@@ -51,14 +52,11 @@ __all__ = ["AuthMiddleware", "Authenticator", "Identity", "SignInRefused"]
 BAD_PASSWORD = "Name or password is incorrect."
 BUSY = "The server is busy checking other sign-ins; retry in a moment."
 #: Failed sign-ins one address may make within the limiter's window, across all names.
-ADDRESS_FAILURES = 30
+ADDRESS_FAILURES = ADDRESS.max_failures
 PROTECTED_PREFIXES = ("/db", "/api")
 #: Server-rendered pages (server.awards.pages): credentials read, access decided by the page.
 PAGES_PREFIX = "/branch"
 IDENTIFIED_PREFIXES = (*PROTECTED_PREFIXES, PAGES_PREFIX)
-#: Seconds an account or token read is reused across requests (PouchDB sends many).
-READ_TTL = 1.0
-_MAX_READS = 4096
 _ENCODER = msgspec.json.Encoder()
 #: `on_sign_in(name, client, method, ok, reason, always=...)`: the audit hook (`SignInAudit`).
 SignInHook = Callable[..., None]
@@ -88,7 +86,10 @@ class Identity(msgspec.Struct):
 
 
 class Authenticator:
-    """Checks credentials; holds the sign-in rate limiter and the Basic verify cache."""
+    """Checks credentials. Shared by every server process through SQL: sessions, tokens,
+    the sign-in limits (`SignInLimits`) and each account's credential epoch; per process:
+    reads reused while their account's epoch is unchanged (`EpochReads`) and the Basic
+    verify cache (bound to the password hash, read fresh through them)."""
 
     def __init__(
         self,
@@ -101,32 +102,28 @@ class Authenticator:
         self.settings = settings
         self.clock = clock
         self.on_sign_in = on_sign_in
-        self.limiter = RateLimiter()
-        self.address_limiter = RateLimiter(max_failures=ADDRESS_FAILURES)
+        self.limits = SignInLimits(accounts.engine)
         self.cache = VerifiedCache(settings.secret_key, ttl=settings.session_timeout)
         self.gate = PasswordGate()
-        self._reads: dict[str, tuple[float, int, Any]] = {}
-
-    async def _cached(self, key: str, read: Callable[[], Any]) -> Any:
-        """`read()` in a thread, remembered for `READ_TTL` s or until this process changes an
-        account (changes made by another process, e.g. the CLI, show within `READ_TTL`)."""
-        now, generation = time.monotonic(), self.accounts.generation
-        hit = self._reads.get(key)
-        if hit is not None and hit[0] > now and hit[1] == generation:
-            return hit[2]
-        value = await anyio.to_thread.run_sync(read)
-        if len(self._reads) >= _MAX_READS:
-            self._reads.clear()
-        self._reads[key] = (now + READ_TTL, generation, value)
-        return value
+        self.reads = EpochReads(accounts.epoch, SqliteEpochs(accounts.engine))
 
     async def record(self, name: str) -> AuthRecord | None:
-        """The account and password hash of `name` (cached briefly)."""
-        return await self._cached("user:" + name, lambda: self.accounts.auth_record(name))
+        """The account and password hash of `name` (reused while its epoch holds)."""
+
+        def read() -> tuple[AuthRecord, str, int] | None:
+            found = self.accounts.auth_record_at(name)
+            return (found[0], name, found[1]) if found else None
+
+        return await self.reads.get("user:" + name, read)
 
     async def token(self, secret: str) -> tuple[Account, DeviceToken] | None:
-        """The account and token of a bearer secret (cached briefly)."""
-        return await self._cached("token:" + secret, lambda: self.accounts.verify_token(secret))
+        """The account and token of a bearer secret (reused while its owner's epoch holds)."""
+
+        def read() -> tuple[tuple[Account, DeviceToken], str, int] | None:
+            found = self.accounts.token_at(secret)
+            return ((found[0], found[1]), found[0].name, found[2]) if found else None
+
+        return await self.reads.get("token:" + secret, read)
 
     async def sign_in(
         self, name: str, password: str, client: str, method: str = "session"
@@ -134,40 +131,47 @@ class Authenticator:
         """Check a name and password. :raises SignInRefused: 401 or 429 (rate limit).
 
         Audited: `session` sign-ins and wrong passwords always, repeated `basic` ones once
-        in a while.
+        in a while. The limits are shared by every server process: an attempt is counted
+        before its password check, so concurrent attempts cannot overrun them.
         """
-        key = f"{name.lower()}|{client}"
-        now = self.clock()
-        wait = max(
-            self.limiter.retry_after(key, now), self.address_limiter.retry_after(client, now)
+        keys: tuple[tuple[Limit, str], ...] = (
+            (NAME, f"{name.lower()}|{client}"),
+            (ADDRESS, client),
         )
-        if wait:
-            reason = f"Too many failed sign-ins; retry in {wait} s."
-            self.on_sign_in(name, client, method, False, "Too many failed sign-ins.")
-            raise SignInRefused(429, reason, wait)
+        now = self.clock()
         record = await self.record(name)
         if (
             record
             and not record.account.disabled
             and self.cache.hit(name, password, record.password_hash, now)
-        ):
+        ):  # a right password, known here: no check, but a limited key stays limited
+            wait = await anyio.to_thread.run_sync(self.limits.retry_after, keys, now)
+            if wait:
+                self._limited(name, client, method, wait)
             self.on_sign_in(name, client, method, True, always=method == "session")
             return record.account
+        held = await anyio.to_thread.run_sync(self.limits.reserve, keys, now)
+        if held.retry_after:
+            await anyio.to_thread.run_sync(self.limits.release, held)
+            self._limited(name, client, method, held.retry_after)
         try:  # unknown names are checked against a dummy hash: the same cost
             account = await self.gate.run(self.accounts.verify_password, name, password)
         except GateFull:
+            await anyio.to_thread.run_sync(self.limits.release, held)
             self.on_sign_in(name, client, method, False, BUSY)
             raise SignInRefused(503, BUSY, 1) from None
-        if account is None:
-            self.limiter.failed(key, self.clock())
-            self.address_limiter.failed(client, self.clock())
+        if account is None:  # the reserved attempt stays counted
             self.on_sign_in(name, client, method, False, BAD_PASSWORD, always=True)
             raise SignInRefused(401, BAD_PASSWORD)
-        self.limiter.succeeded(key)
+        await anyio.to_thread.run_sync(self.limits.release, held, keys[:1])
         if record is not None:
             self.cache.remember(name, password, record.password_hash, now)
         self.on_sign_in(name, client, method, True, always=method == "session")
         return account
+
+    def _limited(self, name: str, client: str, method: str, wait: int) -> None:
+        self.on_sign_in(name, client, method, False, "Too many failed sign-ins.")
+        raise SignInRefused(429, f"Too many failed sign-ins; retry in {wait} s.", wait)
 
     async def new_cookie(self, name: str) -> str:
         """A fresh `AuthSession` value for `name`, naming a new server-side session (its
@@ -181,13 +185,14 @@ class Authenticator:
             name, issued, self.settings.secret_key, record.password_hash, session_id
         )
 
-    async def session_open(self, name: str, session_id: str) -> bool:
-        """Whether the session has not ended (cached briefly, dropped on any change here)."""
-        return bool(
-            await self._cached(
-                f"session:{session_id}", lambda: self.accounts.session_open(session_id, name)
-            )
-        )
+    async def session(self, name: str, session_id: str) -> tuple[AuthRecord, bool] | None:
+        """`name`'s record and whether the session is open (reused while the epoch holds)."""
+
+        def read() -> tuple[tuple[AuthRecord, bool], str, int] | None:
+            found = self.accounts.session_at(session_id, name)
+            return ((found[0], found[1]), name, found[2]) if found else None
+
+        return await self.reads.get(f"session:{name}:{session_id}", read)
 
     async def end_session(self, value: str) -> None:
         """Sign-out: end the session a (validly signed) cookie names, for every process."""
@@ -212,16 +217,18 @@ class Authenticator:
             self.on_sign_in(None, client, "cookie", False, "Garbled session cookie.")
             return expired
         name, issued, session_id = claimed
-        record = await self.record(name)
+        found = await self.session(name, session_id)
+        record = found[0] if found else None
         now = self.clock()
         timeout = self.settings.session_timeout
         if (
-            record is None
+            found is None
+            or record is None
+            or not found[1]
             or record.account.disabled
             or not session_valid(
                 value, self.settings.secret_key, record.password_hash, now=now, timeout=timeout
             )
-            or not await self.session_open(name, session_id)
         ):
             self.on_sign_in(name, client, "cookie", False, "Your session has expired.")
             return expired

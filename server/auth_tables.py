@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-__all__ = ["AccountRow", "SessionRow", "TokenRow", "auth_tables"]
+__all__ = ["AccountRow", "EpochRow", "LimitRow", "SessionRow", "TokenRow", "auth_tables"]
 
 
 class AccountRow(SQLModel, table=True):
@@ -49,6 +49,31 @@ class SessionRow(SQLModel, table=True):
     ended_at: datetime | None = None
 
 
+class EpochRow(SQLModel, table=True):
+    """A counter per account, bumped in the same commit as every change that can end a
+    credential (password, disable, roles, token revoke, sign-out): each server process
+    reuses what it read about an account only while this number is unchanged."""
+
+    __tablename__ = "auth_epochs"
+
+    account: str = Field(primary_key=True, max_length=64)
+    epoch: int = 0
+
+
+class LimitRow(SQLModel, table=True):
+    """Failed sign-ins of one key (a name and address, or an address) in a fixed window,
+    counted atomically so that every server process shares the limit."""
+
+    __tablename__ = "auth_limits"
+
+    key: str = Field(primary_key=True, max_length=64)  # sha256 hex of "kind:key"
+    window_start: float = Field(index=True)
+    count: int = 0
+
+
 def auth_tables() -> list:  # type: ignore[type-arg]
     """The tables to create (only ours, never the store's)."""
-    return [AccountRow.__table__, TokenRow.__table__, SessionRow.__table__]  # type: ignore[attr-defined]
+    return [
+        table.__table__  # type: ignore[union-attr]
+        for table in (AccountRow, TokenRow, SessionRow, EpochRow, LimitRow)
+    ]

@@ -1,4 +1,4 @@
-"""Pure helpers of authentication: session cookies, Basic headers, rate limit, a verify cache.
+"""Pure helpers of authentication: session cookies, Basic headers, a verify cache.
 
 No I/O and no clock: callers pass `now` (seconds since the epoch).
 """
@@ -9,11 +9,10 @@ import base64
 import binascii
 import hashlib
 import hmac
-from collections import OrderedDict, deque
+from collections import OrderedDict
 
 __all__ = [
     "COOKIE_NAME",
-    "RateLimiter",
     "VerifiedCache",
     "parse_basic",
     "read_session_cookie",
@@ -76,40 +75,6 @@ def parse_basic(header_value: str) -> tuple[str, str]:
     if not sep:
         raise ValueError("the Basic credentials have no ':'")
     return name, password
-
-
-class RateLimiter:
-    """At most `max_failures` failed sign-ins per key within `window` seconds."""
-
-    def __init__(self, max_failures: int = 10, window: float = 300.0, max_keys: int = 10_000):
-        self.max_failures = max_failures
-        self.window = window
-        self.max_keys = max_keys
-        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.get(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times
-
-    def retry_after(self, key: str, now: float) -> int:
-        """Seconds until `key` may try again; 0 when it may try now."""
-        times = self._recent(key, now)
-        if len(times) < self.max_failures:
-            return 0
-        return max(1, int(times[-self.max_failures] + self.window - now) + 1)
-
-    def failed(self, key: str, now: float) -> None:
-        times = self._recent(key, now)
-        times.append(now)
-        self._failures[key] = times
-        self._failures.move_to_end(key)
-        while len(self._failures) > self.max_keys:
-            self._failures.popitem(last=False)
-
-    def succeeded(self, key: str) -> None:
-        self._failures.pop(key, None)
 
 
 class VerifiedCache:

@@ -1,7 +1,7 @@
 """The app's lifespan: open the document store and the account store, close both on exit.
 
-It runs once per server process (run one process: the sign-in rate limiter and the verify
-cache live in memory).
+It runs once per server process; several processes may share one database: what they must
+agree on (sessions, tokens, sign-in limits, credential epochs) is in SQL (`server.auth`).
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ import base64
 import pytest
 
 from server.credentials import (
-    RateLimiter,
     VerifiedCache,
     parse_basic,
     read_session_cookie,
@@ -42,18 +41,6 @@ def test_parse_basic() -> None:
     for bad in ("Basic !!!", "Basic " + base64.b64encode(b"nocolon").decode(), "Digest x"):
         with pytest.raises(ValueError):
             parse_basic(bad)
-
-
-def test_rate_limiter_window() -> None:
-    limiter = RateLimiter(max_failures=3, window=60)
-    for t in (0, 1, 2):
-        assert limiter.retry_after("k", t) == 0
-        limiter.failed("k", t)
-    assert 55 <= limiter.retry_after("k", 3) <= 60
-    assert limiter.retry_after("other", 3) == 0
-    assert limiter.retry_after("k", 61) == 0  # the first failure left the window
-    limiter.succeeded("k")
-    assert limiter.retry_after("k", 3) == 0
 
 
 def test_verified_cache() -> None:
