@@ -104,7 +104,7 @@ bench: setup
 
 lint: python-deps
 	$(VENV)/bin/ruff check server sync scoring reports tests bench
-	$(VENV)/bin/mypy scoring sync/revtree.py
+	$(VENV)/bin/mypy scoring sync server reports
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache pwa/dist

@@ -13,6 +13,7 @@ import re
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import msgspec
 from argon2 import PasswordHasher
@@ -288,7 +289,7 @@ class Accounts:
         self, name: str, roles: Sequence[str], territories: Sequence[str] | None = None
     ) -> None:
         checked_roles = check_roles(roles)
-        changes: dict[str, object] = {"roles": checked_roles}
+        changes: dict[str, Any] = {"roles": checked_roles}
         detail = f"roles {','.join(checked_roles)}"
         if territories is not None:
             checked = changes["territories"] = check_territories(territories)
@@ -298,6 +299,7 @@ class Accounts:
     def _update(
         self,
         name: str,
+        *,
         audit: tuple[str, str] | None = None,
         end_sessions: bool = False,
         **changes: object,
