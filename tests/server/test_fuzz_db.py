@@ -194,5 +194,6 @@ def test_no_db_route_answers_a_server_error(fuzz_client: TestClient[Litestar]) -
 
 
 @pytest.mark.torture
+@pytest.mark.timeout(3600)  # 20,000 requests: far beyond the suite's 300 s per test
 def test_no_db_route_answers_a_server_error_torture(fuzz_client: TestClient[Litestar]) -> None:
     _fuzz(fuzz_client, TORTURE_EXAMPLES)
