@@ -1,4 +1,4 @@
-// A score sheet as the server validates it (scoring.model.ScoreSheet, server/validation.py):
+// A score sheet as the server validates it (scoring.sheet.ScoreSheet, server/validation.py):
 // `sheet:<campaign>:<unit kind>:<unit code>:<period>` in the unit's commune database, money and
 // counts as integers, decimals as strings (never floats), manual points as decimal strings.
 import { compileSet, explainSheet, scoreSheet } from '../js/criteria.mjs';
