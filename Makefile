@@ -16,7 +16,7 @@ help:
 	@echo "make demo    set up, seed a demo province, serve on http://127.0.0.1:8000"
 	@echo "make test    set up and run every test"
 	@echo "make bench   run the benchmarks (bench/)"
-	@echo "make lint    ruff + mypy on the pure packages"
+	@echo "make lint    ruff + mypy (scoring, sync, server, reports)"
 	@echo "make torture full-count property tests"
 
 setup: system-deps python-deps node-deps couchdb pwa

@@ -44,16 +44,11 @@ from argon2 import PasswordHasher
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scoring.model import (  # noqa: E402
-    CONFIG_DB,
-    Campaign,
-    Commune,
-    Period,
-    SavingsGroup,
-    ScoreSheet,
-    TransactionOffice,
-    commune_db,
-)
+from scoring.campaign import Campaign, Period  # noqa: E402
+from scoring.ids import CONFIG_DB, commune_db  # noqa: E402
+from scoring.places import Commune, TransactionOffice  # noqa: E402
+from scoring.sheet import ScoreSheet  # noqa: E402
+from scoring.units import SavingsGroup  # noqa: E402
 from server.accounts import Accounts  # noqa: E402
 from server.settings import Settings  # noqa: E402
 from sync.backends import load_store  # noqa: E402

@@ -48,7 +48,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 import load as load_bench  # noqa: E402
 from replication import run_js  # noqa: E402
 
-from scoring.model import CONFIG_DB, commune_db  # noqa: E402
+from scoring.ids import CONFIG_DB, commune_db  # noqa: E402
 from sync.backends.couchdb import CouchStore  # noqa: E402
 from tests.couchdb import SHARED, couchdb_prefix, missing_couchdb  # noqa: E402
 from tests.replication.servers import Server, couchdb_server, free_port, our_server  # noqa: E402

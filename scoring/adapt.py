@@ -1,4 +1,4 @@
-"""Bridge from the document model (``scoring.model``) to the generic engine inputs.
+"""Bridge from the stored documents (``scoring.units``, ``scoring.sheet``) to the engine inputs.
 
 The engine only knows input names, manual entries, flags and scopes; this module maps a
 unit and its sheet onto them: the exclusion flags of the 2026 set and the ranking scopes
@@ -10,13 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from scoring.campaign import Period
+from scoring.exclusion import AwardExclusion
 from scoring.incremental import SheetInput
-from scoring.model import AwardExclusion, Commune, Period, ScoreSheet, Unit
 from scoring.periods import BANK_CLASS_INPUT, sheet_months
+from scoring.places import Commune
+from scoring.sheet import ScoreSheet
+from scoring.units import Unit
 
 __all__ = ["EXCLUSION_FLAG", "FLAG_FIELDS", "sheet_input", "unit_flags", "unit_scopes"]
 
-#: The flag a reviewer's exclusion (`scoring.model.AwardExclusion`) sets for the criteria set.
+#: The flag a reviewer's exclusion (`scoring.exclusion.AwardExclusion`) sets for the criteria set.
 EXCLUSION_FLAG = "loai_tru_xet_khen"
 
 #: Unit attribute -> exclusion/award flag name used by the criteria set (``nu``, ``ty_le_nu``:

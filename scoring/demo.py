@@ -24,24 +24,10 @@ from typing import Literal
 import msgspec
 
 from . import demo_names as names
-from .model import (
-    AssociationType,
-    Branch,
-    Campaign,
-    Commune,
-    CommuneAssociation,
-    CommuneKind,
-    Hamlet,
-    HamletHead,
-    MonthRule,
-    Period,
-    Province,
-    SavingsGroup,
-    ScoredPoint,
-    TransactionOffice,
-    TransactionPoint,
-    Unit,
-)
+from .campaign import Campaign, MonthRule, Period
+from .ids import AssociationType, CommuneKind
+from .places import Branch, Commune, Hamlet, Province, TransactionOffice, TransactionPoint
+from .units import CommuneAssociation, HamletHead, SavingsGroup, ScoredPoint, Unit
 
 __all__ = ["SCALES", "DemoProvince", "Scale", "Tier", "generate_province"]
 

@@ -16,7 +16,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from .demo import DemoProvince
-from .model import InputValue, ManualEntry, ScoreSheet, SheetStatus, Unit
+from .ids import InputValue, SheetStatus
+from .sheet import ManualEntry, ScoreSheet
+from .units import Unit
 
 __all__ = ["BANK_MONTH", "MANUAL_CRITERIA", "generate_sheets", "unit_inputs"]
 

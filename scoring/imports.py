@@ -25,6 +25,7 @@ from typing import Literal, TypeVar
 
 import msgspec
 
+from .ids import DIRECT_ASSOCIATION_CODE, DIRECT_GROUP_CODE, InputValue
 from .import_meta import amount_unit as stated_unit
 from .import_meta import month_of_cell, period_of
 from .import_tables import (
@@ -40,14 +41,8 @@ from .import_tables import (
     points,
     text,
 )
-from .model import (
-    DIRECT_ASSOCIATION_CODE,
-    DIRECT_GROUP_CODE,
-    InputValue,
-    MonthFigures,
-    SavingsGroup,
-    ScoreSheet,
-)
+from .sheet import MonthFigures, ScoreSheet
+from .units import SavingsGroup
 
 __all__ = [
     "CDTOTKVV_COLUMNS", "CV597_FROM", "HSTD_COLUMNS", "DuplicateRow", "GroupRef", "ImportFileError", "ImportKind",

@@ -1,6 +1,6 @@
 """Which months' bank figures feed a campaign period (VBSP scores groups monthly).
 
-A period's `bank_months` rule (`scoring.model.MonthRule`) picks the latest month, a given
+A period's `bank_months` rule (`scoring.campaign.MonthRule`) picks the latest month, a given
 month, or the mean of months among those a sheet holds (`ScoreSheet.monthly`, and the
 month of its `inputs`, `bank_month`). `sheet_months` returns each chosen month's complete
 engine inputs: the sheet's own inputs overlaid with that month's bank figures and class.
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from scoring.model import Period, ScoreSheet
+from scoring.campaign import Period
+from scoring.sheet import ScoreSheet
 
 __all__ = ["BANK_CLASS_INPUT", "period_months", "sheet_months"]
 

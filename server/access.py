@@ -27,7 +27,7 @@ from typing import Literal
 
 import msgspec
 
-from scoring.model import CONFIG_DB
+from scoring.ids import CONFIG_DB
 
 from .accounts import Account
 

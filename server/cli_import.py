@@ -20,6 +20,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from scoring.campaign import Campaign
+from scoring.ids import CONFIG_DB, sheet_doc_id, unit_id
 from scoring.imports import (
     GroupRef,
     ImportFileError,
@@ -30,7 +32,8 @@ from scoring.imports import (
     open_table,
     parse_table,
 )
-from scoring.model import CONFIG_DB, Campaign, SavingsGroup, ScoreSheet, sheet_doc_id, unit_id
+from scoring.sheet import ScoreSheet
+from scoring.units import SavingsGroup
 from sync.errors import NotFound
 from sync.store import DocumentStore
 

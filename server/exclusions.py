@@ -1,7 +1,7 @@
 """Reviewer exclusion flags (NĐ 152/2025/NĐ-CP Art. 4(4)): hold a unit or person out of
 rewards while a discipline, investigation, inspection or complaint is pending.
 
-A flag is a `scoring.model.AwardExclusion` document `exclusion:<subject>` in `config`,
+A flag is a `scoring.exclusion.AwardExclusion` document `exclusion:<subject>` in `config`,
 set or cleared by a reviewer with a reason; every change is appended to the document's
 `history` and written to the audit log (`exclusion.set` / `exclusion.clear`). The pure rule
 is in the criteria set (exclusion `EX-LOAITRU` on flag `loai_tru_xet_khen`, which
@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from scoring.model import CONFIG_DB, AwardExclusion
+from scoring.exclusion import AwardExclusion
+from scoring.ids import CONFIG_DB
 from sync.errors import NotFound
 from sync.store import DocumentStore
 

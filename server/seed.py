@@ -17,7 +17,7 @@ import msgspec
 
 from scoring.demo import generate_province
 from scoring.demo_sheets import generate_sheets
-from scoring.model import CONFIG_DB, commune_db, province_db
+from scoring.ids import CONFIG_DB, commune_db, province_db
 from sync.errors import NotFound, PreconditionFailed
 from sync.store import DocumentStore
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from scoring.model import CONFIG_DB, commune_db, province_db
+from scoring.ids import CONFIG_DB, commune_db, province_db
 from sync.errors import NotFound
 from sync.store import DocumentStore, Seq
 

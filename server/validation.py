@@ -2,7 +2,7 @@
 revision ids a non-admin client sends (`malformed_revision`).
 
 `check_sheet` raises `Invalid` with a reason naming the field at fault: the schema
-(`scoring.model.ScoreSheet`, which also checks that `_id` matches the content), the campaign,
+(`scoring.sheet.ScoreSheet`, which also checks that `_id` matches the content), the campaign,
 period and unit kind known to `config`, the unit's existence, kind and commune, the database's
 territory, and the manual criteria of the campaign's criteria set with their 0..max points.
 """
@@ -16,7 +16,8 @@ from typing import Any
 import msgspec
 
 from scoring import CriteriaError, load_shipped
-from scoring.model import InputValue, ManualEntry, ScoreSheet
+from scoring.ids import InputValue
+from scoring.sheet import ManualEntry, ScoreSheet
 from sync.revtree import is_replication_hash, is_replication_rev
 
 from .territory import Directory

@@ -1,7 +1,8 @@
-// A score sheet as the server validates it (scoring.model.ScoreSheet, server/validation.py):
+// A score sheet as the server validates it (scoring.sheet.ScoreSheet, server/validation.py):
 // `sheet:<campaign>:<unit kind>:<unit code>:<period>` in the unit's commune database, money and
 // counts as integers, decimals as strings (never floats), manual points as decimal strings.
-import { compileSet, explainSheet, scoreSheet } from '../js/criteria.mjs';
+import { compileSet, scoreSheet } from '../js/criteria.mjs';
+import { explainSheet } from '../js/explain.mjs';
 import { t } from './i18n.js';
 import { notePending, localDb } from './sync.js';
 

@@ -13,7 +13,8 @@ from typing import Any
 import msgspec
 
 from scoring.adapt import unit_flags
-from scoring.model import Unit, decode_doc
+from scoring.decode import decode_doc
+from scoring.units import Unit
 from sync.store import DocumentStore
 
 from .decisions import RecipientInput

@@ -14,7 +14,7 @@ from litestar import Controller, MediaType, Request, delete, get, post
 from litestar.exceptions import ClientException, NotAuthorizedException
 from litestar.params import JSONBody
 
-from scoring.model import CONFIG_DB
+from scoring.ids import CONFIG_DB
 
 from ..accounts import Account, AccountError, Accounts
 from ..gatekeeper import GatekeptStore, store_for

@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from scoring import CriteriaSet, SheetScore, explain
-from scoring.model import ScoreSheet
 from scoring.ranking import rank_key
+from scoring.sheet import ScoreSheet
 
 from .documents import result_doc_id
 

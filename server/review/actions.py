@@ -19,7 +19,7 @@ import anyio.to_thread
 import msgspec
 from sqlalchemy import Engine, func, select, update
 
-from scoring.model import CONFIG_DB, commune_db
+from scoring.ids import CONFIG_DB, commune_db
 from server.accounts import Account
 from server.audit import Audit, AuditEvent
 from server.results.tables import SheetResult

@@ -26,7 +26,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
 )
 from litestar.handlers import BaseRouteHandler
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from ..access import is_reviewer
 from ..accounts import Account
@@ -117,7 +117,7 @@ class ReviewController(Controller):
     @post("/conflicts/{record_id:str}/resolve", operation_id="review_resolve", status_code=200,
           responses=error_specs(404, 409))
     async def resolve(
-        self, request: Request[Any, Any, Any], record_id: RecordId, data: Resolution
+        self, request: Request[Any, Any, Any], record_id: RecordId, data: JSONBody[Resolution]
     ) -> ConflictView:
         """Resolve a record: write the chosen value as a new revision, close the record."""
         record = await self._record(request, record_id)

@@ -11,7 +11,7 @@ from typing import Literal
 
 import msgspec
 
-from scoring.model import commune_db
+from scoring.ids import commune_db
 from sync.errors import NotFound
 from sync.store import DocumentStore
 

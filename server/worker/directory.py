@@ -13,8 +13,13 @@ import msgspec
 
 from scoring import CompiledSet, CriteriaSet, compile_set, load_shipped
 from scoring.adapt import sheet_input
+from scoring.campaign import Campaign
+from scoring.decode import decode_doc
+from scoring.ids import CONFIG_DB
 from scoring.incremental import SheetInput
-from scoring.model import CONFIG_DB, Campaign, Commune, ScoreSheet, Unit, decode_doc
+from scoring.places import Commune
+from scoring.sheet import ScoreSheet
+from scoring.units import Unit
 from sync.errors import NotFound
 from sync.store import DocumentStore, Seq
 

@@ -21,7 +21,7 @@ import anyio.to_thread
 import msgspec
 from sqlalchemy import Connection, Engine, select
 
-from scoring.model import ScoreSheet
+from scoring.sheet import ScoreSheet
 from sync.backends.sql_raw import marks, run
 from sync.store import DocumentStore, Seq, WriteResult
 

@@ -23,7 +23,7 @@ import msgspec
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from scoring.model import CONFIG_DB
+from scoring.ids import CONFIG_DB
 from sync.errors import StoreUnavailable
 from sync.follower import Follower
 from sync.store import ChangeRow, DocumentStore, Seq

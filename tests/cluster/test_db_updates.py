@@ -16,7 +16,7 @@ from sqlalchemy import create_engine
 
 from scoring.demo import generate_province
 from scoring.demo_sheets import generate_sheets
-from scoring.model import CONFIG_DB, commune_db
+from scoring.ids import CONFIG_DB, commune_db
 from server.results import get_result
 from server.seed import write_batches
 from server.worker.service import Worker

@@ -8,7 +8,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import insert, select
 
 from scoring.demo import demo_campaign
-from scoring.model import CONFIG_DB
+from scoring.ids import CONFIG_DB
 from server.results.tables import SheetResult
 from tests.consolidated.conftest import auth
 

@@ -1,8 +1,9 @@
 // Parity peer: node tests/js/parity.mjs CRITERIA.json SHEETS.json -> JSON results on stdout.
-// One process scores (and explains) every sheet with pwa/js/criteria.mjs; a sheet with
+// One process scores (and explains) every sheet with pwa/js/criteria.mjs and explain.mjs; a sheet with
 // `monthly` is scored as the mean of its months.
 import { readFileSync } from 'node:fs';
-import { compileSet, explainClass, explainSheet, scoreMonths, scoreSheet } from '../../pwa/js/criteria.mjs';
+import { compileSet, scoreMonths, scoreSheet } from '../../pwa/js/criteria.mjs';
+import { explainClass, explainSheet } from '../../pwa/js/explain.mjs';
 
 const [criteriaPath, sheetsPath] = process.argv.slice(2);
 const compiled = compileSet(JSON.parse(readFileSync(criteriaPath, 'utf8')));

@@ -8,7 +8,7 @@ import json
 import re
 import unicodedata
 
-from scoring.model import UNIT_KINDS
+from scoring.ids import UNIT_KINDS
 from tests.replication.servers import ROOT
 
 SRC = ROOT / "pwa" / "src"

@@ -203,7 +203,7 @@ def test_shipped_engine_scores_demo_sheets_realistically(demo: DemoProvince) -> 
 def test_direct_loans_women_and_months(demo: DemoProvince) -> None:
     """Direct loans exist per commune but are no group; women data for the Art. 4(6) tie
     rule; the campaign is thematic, uses the latest month, and sheets name their month."""
-    from scoring.model import DIRECT_GROUP_CODE
+    from scoring.ids import DIRECT_GROUP_CODE
 
     assert set(demo.direct_loans) == {c.code for c in demo.communes} and min(demo.direct_loans.values()) > 0
     assert DIRECT_GROUP_CODE not in {g.code for g in demo.groups}

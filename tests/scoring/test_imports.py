@@ -19,7 +19,7 @@ from scoring.imports import (
     directory,
     parse_file,
 )
-from scoring.model import ScoreSheet
+from scoring.sheet import ScoreSheet
 
 
 @pytest.fixture(scope="module")
@@ -260,7 +260,7 @@ def test_apply_row_merges_creates_and_refuses_locked() -> None:
     from datetime import UTC, datetime
 
     from scoring.imports import ImportedRow, RowError, apply_row
-    from scoring.model import ManualEntry, ScoreSheet
+    from scoring.sheet import ManualEntry, ScoreSheet
 
     now = datetime(2026, 11, 1, tzinfo=UTC)
     row = ImportedRow(rows=(12,), unit_code="1000001", commune_code="89101",

@@ -8,22 +8,12 @@ from decimal import Decimal
 import msgspec
 import pytest
 
-from scoring.model import (
-    Campaign,
-    Commune,
-    CommuneAssociation,
-    HamletHead,
-    ManualEntry,
-    Period,
-    SavingsGroup,
-    ScoreSheet,
-    TransactionOffice,
-    TransactionPoint,
-    commune_db,
-    decode_doc,
-    sheet_doc_id,
-    unit_id,
-)
+from scoring.campaign import Campaign, Period
+from scoring.decode import decode_doc
+from scoring.ids import commune_db, sheet_doc_id, unit_id
+from scoring.places import Commune, TransactionOffice, TransactionPoint
+from scoring.sheet import ManualEntry, ScoreSheet
+from scoring.units import CommuneAssociation, HamletHead, SavingsGroup
 
 
 def group(**over: object) -> SavingsGroup:

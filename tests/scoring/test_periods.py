@@ -9,21 +9,15 @@ import pytest
 from test_engine import FULL
 
 from scoring.adapt import sheet_input, unit_flags
+from scoring.campaign import Campaign, MonthRule, Period
 from scoring.criteria import load_shipped
+from scoring.exclusion import AwardExclusion
 from scoring.explain import explain_class
 from scoring.incremental import Scoreboard
-from scoring.model import (
-    AwardExclusion,
-    Campaign,
-    Commune,
-    HamletHead,
-    MonthFigures,
-    MonthRule,
-    Period,
-    SavingsGroup,
-    ScoreSheet,
-)
 from scoring.periods import period_months, sheet_months
+from scoring.places import Commune
+from scoring.sheet import MonthFigures, ScoreSheet
+from scoring.units import HamletHead, SavingsGroup
 
 CSET = load_shipped()
 COMMUNE = Commune(code="89101", name="Xã A", kind="xa", province_code="89", office_code="004602")

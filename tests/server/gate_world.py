@@ -15,17 +15,11 @@ from typing import Any
 
 from replication.servers import Server, our_server
 
-from scoring.model import (
-    CONFIG_DB,
-    Campaign,
-    Commune,
-    Period,
-    SavingsGroup,
-    ScoreSheet,
-    TransactionOffice,
-    commune_db,
-    province_db,
-)
+from scoring.campaign import Campaign, Period
+from scoring.ids import CONFIG_DB, commune_db, province_db
+from scoring.places import Commune, TransactionOffice
+from scoring.sheet import ScoreSheet
+from scoring.units import SavingsGroup
 from server.accounts import Accounts
 from server.settings import Settings
 from sync.backends import load_store

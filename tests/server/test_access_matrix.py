@@ -27,7 +27,7 @@ from httpx import Response
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from scoring.model import CONFIG_DB
+from scoring.ids import CONFIG_DB
 from server.app import create_app
 from server.settings import Settings
 

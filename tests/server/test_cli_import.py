@@ -12,8 +12,9 @@ from click.testing import CliRunner
 
 from scoring.demo import DemoProvince, generate_province
 from scoring.demo_sheets import generate_sheets
+from scoring.ids import sheet_doc_id, unit_id
 from scoring.imports import CDTOTKVV_COLUMNS, HSTD_COLUMNS
-from scoring.model import ScoreSheet, sheet_doc_id, unit_id
+from scoring.sheet import ScoreSheet
 from server.cli_import import import_cmd
 from server.seed import seed_demo
 from server.settings import Settings

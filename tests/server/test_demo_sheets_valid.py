@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scoring.demo import generate_province
 from scoring.demo_sheets import generate_sheets
-from scoring.model import commune_db
+from scoring.ids import commune_db
 from server.territory import _entry, build_directory
 from server.validation import Invalid, check_sheet
 

@@ -12,8 +12,8 @@ from scoring.adapt import unit_flags
 from scoring.awards import propose_awards
 from scoring.criteria import load_shipped
 from scoring.engine import score_sheet
-from scoring.model import SavingsGroup
 from scoring.ranking import ScoredUnit
+from scoring.units import SavingsGroup
 from server.accounts import Accounts
 from server.audit import Audit, AuditFilter
 from server.exclusions import active_exclusions, set_exclusion

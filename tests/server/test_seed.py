@@ -6,9 +6,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from scoring.campaign import Campaign
+from scoring.decode import decode_doc
 from scoring.demo import generate_province
 from scoring.demo_sheets import generate_sheets
-from scoring.model import Campaign, SavingsGroup, ScoreSheet, decode_doc
+from scoring.sheet import ScoreSheet
+from scoring.units import SavingsGroup
 from server.seed import MARKER_ID, seed_demo, write_batches
 from server.settings import Settings
 from sync.backends import load_store

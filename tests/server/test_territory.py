@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from gate_world import seed_world
 
-from scoring.model import CONFIG_DB
+from scoring.ids import CONFIG_DB
 from server.territory import RECHECK, Territory
 from sync.backends.sql import SqlStore
 from sync.store import ChangesPage

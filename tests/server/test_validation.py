@@ -121,7 +121,7 @@ def test_manual_criteria_of_the_shipped_set() -> None:
 
 
 def test_directory_docs_are_valid_model_docs() -> None:
-    from scoring.model import decode_doc
+    from scoring.decode import decode_doc
 
     assert all(decode_doc(doc) for doc in directory_docs())
 
