@@ -144,13 +144,17 @@ def test_branch_unlocks_a_sheet_only_with_a_reason_and_it_is_audited(
     with api(server, ADMIN) as client:
         assert client.get(f"/db/c-{commune}/{sheet_id}").json()["status"] == "locked"
     page.get_by_label("Lý do mở chốt").fill("Tổ báo sai dư nợ tháng 11")
+    reviewed = page.get_by_role("radio", name="Đã duyệt: cán bộ xét duyệt sửa và chốt lại")
+    expect(reviewed).to_be_checked()  # the default; the scorer's correction is a choice
+    expect(page.get_by_role("radio")).to_have_count(3)
+    page.get_by_role("radio", name="Nháp: trả cán bộ chấm sửa rồi gửi lại").check()
     check_screen(page, "review-unlock")
     page.get_by_role("button", name="Mở chốt phiếu này").click()
-    expect(page.get_by_test_id("unlock-done")).to_contain_text("Đã duyệt")
+    expect(page.get_by_test_id("unlock-done")).to_contain_text("Nháp")
     with api(server, ADMIN) as client:
         doc = client.get(f"/db/c-{commune}/{sheet_id}").json()
         events = client.get("/api/admin/audit", params={"action": "unlock"}).json()["events"]
-    assert doc["status"] == "reviewed" and doc["unlock_reason"] == "Tổ báo sai dư nợ tháng 11"
+    assert doc["status"] == "draft" and doc["unlock_reason"] == "Tổ báo sai dư nợ tháng 11"
     [event] = [e for e in events if e["doc_id"] == sheet_id]
     assert event["user"] == BRANCH[0] and event["reason"] == "Tổ báo sai dư nợ tháng 11"
     page.context.close()
