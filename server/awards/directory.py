@@ -7,10 +7,9 @@ every other unit is a collective ("Tập thể:", its name, its commune and offi
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
-
-import unicodedata
 
 import msgspec
 
