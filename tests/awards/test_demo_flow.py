@@ -13,7 +13,7 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 
-from tests.awards.conftest import Client, sign_in
+from tests.awards.conftest import Client, build_report, sign_in
 from tests.consolidated.world import PASSWORDS
 from tests.reports.pdftools import page_sizes_mm, pdf_text
 
@@ -150,10 +150,9 @@ async def test_make_demo_flow_lock_propose_adjust_decide_print_report(
     assert register.count("215/QĐ-NHCS") == 2 * len(names) and "bản in lại" in register
 
     # 7. the council report, with the adjustments and the proposals
-    report = await client.get("/branch/bao-cao/tai-ve", params={
+    _, report = await build_report(client, {
         "number": "88", "signer_name": "Trần Thị Hồng Nhung", "signed_on": "2026-12-18"})
-    assert report.status_code == 200
-    _, text = _text(tmp_path, report.content, "report.pdf")
+    _, text = _text(tmp_path, report, "report.pdf")
     assert "Số: 88/BC-NHCS" in text and "Hội đồng xã đề nghị bổ sung" in text
     assert "BÁO CÁO THÀNH TÍCH" in text and bk_names[0] in text
     assert "trong Tỉnh An Giang" in text and "trong tỉnh;" not in text  # the scope by name
