@@ -22,6 +22,7 @@ from .context import AwardContext, open_context
 from .errors import AwardError
 from .pages import BranchController, Q, _blocking, _context, _file, _form, _html
 from .report_jobs import ReportParams, active_job, get_job, latest_done, start_or_join, view
+from .tables import ReportJob
 
 __all__ = ["ReportPages"]
 
@@ -117,13 +118,18 @@ class ReportPages(Controller):
         """Start the PDF build (or join the one running) and show its progress."""
         return await _guard(self, request) or await self._start(request, await _form(request))  # type: ignore[arg-type]
 
-    @get("/trang-thai/{job:int}")
-    async def status(self, request: Req, job: Id) -> Response[Any]:
-        """The job's progress, for the page's bar (JSON)."""
+    async def _row(self, request: Req, job: int) -> Response[Any] | ReportJob | None:
+        """The guard's refusal, or job ``job`` (None: no such job)."""
         if (refused := await _guard(self, request)) is not None:  # type: ignore[arg-type]
             return refused
         c = await _context(request)
-        row = await _blocking(lambda: get_job(c.engine, job))
+        return await _blocking(lambda: get_job(c.engine, job))
+
+    @get("/trang-thai/{job:int}")
+    async def status(self, request: Req, job: Id) -> Response[Any]:
+        """The job's progress, for the page's bar (JSON)."""
+        if isinstance(row := await self._row(request, job), Response):
+            return row
         if row is None:
             return Response({"error": f"Không có lần dựng báo cáo số {job}."}, status_code=404)
         shown = view(row)
@@ -134,10 +140,8 @@ class ReportPages(Controller):
     @get("/tep/{job:int}")
     async def download(self, request: Req, job: Id) -> Response[Any]:
         """The stored PDF, with its sha256 as ETag and its build date."""
-        if (refused := await _guard(self, request)) is not None:  # type: ignore[arg-type]
-            return refused
-        c = await _context(request)
-        row = await _blocking(lambda: get_job(c.engine, job))
+        if isinstance(row := await self._row(request, job), Response):
+            return row
         if row is None or row.status != "done" or not row.pdf:
             return await self._page(request, 404, error=f"Báo cáo lần dựng số {job} chưa có "
                                                         "tệp PDF (chưa xong hoặc bị lỗi).")
