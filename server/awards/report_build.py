@@ -49,24 +49,39 @@ def fingerprint(report: CouncilReport) -> str:
     return hashlib.sha256(msgspec.json.encode(report)).hexdigest()
 
 
+class _Bar:
+    """Where the bar moves while the layout runs: from ``start`` to ``end`` over ``expected``
+    seconds (the last build's duration), never past 95% of the way before it is done."""
+
+    def __init__(self) -> None:
+        self.span: tuple[int, int, float, float] | None = None  # start, end, expected, began
+
+    def during(self, start: int, end: int, expected: float) -> None:
+        self.span = (start, end, expected, time.monotonic())
+
+    def progress(self) -> int | None:
+        if self.span is None:
+            return None
+        start, end, expected, began = self.span
+        return start + round((end - start) * min((time.monotonic() - began) / expected, 0.95))
+
+
 @contextmanager
-def _ticking(c: AwardContext, job_id: int, expected: float, start: int, end: int) -> Iterator[None]:
-    """Beat every second while the layout runs, moving the bar by the expected duration."""
-    stop = threading.Event()
-    began = time.monotonic()
+def _ticking(c: AwardContext, job_id: int) -> Iterator[_Bar]:
+    """Beat every second for the whole build (a silent job is taken over as stopped)."""
+    stop, bar = threading.Event(), _Bar()
 
     def tick() -> None:
         while not stop.wait(1.0):
-            share = min((time.monotonic() - began) / expected, 0.95)
             try:
-                beat(c.engine, job_id, progress=start + round((end - start) * share))
+                beat(c.engine, job_id, progress=bar.progress())
             except Exception:  # noqa: BLE001 - a missed beat must not stop the build
                 log.warning("report job %s: heartbeat failed", job_id, exc_info=True)
 
     ticker = threading.Thread(target=tick, name=f"report-job-{job_id}", daemon=True)
     ticker.start()
     try:
-        yield
+        yield bar
     finally:
         stop.set()
         ticker.join()
@@ -86,23 +101,26 @@ def build_job(c: AwardContext, job_id: int, params: ReportParams) -> None:
     plain Vietnamese. Never raises."""
     began = time.monotonic()
     try:
-        beat(c.engine, job_id, step="Đang đọc kết quả đã khóa, đề nghị và cá nhân", progress=5)
-        report = content(c, params)
-        print_id = fingerprint(report)
-        same = latest_done(c.engine, c.campaign, print_id)
-        if same is not None and same.pdf:  # this very content was laid out before
-            finish(c.engine, job_id, same.pdf, fingerprint=print_id, pages=same.pages,
+        with _ticking(c, job_id) as bar:
+            beat(c.engine, job_id, step="Đang đọc kết quả đã khóa, đề nghị và cá nhân",
+                 progress=5)
+            report = content(c, params)
+            print_id = fingerprint(report)
+            same = latest_done(c.engine, c.campaign, print_id)
+            if same is not None and same.pdf:  # this very content was laid out before
+                finish(c.engine, job_id, same.pdf, fingerprint=print_id, pages=same.pages,
+                       seconds=time.monotonic() - began)
+                return
+            last = latest_done(c.engine, c.campaign)
+            expected = max(last.seconds, 1.0) if last is not None else _DEFAULT_SECONDS
+            beat(c.engine, job_id, step=f"Đang dàn trang và ghi PDF ({len(report.proposals)} "
+                                        f"đề nghị, {len(report.thematic)} báo cáo thành tích)",
+                 progress=25)
+            with _RENDER:
+                bar.during(25, 98, expected)
+                pdf, pages = _render(report)
+            finish(c.engine, job_id, pdf, fingerprint=print_id, pages=pages,
                    seconds=time.monotonic() - began)
-            return
-        last = latest_done(c.engine, c.campaign)
-        expected = max(last.seconds, 1.0) if last is not None else _DEFAULT_SECONDS
-        beat(c.engine, job_id, step=f"Đang dàn trang và ghi PDF ({len(report.proposals)} đề "
-                                    f"nghị, {len(report.thematic)} báo cáo thành tích)",
-             progress=25)
-        with _RENDER, _ticking(c, job_id, expected, 25, 98):
-            pdf, pages = _render(report)
-        finish(c.engine, job_id, pdf, fingerprint=print_id, pages=pages,
-               seconds=time.monotonic() - began)
     except AwardError as exc:
         fail(c.engine, job_id, f"Không dựng được báo cáo: {exc}.")
     except Exception as exc:  # noqa: BLE001 - the job must end, the reviewer must be told
