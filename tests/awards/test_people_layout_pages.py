@@ -165,6 +165,7 @@ async def test_a_person_is_held_out_with_a_reason_audited_and_cleared(
     r = await client.post("/branch/quyet-dinh", data={**decision, "signed_on": "2026-12-06"},
                           follow_redirects=False)
     assert r.status_code == 302 and leader in (await client.get(r.headers["location"])).text
+    client.app.state.audit.flush()  # the audit log is written in batches: write what is queued
     engine = create_engine(settings.store_url)
     with Session(engine) as s:
         rows = list(s.exec(select(AuditRow).where(
