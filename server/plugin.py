@@ -21,6 +21,7 @@ from .awards.pages import BranchController
 from .awards.pages_decisions import DecisionPages
 from .awards.pages_layout import LayoutPages
 from .awards.pages_people import PeoplePages
+from .awards.pages_report import ReportPages
 from .consolidated.controller import ResultsController
 from .controllers import SessionController, health
 from .controllers.admin import AdminController
@@ -93,7 +94,7 @@ class ThiduaPlugin(InitPlugin):
     def _configure_routes(app_config: AppConfig) -> None:
         app_config.route_handlers.extend([health, SessionController, couch_router(), api_assets])
         app_config.route_handlers.extend([AdminController, AuditController, MeController])
-        app_config.route_handlers.extend([BranchController, DecisionPages, PeoplePages,
+        app_config.route_handlers.extend([BranchController, DecisionPages, PeoplePages, ReportPages,
                                           LayoutPages])  # /branch/ pages
         app_config.route_handlers.append(ReviewController)
         app_config.route_handlers.append(ResultsController)  # /api/results (server.consolidated)

@@ -102,8 +102,8 @@ def council_report(cset: CriteriaSet, plist: ProposalList, names: Names, data: R
                                                 f"Điều chỉnh: {p.adjusted}" if p.adjusted else "")
                                     if n)))
         if p.kind not in INDIVIDUAL_KINDS:
-            scope = {"commune": "xã", "pgd": "phòng giao dịch", "province": "tỉnh"}.get(p.scope_type, p.scope_type)
-            rank_line = f"xếp hạng {p.rank} trong {scope}" if p.rank else "được bổ sung khi xét duyệt"
+            rank_line = (f"xếp hạng {p.rank} trong {names.scope(p.scope_type, p.scope_id)}"
+                         if p.rank else "được bổ sung khi xét duyệt")
             thematic.append(ThematicReport(
                 name=names.unit(p.unit), place=place, level=p.level_vi, total=r.total,
                 max_total=r.max_total, classification=r.classification, rank_line=rank_line,

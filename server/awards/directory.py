@@ -7,6 +7,7 @@ every other unit is a collective ("Tập thể:", its name, its commune and offi
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -33,7 +34,7 @@ class Names(msgspec.Struct, frozen=True):
         return cls(by_id, campaigns)
 
     def _name(self, doc_id: str, default: str) -> str:
-        return str(self.docs.get(doc_id, {}).get("name", default))
+        return unicodedata.normalize("NFC", str(self.docs.get(doc_id, {}).get("name", default)))
 
     def unit(self, unit: str) -> str:
         return self._name(f"unit:{unit}", unit)
@@ -43,6 +44,14 @@ class Names(msgspec.Struct, frozen=True):
 
     def office(self, code: str) -> str:
         return self._name(f"office:{code}", code)
+
+    def province(self, code: str) -> str:
+        return self._name(f"province:{code}", code)
+
+    def scope(self, scope_type: str, code: str) -> str:
+        """The name of a ranking scope (a commune, an office or the province), in NFC."""
+        by_type = {"commune": self.commune, "pgd": self.office, "province": self.province}
+        return by_type[scope_type](code) if scope_type in by_type else code
 
     def place(self, commune: str, office: str) -> str:
         return f"{self.commune(commune)}, {self.office(office)}" if office else self.commune(commune)

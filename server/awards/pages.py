@@ -1,5 +1,6 @@
 """`/branch/`: small server-rendered pages (Jinja2 forms, the session cookie) for branch
-reviewers: proposals and adjustments, the council report, decisions, printing, the register.
+reviewers: proposals and adjustments, decisions, printing, the register (the council report:
+`pages_report`, people: `pages_people`, field boxes: `pages_layout`).
 
 Only `admin` and `branch_reviewer` accounts get in. Blocking work (SQL, WeasyPrint) runs in
 a worker thread. Refused input re-renders the page with the reason (400), never a 5xx.
@@ -9,13 +10,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
 import jinja2
-import msgspec
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import QueryParameter
 from litestar.response import Redirect
@@ -189,56 +188,6 @@ class BranchController(Controller):
         except AwardError as exc:
             return await self._proposals(request, 400, error=str(exc))
         return await self._proposals(request, message="Đã ghi căn cứ.")
-
-    @get("/bao-cao")
-    async def report_form(self, request: Req) -> Response[Any]:
-        if (refused := await self._guard(request)) is not None:
-            return refused
-        c = await _context(request)
-        return _html("report.html.j2", request, title="Báo cáo tổng hợp gửi Hội đồng",
-                     d=c.report_defaults(), campaign=c.campaign,
-                     campaigns=sorted(c.names.campaigns))
-
-    @get("/bao-cao/tai-ve")
-    async def report(self, request: Req, number: Q = "", signer_name: Q = "",
-                     signer_title: Q = "GIÁM ĐỐC", signed_on: Q = "", previous: Q = "",
-                     format: Q = "pdf") -> Response[Any]:  # noqa: A002 - the form's name
-        from reports.council import council_pdf
-        from reports.council_xlsx import council_xlsx
-
-        from .council import council_report
-
-        if (refused := await self._guard(request)) is not None:
-            return refused
-        c = await _context(request)
-        try:
-            day = date.fromisoformat(signed_on) if signed_on else date.today()
-        except ValueError:
-            day = None
-        if not number.strip() or not signer_name.strip() or day is None:
-            return _html("report.html.j2", request, 400, title="Báo cáo tổng hợp gửi Hội đồng",
-                         d=c.report_defaults(), campaign=c.campaign,
-                         campaigns=sorted(c.names.campaigns),
-                         error="Cần số báo cáo, ngày hợp lệ và họ tên người ký.")
-        data = msgspec.structs.replace(c.report_defaults(number=number.strip(), signed_on=day),
-                                       signer_name=signer_name.strip(),
-                                       signer_title=signer_title.replace("\\n", "\n"))
-
-        def build() -> bytes:
-            plist = c.proposals()
-            before = c.proposals(previous) if previous else None
-            report = council_report(c.cset, plist, c.names, data, campaign=c.campaign,
-                                    previous=before,
-                                    previous_campaign=c.names.campaigns.get(previous, previous),
-                                    people=c.proposed_people())
-            return council_xlsx(report) if format == "xlsx" else council_pdf(report)
-
-        body = await _blocking(build)
-        name = f"bao-cao-{c.campaign}-{number.strip().replace('/', '-')}"
-        if format == "xlsx":
-            return _file(body, name + ".xlsx",
-                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        return _file(body, name + ".pdf", "application/pdf")
 
     @get("/can-chinh")
     async def calibration(self, request: Req, kind: Q = "giay_khen") -> Response[Any]:

@@ -1,6 +1,7 @@
 """`/branch/ca-nhan`: individuals the branch proposes (group leaders, association officers,
 hamlet heads, bank staff, commune officials, model borrowers): list, add, edit; each change
-checked (`people.save_person`) and audited."""
+checked (`people.save_person`) and audited; hold one out of rewards or clear it, with a reason
+(`person_exclusion`, NĐ 152 Art. 4(4)), shown on the person's row."""
 
 from __future__ import annotations
 
@@ -27,12 +28,15 @@ class PeoplePages(Controller):
 
     async def _list(self, request: Req, status: int = 200, form: dict[str, str] | None = None,
                     **extra: Any) -> Response[Any]:
+        from server.exclusions import active_exclusions
+
         from .people import ROLES, list_people
 
         c = await _context(request)
         people = await _blocking(lambda: list_people(c.engine, c.campaign))
+        held = await active_exclusions(request.app.state.store)  # fresh, not the cached context
         return _html("people.html.j2", request, status, title="Cá nhân đề nghị khen thưởng",
-                     people=people, roles=ROLES, awards=c.cset.awards, excluded=c.excluded,
+                     people=people, roles=ROLES, awards=c.cset.awards, excluded=held,
                      form=form or {}, action="/branch/ca-nhan", **extra)
 
     @get("/")
@@ -82,3 +86,29 @@ class PeoplePages(Controller):
     @post("/{person:int}", status_code=200)
     async def update(self, request: Req, person: Id) -> Response[Any]:
         return await self._save(request, person)
+
+    @post("/{person:int}/tam-dung", status_code=200)
+    async def exclusion(self, request: Req, person: Id) -> Response[Any]:
+        """Hold the person out of rewards (``action=set``) or clear it, with a reason."""
+        from server.exclusions import active_exclusions
+
+        from .people import get_person
+        from .person_exclusion import set_person_exclusion
+
+        if (refused := await _guard(self, request)) is not None:  # type: ignore[arg-type]
+            return refused
+        c, form = await _context(request), await _form(request)
+        row = await _blocking(lambda: get_person(c.engine, person))
+        if row is None or row.campaign != c.campaign:
+            return await self._list(request, 404, error=f"Không có cá nhân số {person}.")
+        store = request.app.state.store
+        try:
+            await set_person_exclusion(
+                store, getattr(request.app.state, "audit", None), person_id=person,
+                action=form.get("action", ""), reason=form.get("reason", ""),
+                by=request.scope["user"].name, current=await active_exclusions(store))
+        except AwardError as exc:
+            return await self._list(request, 400, error=f"{row.name}: chưa ghi. {exc}.")
+        request.app.state["awards_context"] = None  # proposals and decisions see it at once
+        done = "đã tạm dừng xét khen thưởng" if form["action"] == "set" else "đã bỏ tạm dừng"
+        return await self._list(request, message=f"{row.name}: {done} (có ghi nhật ký).")

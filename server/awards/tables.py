@@ -9,7 +9,9 @@
   batch prints); `print_batch` / `print_record`: every printing, first or reprint;
 * `certificate_field`: per-issuer field boxes (mm) of the blank, over the default layout;
 * `award_flag`: a reviewer sets or clears a Bằng khen basis flag of a unit, with a reason;
-* `award_person`: individuals the branch proposes (group leaders, association officers, staff).
+* `award_person`: individuals the branch proposes (group leaders, association officers, staff);
+* `council_report_job`: a council report built in the background, with its progress, and the
+  finished PDF stored with its hash (`server.awards.report_jobs`).
 """
 
 from __future__ import annotations
@@ -17,14 +19,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, UniqueConstraint
+from sqlalchemy import Column, Engine, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from sync.backends.sql_schema import create_tables
 
 __all__ = [
     "AwardAdjustment", "AwardDecision", "AwardFlag", "AwardPerson", "AwardRecipient", "FieldRow", "PrintBatch",
-    "PrintRecord", "RegisterCounter", "RegisterEntry", "award_tables", "install_award_tables",
+    "PrintRecord", "RegisterCounter", "ReportJob", "RegisterEntry", "award_tables", "install_award_tables",
 ]
 
 
@@ -170,9 +172,35 @@ class FieldRow(SQLModel, table=True):
     italic: bool
 
 
+class ReportJob(SQLModel, table=True):
+    """One build of a council report. ``slot`` is "active" while it is queued or running
+    (unique per campaign: one build at a time), None once done or failed."""
+
+    __tablename__ = "council_report_job"
+    __table_args__ = (UniqueConstraint("campaign", "slot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign: str = Field(index=True, max_length=64)
+    slot: str | None = Field(default=None, max_length=8)
+    params: str  # JSON: number, signed_on, signer_title, signer_name, previous
+    status: str = Field(max_length=8)  # queued | running | done | failed
+    step: str = Field(default="", max_length=128)  # in Vietnamese, for the progress bar
+    progress: int = 0  # percent
+    error: str = ""
+    fingerprint: str = Field(default="", max_length=64)  # sha256 of the report's content
+    sha256: str = Field(default="", max_length=64)  # of the PDF
+    pages: int = 0
+    pdf: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    seconds: float = 0.0  # the whole build
+    requested_by: str = Field(max_length=64)
+    created_at: datetime
+    heartbeat_at: datetime
+    finished_at: datetime | None = None
+
+
 def award_tables() -> list[Any]:
     models: list[Any] = [AwardAdjustment, AwardFlag, AwardPerson, AwardDecision, AwardRecipient, RegisterCounter,
-                         RegisterEntry, PrintBatch, PrintRecord, FieldRow]
+                         RegisterEntry, PrintBatch, PrintRecord, FieldRow, ReportJob]
     return [m.__table__ for m in models]
 
 

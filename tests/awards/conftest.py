@@ -78,3 +78,24 @@ async def demo_client(demo_world: Settings, tmp_path: Path) -> AsyncIterator[Cli
     async with AsyncTestClient(create_app(copy_world(demo_world, tmp_path / "data"))) as c:
         c.headers["Origin"] = str(c.base_url).rstrip("/")
         yield c
+
+
+async def build_report(client: Client, form: dict[str, str], *, timeout: float = 300) -> tuple[int, bytes]:
+    """Start the council report's PDF build from the page, follow its progress to the end,
+    and download the stored PDF: (job id, PDF bytes)."""
+    import anyio
+
+    started = await client.post("/branch/bao-cao/dung", data=form, follow_redirects=False)
+    assert started.status_code == 302, started.text[-400:]
+    job = int(started.headers["location"].split("job=")[1].split("&")[0])
+    with anyio.fail_after(timeout):
+        while True:
+            status = (await client.get(f"/branch/bao-cao/trang-thai/{job}")).json()
+            assert status["status"] in ("queued", "running", "done"), status
+            assert 0 <= status["progress"] <= 100 and status["step"], status
+            if status["status"] == "done":
+                break
+            await anyio.sleep(0.3)
+    pdf = await client.get(status["url"])
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    return job, pdf.content

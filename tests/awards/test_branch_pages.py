@@ -8,7 +8,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from tests.awards.conftest import Client, sign_in
+from tests.awards.conftest import Client, build_report, sign_in
 from tests.reports.pdftools import page_sizes_mm, pdf_text
 
 
@@ -54,11 +54,12 @@ async def test_reviewer_prints_a_decision_from_the_pages(client: Client, tmp_pat
         "number": "45", "signer_name": "Lê Văn Bình", "signed_on": "2026-12-05", "format": "xlsx"})
     assert xlsx.status_code == 200
     assert "Đề nghị khen thưởng" in load_workbook(io.BytesIO(xlsx.content)).sheetnames
-    report = await client.get("/branch/bao-cao/tai-ve", params={
+    _, report = await build_report(client, {
         "number": "45", "signer_name": "Lê Văn Bình", "signed_on": "2026-12-05"})
-    text = pdf_text(_pdf(tmp_path, report.content, "bc.pdf"))
+    text = pdf_text(_pdf(tmp_path, report, "bc.pdf"))
     assert "Số: 45/BC-NHCS" in text and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
-    bad = await client.get("/branch/bao-cao/tai-ve", params={"number": "", "signer_name": "x"})
+    bad = await client.get("/branch/bao-cao/tai-ve", params={"number": "", "signer_name": "x",
+                                                             "format": "xlsx"})
     assert bad.status_code == 400 and "Cần số báo cáo" in bad.text
     cal = await client.get("/branch/can-chinh", params={"kind": "bang_khen"})
     assert set(page_sizes_mm(_pdf(tmp_path, cal.content, "cal.pdf"))) == {(420, 297)}

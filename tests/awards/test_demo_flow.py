@@ -13,7 +13,7 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 
-from tests.awards.conftest import Client, sign_in
+from tests.awards.conftest import Client, build_report, sign_in
 from tests.consolidated.world import PASSWORDS
 from tests.reports.pdftools import page_sizes_mm, pdf_text
 
@@ -112,6 +112,9 @@ async def test_make_demo_flow_lock_propose_adjust_decide_print_report(
         "reason": "Vận động hộ vay trả nợ sau lũ tháng 10/2026"})
     assert r.status_code == 200 and "Thành tích đột xuất (chinhanh ghi: Vận động hộ vay" in r.text
     assert best in _rows(r.text, "Bằng khen của Chủ tịch UBND tỉnh/thành phố")
+    bk_row = next(row for row in r.text.split("<tr>") if f'<span class="note">{best}</span>' in row
+                  and row.startswith("<td>Bằng khen"))
+    assert "<td>Tỉnh An Giang</td>" in bk_row and "<td>89</td>" not in bk_row  # the scope by name
 
     # 5. a group leader proposed as an individual (name taken from the directory)
     group = next(u for u in by_unit if u.startswith("savings_group:"))
@@ -147,12 +150,12 @@ async def test_make_demo_flow_lock_propose_adjust_decide_print_report(
     assert register.count("215/QĐ-NHCS") == 2 * len(names) and "bản in lại" in register
 
     # 7. the council report, with the adjustments and the proposals
-    report = await client.get("/branch/bao-cao/tai-ve", params={
+    _, report = await build_report(client, {
         "number": "88", "signer_name": "Trần Thị Hồng Nhung", "signed_on": "2026-12-18"})
-    assert report.status_code == 200
-    _, text = _text(tmp_path, report.content, "report.pdf")
+    _, text = _text(tmp_path, report, "report.pdf")
     assert "Số: 88/BC-NHCS" in text and "Hội đồng xã đề nghị bổ sung" in text
     assert "BÁO CÁO THÀNH TÍCH" in text and bk_names[0] in text
+    assert "trong Tỉnh An Giang" in text and "trong tỉnh;" not in text  # the scope by name
     assert leader in text and "Cá nhân: Tổ trưởng nhiều năm liền" in text  # the person too
     # the Bằng khen basis is in the proposals table (pdftotext interleaves its columns)
     assert "Căn cứ:" in text and "Thành tích đột xuất (chinhanh ghi: Vận động hộ vay" in text

@@ -3,6 +3,7 @@ certificate) and /branch/phoi (field boxes: form, checks, calibration and sample
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from sqlalchemy import create_engine
@@ -116,3 +117,61 @@ async def test_field_boxes_are_edited_checked_and_previewed(client: Client, tmp_
     path.write_bytes(sample.content)
     assert set(page_sizes_mm(path)) == {(420, 297)} and "Nguyễn Thị Ánh Tuyết" in pdf_text(path)
     assert (await client.get("/branch/phoi", params={"kind": "a5"})).status_code == 400
+
+
+async def test_a_person_is_held_out_with_a_reason_audited_and_cleared(
+        client: Client, settings: Settings) -> None:
+    """NĐ 152 Art. 4(4) from the page: each bad input refused with its message; a held-out
+    person is shown so on their row and is no recipient of a decision until cleared."""
+    assert await sign_in(client, "chinhanh", "chinhanh-demo") == 302
+    group, leader = await _a_group(client)
+    added = await client.post("/branch/ca-nhan", data={
+        "role": "to_truong", "salutation": "Ông:", "unit": group, "name": "", "position_line": "",
+        "award": "GK-XA", "reason": "Tổ đạt loại Tốt 3 năm liền"}, follow_redirects=False)
+    assert added.status_code == 302
+    listed = (await client.get("/branch/ca-nhan")).text
+    person = listed.split('action="/branch/ca-nhan/')[1].split("/tam-dung")[0]
+    action = f"/branch/ca-nhan/{person}/tam-dung"
+    for form, status, message in (
+            ({"action": "xoa", "reason": "Có đơn khiếu nại"}, 400, "Chọn thao tác"),
+            ({"action": "set", "reason": " ab "}, 400, "ít nhất 5 ký tự"),
+            ({"action": "set", "reason": "x" * 501}, 400, "tối đa 500 ký tự"),
+            ({"action": "clear", "reason": "Đã có kết luận"}, 400, "không bị tạm dừng")):
+        r = await client.post(action, data=form)
+        assert r.status_code == status and message in r.text, (form, r.text[-300:])
+    missing = await client.post("/branch/ca-nhan/99999/tam-dung",
+                                data={"action": "set", "reason": "Có đơn khiếu nại"})
+    assert missing.status_code == 404 and "Không có cá nhân số 99999" in missing.text
+    assert "Tạm dừng xét khen thưởng</strong>" not in (await client.get("/branch/ca-nhan")).text
+
+    why = "Đang thanh tra theo Quye\u0302\u0301t định 12/QĐ-TTr"  # typed decomposed (NFD)
+    held = await client.post(action, data={"action": "set", "reason": why})
+    assert held.status_code == 200 and "đã tạm dừng xét khen thưởng" in held.text
+    row = held.text.split(f'action="/branch/ca-nhan/{person}/tam-dung"')[0].rsplit("<tr>", 1)[1]
+    assert "Tạm dừng xét khen thưởng</strong>" in row and "Quyết định 12/QĐ-TTr" in row  # NFC
+    again = await client.post(action, data={"action": "set", "reason": "Lần thứ hai"})
+    assert again.status_code == 400 and "đang bị tạm dừng" in again.text
+
+    decision = {"award": "GK-XA", "kind": "giay_khen", "number": "", "symbol": "QĐ-NHCS",
+                "signed_on": "2026-12-05", "issuer_line": "GIÁM ĐỐC CHI NHÁNH",
+                "achievement": "Đã có thành tích xuất sắc", "signer_title": "GIÁM ĐỐC",
+                "signer_name": "Lê Văn Bình"}
+    r = await client.post("/branch/quyet-dinh", data=decision, follow_redirects=False)
+    assert r.status_code == 302 and leader not in (await client.get(r.headers["location"])).text
+
+    cleared = await client.post(action, data={"action": "clear", "reason": "Đã có kết luận: không vi phạm"})
+    assert cleared.status_code == 200 and "đã bỏ tạm dừng" in cleared.text
+    assert "Tạm dừng xét khen thưởng</strong>" not in cleared.text
+    r = await client.post("/branch/quyet-dinh", data={**decision, "signed_on": "2026-12-06"},
+                          follow_redirects=False)
+    assert r.status_code == 302 and leader in (await client.get(r.headers["location"])).text
+    client.app.state.audit.flush()  # the audit log is written in batches: write what is queued
+    engine = create_engine(settings.store_url)
+    with Session(engine) as s:
+        rows = list(s.exec(select(AuditRow).where(
+            AuditRow.action.startswith("exclusion."))))  # type: ignore[attr-defined]
+    engine.dispose()
+    assert [(r.action, r.user, r.target) for r in rows] == [
+        ("exclusion.set", "chinhanh", f"person:{person}"),
+        ("exclusion.clear", "chinhanh", f"person:{person}")]
+    assert unicodedata.normalize("NFC", why) == rows[0].reason

@@ -3,12 +3,14 @@ closed at the end, which the other PWA tests must not see): lock a whole transac
 one action and a scorer's phone shows its sheet locked; unlock a sheet with a reason (refused
 without one, audited with it); the evidence photos of a sheet in the drill-down (thumbnail,
 tap to enlarge); the rankings screen with ties (1, 2, 2, 4) and its XLSX export read back with
-openpyxl; closing the campaign after an explicit confirmation. A scorer never sees these
+openpyxl; the council report built in the background behind a progress bar (/branch/bao-cao);
+closing the campaign after an explicit confirmation. A scorer never sees these
 screens, an office reviewer sees no branch action. Every screen passes axe-core, 48 px touch
 targets and 200% font at 360x740 (`check_screen`)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import time
 from collections.abc import Callable, Iterator
@@ -20,9 +22,19 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
-from tests.pwa.browser import big_png, demo_server, open_unit, phone, scored_sheets, shot, sign_in
+from tests.pwa.browser import (
+    axe_violations,
+    big_png,
+    demo_server,
+    open_unit,
+    phone,
+    scored_sheets,
+    shot,
+    sign_in,
+)
 from tests.pwa.test_offline_flow import check_screen
 from tests.replication.servers import Server
+from tests.reports.pdftools import pdf_text
 
 BRANCH = ("chinhanh", "chinhanh-demo")
 OFFICE = ("phonggd", "phonggd-demo")
@@ -144,16 +156,78 @@ def test_branch_unlocks_a_sheet_only_with_a_reason_and_it_is_audited(
     with api(server, ADMIN) as client:
         assert client.get(f"/db/c-{commune}/{sheet_id}").json()["status"] == "locked"
     page.get_by_label("Lý do mở chốt").fill("Tổ báo sai dư nợ tháng 11")
+    reviewed = page.get_by_role("radio", name="Đã duyệt: cán bộ xét duyệt sửa và chốt lại")
+    expect(reviewed).to_be_checked()  # the default; the scorer's correction is a choice
+    expect(page.get_by_role("radio")).to_have_count(3)
+    page.get_by_role("radio", name="Nháp: trả cán bộ chấm sửa rồi gửi lại").check()
     check_screen(page, "review-unlock")
+    shot(page, "review-unlock-target", at="#unlock-title")
     page.get_by_role("button", name="Mở chốt phiếu này").click()
-    expect(page.get_by_test_id("unlock-done")).to_contain_text("Đã duyệt")
+    expect(page.get_by_test_id("unlock-done")).to_contain_text("Nháp")
     with api(server, ADMIN) as client:
         doc = client.get(f"/db/c-{commune}/{sheet_id}").json()
         events = client.get("/api/admin/audit", params={"action": "unlock"}).json()["events"]
-    assert doc["status"] == "reviewed" and doc["unlock_reason"] == "Tổ báo sai dư nợ tháng 11"
+    assert doc["status"] == "draft" and doc["unlock_reason"] == "Tổ báo sai dư nợ tháng 11"
     [event] = [e for e in events if e["doc_id"] == sheet_id]
     assert event["user"] == BRANCH[0] and event["reason"] == "Tổ báo sai dư nợ tháng 11"
     page.context.close()
+
+
+def test_council_report_builds_in_the_background_with_a_progress_bar(
+    browser: Browser, server: Server, url: str, tmp_path: Path
+) -> None:
+    """/branch/bao-cao in Chromium: the PDF is built off the request; the bar moves (polling
+    the status endpoint) to a link whose PDF pdftotext reads back; the page then shows the
+    stored report with its hash, up to date."""
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1100, "height": 900},
+                                  accept_downloads=True)
+    page = context.new_page()
+    page.goto(url + "branch/dang-nhap")
+    page.get_by_label("Tên đăng nhập").fill(BRANCH[0])
+    page.get_by_label("Mật khẩu").fill(BRANCH[1])
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_role("link", name="Báo cáo Hội đồng").click()
+    page.get_by_label("Số báo cáo").fill("77")
+    page.get_by_label("Họ tên người ký").fill("Trần Thị Hồng Nhung")
+    page.get_by_role("button", name="Dựng PDF").click()
+    bar = page.get_by_role("progressbar")  # under the server's real CSP (no inline script)
+    expect(bar).to_be_visible()
+    job_url = page.url
+    assert "/branch/bao-cao?job=" in job_url
+    seen: list[int] = []
+    deadline = time.monotonic() + 300
+    link = page.get_by_role("link", name="Tải PDF báo cáo số 77")
+    while not link.is_visible():
+        assert time.monotonic() < deadline, f"the build did not finish; bar at {seen}"
+        assert not page.locator("#job-error").is_visible(), page.locator("#job-error").inner_text()
+        seen.append(int(bar.evaluate("b => b.value")))
+        if len(seen) == 3:
+            shot(page, "branch-report-progress")
+        time.sleep(0.5)
+    assert seen == sorted(seen) and any(0 < v < 100 for v in seen), seen  # it moved, forward
+    expect(page.locator("#job-pct")).to_have_text("100%")
+    with page.expect_download() as download:
+        link.click()
+    path = tmp_path / "bao-cao.pdf"
+    download.value.save_as(path)
+    text = " ".join(pdf_text(path).split())
+    assert "Số: 77/BC-NHCS" in text and "Trần Thị Hồng Nhung" in text and "BÁO CÁO THÀNH TÍCH" in text
+    page.goto(url + "branch/bao-cao")
+    expect(page.get_by_text("Báo cáo khớp với kết quả, đề nghị và cá nhân hiện tại.")).to_be_visible()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    expect(page.locator("code")).to_have_text(digest)
+    context.close()
+    checked = browser.new_context(locale="vi-VN", viewport={"width": 1100, "height": 900},
+                                  bypass_csp=True)  # only so that axe-core can be injected
+    page = checked.new_page()
+    page.goto(url + "branch/dang-nhap")
+    page.get_by_label("Tên đăng nhập").fill(BRANCH[0])
+    page.get_by_label("Mật khẩu").fill(BRANCH[1])
+    page.get_by_role("button", name="Đăng nhập").click()
+    for shown in (job_url, url + "branch/bao-cao"):  # the finished bar, then the stored report
+        page.goto(shown)
+        assert axe_violations(page) == [], shown
+    checked.close()
 
 
 def _attach_photo(server: Server, db: str, doc: dict[str, Any], path: Path) -> None:

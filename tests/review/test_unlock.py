@@ -44,6 +44,18 @@ async def test_the_branch_unlocks_a_sheet_with_a_reason_and_it_is_audited(client
     again = await client.post("/api/workflow/unlock", json={**body, "reason": "lần nữa"},
                               headers=auth("chinhanh"))
     assert again.status_code == 409 and "not locked" in again.json()["reason"]
+    others = locked.json()["locked"][1:3]
+    assert len(others) == 2
+    for target, other in zip(("submitted", "draft"), others, strict=True):  # the branch chooses
+        moved = await client.post("/api/workflow/unlock", json={
+            **body, "sheet": other, "reason": f"Trả về {target}", "status": target},
+            headers=auth("chinhanh"))
+        assert moved.status_code == 200 and moved.json()["status"] == target, moved.text
+        assert {d["_id"]: d for d in await _sheets(client, commune)}[other]["status"] == target
+    wrong = await client.post("/api/workflow/unlock", json={
+        **body, "sheet": locked.json()["locked"][3], "reason": "vẫn chốt", "status": "locked"},
+        headers=auth("chinhanh"))
+    assert wrong.status_code == 400, wrong.text  # only reviewed, submitted or draft
     missing = await client.post("/api/workflow/unlock", json={
         **body, "sheet": "sheet:2026:x", "reason": "không có"}, headers=auth("chinhanh"))
     assert missing.status_code == 404

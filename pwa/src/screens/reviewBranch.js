@@ -1,5 +1,5 @@
-// The branch's actions (online): unlock one locked sheet with a required reason
-// (/api/workflow/unlock) and close a campaign (/api/workflow/campaigns/{id}/close) after an
+// The branch's actions (online): unlock one locked sheet with a required reason, back to the
+// state the branch chooses (/api/workflow/unlock) and close a campaign (/api/workflow/campaigns/{id}/close) after an
 // explicit confirmation that closing is final.
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
@@ -10,9 +10,14 @@ import { useApi } from './review.js';
 // the campaigns as the server holds them now (online: not the phone's copy)
 const CAMPAIGNS = '/db/config/_all_docs' + query({ include_docs: true, startkey: '"campaign:"', endkey: '"campaign:\ufff0"' });
 
-/** The unlock form of a locked sheet's drill-down: a reason is required, then the sheet goes back to "reviewed". */
+// where an unlocked sheet goes (server/review/policy.py): the reviewers correct it and lock
+// again, it waits in the review queue (the scorer may withdraw it), or the scorer corrects it
+export const UNLOCK_TARGETS = ['reviewed', 'submitted', 'draft'];
+
+/** The unlock form of a locked sheet's drill-down: a reason is required, and the state the sheet goes back to is chosen. */
 export function Unlock({ session, result }) {
   const [reason, setReason] = useState('');
+  const [target, setTarget] = useState('reviewed');
   const [state, setState] = useState({ busy: false, done: null, error: null });
   async function submit(e) {
     e.preventDefault();
@@ -20,7 +25,7 @@ export function Unlock({ session, result }) {
     if (why.length < 3) return setState({ busy: false, done: null, error: t('unlock.needReason') });
     setState({ busy: true, done: null, error: null });
     try {
-      const done = await authed(session)('/api/workflow/unlock', { method: 'POST', body: { commune: result.commune_code, sheet: result.sheet_id, reason: why } });
+      const done = await authed(session)('/api/workflow/unlock', { method: 'POST', body: { commune: result.commune_code, sheet: result.sheet_id, reason: why, status: target } });
       setState({ busy: false, done, error: null });
     } catch (err) {
       setState({ busy: false, done: null, error: err.status === 409 ? t('unlock.notLocked') : err.message });
@@ -33,6 +38,10 @@ export function Unlock({ session, result }) {
       <textarea id="unlock-reason" value=${reason} aria-required="true" aria-invalid=${state.error ? 'true' : undefined}
         aria-describedby="unlock-help" onInput=${(e) => setReason(e.target.value)}></textarea>
       <p class="small" id="unlock-help">${t('unlock.help')}</p>
+      <fieldset class="plain"><legend>${t('unlock.target')}</legend>
+        ${UNLOCK_TARGETS.map((k) => html`<label class="choice"><input type="radio" name="unlock-target" value=${k} checked=${target === k}
+          onChange=${() => setTarget(k)} /> ${t('unlock.to.' + k)}</label>`)}
+      </fieldset>
       ${state.error && html`<p class="error" role="alert">${state.error}</p>`}
       <button type="submit" class="danger" disabled=${state.busy}>${state.busy ? t('unlock.busy') : t('unlock.submit')}</button>
     </form></section>`;
