@@ -210,9 +210,13 @@ def test_nginx_in_front_of_two_servers(stack: Stack) -> None:
 
     def longpoll() -> None:
         started = time.monotonic()
-        with stack.client(auth=AUTH) as poller:
-            answer = poller.get(f"/db/{idle}/_changes", params={
-                "feed": "longpoll", "since": "now", "timeout": LONGPOLL_MS})
+        try:
+            with stack.client(auth=AUTH) as poller:
+                answer = poller.get(f"/db/{idle}/_changes", params={
+                    "feed": "longpoll", "since": "now", "timeout": LONGPOLL_MS})
+        except httpx.HTTPError as exc:  # e.g. the proxy cut the connection
+            polled.update(error=repr(exc), took=time.monotonic() - started)
+            return
         polled.update(status=answer.status_code, body=answer.text,
                       took=time.monotonic() - started)
 
