@@ -8,7 +8,7 @@ UV := $(VENV)/bin/uv
 THIDUA := $(VENV)/bin/thidua
 PYTEST_ARGS ?=
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig \
-	fonts-noto-core fonts-dejavu-core poppler-utils chromium postgresql
+	fonts-noto-core fonts-dejavu-core poppler-utils chromium postgresql nginx-light
 
 .PHONY: help setup system-deps python-deps node-deps couchdb pwa demo serve seed-demo test torture bench lint clean
 

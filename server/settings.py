@@ -37,7 +37,8 @@ SETTINGS: tuple[Setting, ...] = (
         "SQLAlchemy URL of the embedded store; default sqlite:///<data dir>/thidua.sqlite3. "
         "PostgreSQL: postgresql+psycopg://user:pass@host/db.",
     ),
-    Setting("THIDUA_COUCHDB_URL", "", "Use a CouchDB server or cluster as the document store."),
+    Setting("THIDUA_COUCHDB_URL", "", "Use a CouchDB server or cluster as the document store; "
+            "several nodes of one cluster comma-separated (failover)."),
     Setting("THIDUA_HOST", "127.0.0.1", "Address the server listens on."),
     Setting("THIDUA_PORT", "8000", "Port the server listens on (1-65535)."),
     Setting(
@@ -155,6 +156,16 @@ def _check_url(name: str, url: str, schemes: tuple[str, ...]) -> str:
     return url
 
 
+def _couch_urls(raw: str) -> str:
+    """One CouchDB URL, or several nodes of one cluster comma-separated (each checked)."""
+    urls = [u.strip() for u in raw.split(",") if u.strip()]
+    for url in urls:
+        _check_url("THIDUA_COUCHDB_URL", url, ("http", "https"))
+    if len(urls) < len(raw.split(",")) and urls:
+        raise ConfigError(f"THIDUA_COUCHDB_URL={raw!r}: an empty URL between commas")
+    return ",".join(urls)
+
+
 def _writable_dir(path: Path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -203,9 +214,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_url=_check_url(
             "THIDUA_DATABASE_URL", values["THIDUA_DATABASE_URL"], ("sqlite", "postgresql")
         ),
-        couchdb_url=_check_url(
-            "THIDUA_COUCHDB_URL", values["THIDUA_COUCHDB_URL"], ("http", "https")
-        ),
+        couchdb_url=_couch_urls(values["THIDUA_COUCHDB_URL"]),
         host=values["THIDUA_HOST"].strip() or "127.0.0.1",
         port=port,
         secret_key=_secret_key(values, data_dir),

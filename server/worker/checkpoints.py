@@ -4,6 +4,7 @@ Saves are gathered and written together, at most once every `every` seconds (and
 in one transaction: a backfill of thousands of databases commits a few checkpoint batches,
 not one commit per page. A checkpoint that was not written yet when the process dies is only
 a replay of pages already handled, which the worker does idempotently (at-least-once).
+`fence` (set by the worker lease, `lease.Lease.fence`) runs first in the transaction.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import anyio.to_thread
 import msgspec
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sync.store import Seq
@@ -37,6 +39,8 @@ class SqlCheckpoints:
         self._timer: asyncio.TimerHandle | None = None
         self._flushing: asyncio.Task[None] | None = None
         self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}  # one per loop
+        #: Run first in every write; raises when the worker lost its lease.
+        self.fence: Callable[[Connection], None] | None = None
 
     def load_now(self) -> dict[str, Seq]:
         with self.engine.connect() as conn:
@@ -58,6 +62,8 @@ class SqlCheckpoints:
         values = [{"db": db, "seq": msgspec.json.encode(seq).decode(), "updated_at": now}
                   for db, seq in seqs.items()]
         with self.engine.begin() as conn:
+            if self.fence is not None:
+                self.fence(conn)
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
             insert = dialect.insert(_TABLE)
             conn.execute(insert.on_conflict_do_update(

@@ -10,6 +10,21 @@ third of the lease time, and stops the worker as soon as a renewal says the leas
 when renewals failed (database unreachable) for long enough that it may have expired. A new
 holder starts from the durable checkpoints (`Follower.forget`), so a holder killed mid-batch
 costs the replay of that batch (handled idempotently), never a change.
+
+Fencing: every takeover (a new holder) increments the row's `generation`; the holder keeps the
+generation it took. `Lease.fence(conn)` runs first in every transaction of the worker's SQL
+writes (results, review records, failures, checkpoints: `Writer.fence`, `SqlCheckpoints.fence`)
+as a no-op UPDATE of the lease row that matches only this holder and generation: no match
+raises `LeaseLost` and the transaction writes nothing. The UPDATE also locks the row until the
+commit (PostgreSQL row lock, SQLite write lock), so a takeover waits for a write in flight and
+every write of an old holder commits before the new holder's first (on PostgreSQL a transaction
+left idle longer than the lease, by a holder paused mid-write, is ended by the server, so it
+cannot block a takeover; on SQLite a paused writer blocks every writer). A holder that was paused
+or cut off past its lease (SIGSTOP, a partition) and wakes up after a takeover therefore
+cannot move a checkpoint back nor replace a result with an older computation. Documents it
+writes to CouchDB outside those transactions are harmless: merges and closing tombstones have
+deterministic revisions (the new holder writes the same ones) and `result:` documents are
+updated from the revision read, so a stale update is a conflict, not an overwrite.
 """
 
 from __future__ import annotations
@@ -23,15 +38,15 @@ import time
 import uuid
 
 import anyio.to_thread
-from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Field, SQLModel
 
 from sync.backends.sql_schema import create_tables
 
 from .service import Worker
 
-__all__ = ["Lease", "WorkerLease", "run_leased"]
+__all__ = ["Lease", "LeaseLost", "WorkerLease", "run_leased"]
 
 logger = logging.getLogger("thidua.worker")
 
@@ -44,6 +59,17 @@ class WorkerLease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     holder: str = Field(max_length=200)
     expires_at: float
+    generation: int = 0  # incremented by every takeover (the fencing token)
+
+
+class LeaseLost(OperationalError):
+    """Another holder took the lease over: this worker's write is refused (transient for the
+    worker: nothing is written, the checkpoint stays, and the holder stops at its next
+    renewal)."""
+
+    def __init__(self, lease: str, holder: str, generation: int) -> None:
+        super().__init__(f"fence of lease {lease!r}", {}, Exception(
+            f"lease {lease!r} generation {generation} of {holder} was taken over"))
 
 
 _NOW = {"postgresql": "SELECT extract(epoch FROM clock_timestamp())::float8",
@@ -61,9 +87,14 @@ class Lease:
                  holder: str | None = None) -> None:
         self.engine, self.ttl, self.name = engine, ttl, name
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.generation = 0  # the generation this holder took (0: never held)
 
     def install(self) -> None:
         create_tables(self.engine, SQLModel.metadata, [WorkerLease.__table__])  # type: ignore[attr-defined]
+        if "generation" not in {c["name"] for c in inspect(self.engine).get_columns("worker_lease")}:
+            with self.engine.begin() as conn:  # a table made before fencing
+                conn.execute(text("ALTER TABLE worker_lease "
+                                  "ADD COLUMN generation INTEGER NOT NULL DEFAULT 0"))
 
     def acquire_now(self) -> bool:
         """Take or renew the lease; False when someone else holds it unexpired."""
@@ -71,19 +102,38 @@ class Lease:
         with self.engine.begin() as conn:
             now = _now(conn)
             done = conn.execute(text(
-                "UPDATE worker_lease SET holder = :me, expires_at = :until WHERE name = :name "
+                "UPDATE worker_lease SET holder = :me, expires_at = :until, generation = "
+                "generation + CASE WHEN holder = :me THEN 0 ELSE 1 END WHERE name = :name "
                 "AND (holder = :me OR expires_at < :now)"),
                 {**params, "until": now + self.ttl, "now": now})
             if done.rowcount:
+                self.generation = int(conn.execute(text(
+                    "SELECT generation FROM worker_lease WHERE name = :name"),
+                    params).scalar_one())
                 return True
         try:
             with self.engine.begin() as conn:
-                conn.execute(text("INSERT INTO worker_lease (name, holder, expires_at) "
-                                  "VALUES (:name, :me, :until)"),
+                conn.execute(text("INSERT INTO worker_lease (name, holder, expires_at, generation)"
+                                  " VALUES (:name, :me, :until, 1)"),
                              {**params, "until": _now(conn) + self.ttl})
         except IntegrityError:  # the row exists: held by another
             return False
+        self.generation = 1
         return True
+
+    def fence(self, conn: Connection) -> None:
+        """First in a transaction of the worker's writes: lock the lease row if this holder
+        still has the generation it took. :raises LeaseLost: it was taken over."""
+        if conn.dialect.name == "postgresql":  # a holder paused mid-transaction (SIGSTOP)
+            # would keep the row locked and block the takeover: PostgreSQL ends it instead.
+            ms = int(self.ttl * 1000)
+            conn.execute(text(f"SET LOCAL idle_in_transaction_session_timeout = {ms}"))
+        done = conn.execute(text(
+            "UPDATE worker_lease SET generation = generation WHERE name = :name "
+            "AND holder = :me AND generation = :generation"),
+            {"name": self.name, "me": self.holder, "generation": self.generation})
+        if not done.rowcount:
+            raise LeaseLost(self.name, self.holder, self.generation)
 
     def release_now(self) -> None:
         """Give the lease up at once (a clean stop), if this holder has it."""
@@ -112,7 +162,9 @@ async def run_leased(worker: Worker, lease: Lease) -> None:
             if not await _try(lease):
                 await asyncio.sleep(every)
                 continue
-            logger.info("worker: lease %s taken by %s", lease.name, lease.holder)
+            logger.info("worker: lease %s taken by %s (generation %d)", lease.name,
+                        lease.holder, lease.generation)
+            worker.checkpoints.fence = worker.scorer.writer.fence = lease.fence
             worker.follower.forget()  # another holder may have moved the checkpoints
             await _hold(worker, lease, every)
     finally:

@@ -6,6 +6,7 @@ with a keep-alive pool on the event loop: profiled, the blocking client in threa
 of a pull re-acquiring the GIL and rebuilding `requests`' per-request context (bench/scale.py,
 docs/benchmarks.md). Database administration (`admin=True`: the welcome, `_all_dbs`, create,
 delete, compact) stays on pycouchdb's `Server` session, run in a small thread pool.
+Several node URLs (comma-separated) are tried in turn (`couch_nodes`: failover and recheck).
 `translate()` turns every failure into a `sync.errors` class: CouchDB's `{error, reason}`
 answers by status, pycouchdb exceptions by type, transport errors (refused, reset, timeout)
 or non-JSON answers into `StoreUnavailable`.
@@ -20,7 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import httpx
 import pycouchdb
@@ -39,6 +40,7 @@ from ..errors import (
     TooLarge,
     Unauthorized,
 )
+from .couch_nodes import CONNECT_TIMEOUT, Node, Nodes, replayable, split_urls
 
 __all__ = ["CouchClient", "Response", "doc_path", "translate"]
 
@@ -103,8 +105,8 @@ class CouchClient:
     def __init__(
         self, url: str, *, max_connections: int = 32, max_waits: int = 64, timeout: float = 30.0
     ) -> None:
-        self.server = pycouchdb.Server(url, timeout=timeout)
-        self.base_url = self.server.base_url.rstrip("/")
+        self.nodes = Nodes(url)
+        self.server = pycouchdb.Server(split_urls(url)[0], timeout=timeout)
         self.timeout = timeout
         #: `w` of every `_bulk_docs` (None: CouchDB's quorum); see `CouchStore.initialize`.
         self.write_copies: int | None = None
@@ -116,21 +118,11 @@ class CouchClient:
         session.mount("https://", adapter)
         self.session: requests.Session = session
         self._pool = ThreadPoolExecutor(4, thread_name_prefix="couchdb-admin")
-        parts = urlsplit(url)
-        self._auth = (unquote(parts.username or ""), unquote(parts.password or "")) \
-            if parts.username is not None else None
-        self._root = urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port
-                                 else "") if parts.hostname else "", parts.path.rstrip("/"),
-                                 "", ""))
         self._limits = (max_connections, max_waits)
         self.waiting = self.peak_waiting = 0  # long polls in flight, and their high-water mark
         # Bound to the event loop that made them (a pool's sockets belong to one loop).
         self._clients: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient,
                              httpx.AsyncClient] | None = None
-
-    def url(self, parts: Sequence[str]) -> str:
-        """`parts` are already-quoted path parts (see `quote_db` and `doc_path`)."""
-        return "/".join([self.base_url, *parts])
 
     def _async(self, wait: bool) -> httpx.AsyncClient:
         """This loop's client (long polls have their own pool, so they never starve calls)."""
@@ -140,7 +132,7 @@ class CouchClient:
 
             def make(size: int) -> httpx.AsyncClient:
                 return httpx.AsyncClient(
-                    auth=self._auth, headers=headers, timeout=self.timeout,
+                    headers=headers, timeout=self.timeout,
                     limits=httpx.Limits(max_connections=size, max_keepalive_connections=size))
 
             self._clients = (loop, make(self._limits[0]), make(self._limits[1]))
@@ -159,10 +151,15 @@ class CouchClient:
         """A blocking request on pycouchdb's session (the `admin` calls)."""
         data = None if body is None else json.dumps(body).encode()
         headers = {"Accept": "*/*"} if raw else {"Accept": "application/json"}
+
+        def attempt(node: Node) -> requests.Response:
+            return self.session.request(
+                method, "/".join([node.root, *parts]), params=_encode_params(params), data=data,
+                headers=headers, auth=node.auth,
+                timeout=(min(CONNECT_TIMEOUT, timeout or self.timeout), timeout or self.timeout))
+
         with translate():
-            response = self.session.request(
-                method, self.url(parts), params=_encode_params(params), data=data,
-                headers=headers, timeout=timeout or self.timeout)
+            response = self.nodes.send_now(attempt, replay=replayable(method, parts, body))
             return _finish(response.status_code, response.content, response.headers, raw)
 
     async def call(
@@ -210,10 +207,16 @@ class CouchClient:
         self.waiting += wait
         self.peak_waiting = max(self.peak_waiting, self.waiting)
         try:
+            client = self._async(wait)
+
+            async def attempt(node: Node) -> httpx.Response:
+                return await client.request(
+                    method, "/".join([node.root, *parts]), params=_encode_params(params),
+                    content=content, headers=headers, auth=node.auth,
+                    timeout=httpx.Timeout(timeout or self.timeout, connect=CONNECT_TIMEOUT))
+
             with translate():
-                answer = await self._async(wait).request(
-                    method, "/".join([self._root, *parts]), params=_encode_params(params),
-                    content=content, headers=headers, timeout=timeout or self.timeout)
+                answer = await self.nodes.send(attempt, replay=replayable(method, parts, body))
                 return _finish(answer.status_code, answer.content, answer.headers, raw)
         finally:
             self.waiting -= wait

@@ -21,11 +21,19 @@ function open(name) {
     const [remote, user] = name.slice(7).split('~');
     const auth = user ? { username: user, password: spec.auth.password } : spec.auth;
     const db = name.startsWith('remote:')
-      ? new PouchDB(spec.couch + encodeURIComponent(remote), auth ? { auth } : {})
+      ? new PouchDB(spec.couch + encodeURIComponent(remote), Object.assign({ fetch: watched },
+        auth ? { auth } : {}))
       : new PouchDB(prefix + name, { adapter: 'memory' });
     dbs.set(name, db);
   }
   return dbs.get(name);
+}
+
+// Every 5xx answer the server gives a device is a progress event (the tests count them).
+async function watched(url, opts) {
+  const answer = await PouchDB.fetch(url, opts);
+  if (answer.status >= 500) emit({ event: 'http', status: answer.status, url: String(url) });
+  return answer;
 }
 
 function emit(obj) {

@@ -67,6 +67,8 @@ def test_postgresql_url_accepted(tmp_path: Path) -> None:
         ({"THIDUA_DATABASE_URL": "not a url"}, "expected a URL starting with sqlite"),
         ({"THIDUA_COUCHDB_URL": "http://"}, "THIDUA_COUCHDB_URL='http://': the URL has no host"),
         ({"THIDUA_COUCHDB_URL": "ftp://x"}, "expected a URL starting with http or https"),
+        ({"THIDUA_COUCHDB_URL": "http://a:5984,ftp://b"}, "expected a URL starting with http"),
+        ({"THIDUA_COUCHDB_URL": "http://a:5984,,http://b"}, "an empty URL between commas"),
         ({"THIDUA_LOG_LEVEL": "LOUD"}, "THIDUA_LOG_LEVEL='LOUD': expected one of"),
         ({"THIDUA_SECRET_KEY": "short"}, "THIDUA_SECRET_KEY: too short"),
         ({"THIDUA_SESSION_TIMEOUT": "5"}, "THIDUA_SESSION_TIMEOUT=5: out of range"),

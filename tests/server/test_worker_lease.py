@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from server.audit import Audit, AuditFilter
-from server.worker.lease import Lease
+from server.worker.lease import Lease, LeaseLost
 from tests.replication.servers import ROOT, _cli
 from tests.server.test_worker_kill import _check_docs, _conflicts, _count
 
@@ -34,6 +34,37 @@ def test_one_holder_at_a_time_and_expiry(tmp_path: Path) -> None:
     assert second.acquire_now() and not first.acquire_now() and second.holder_now() == "b"
     second.release_now()
     assert first.acquire_now()
+    engine.dispose()
+
+
+def test_a_takeover_fences_the_old_holder(tmp_path: Path) -> None:
+    """Each takeover is a new generation; the old holder's fenced transaction writes
+    nothing; a holder renewing keeps its generation; a table made before fencing gains the
+    column."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'fence.sqlite3'}")
+    with engine.begin() as conn:  # the table as it was before fencing
+        conn.execute(text("CREATE TABLE worker_lease (name VARCHAR(64) PRIMARY KEY, "
+                          "holder VARCHAR(200) NOT NULL, expires_at FLOAT NOT NULL)"))
+        conn.execute(text("CREATE TABLE probe (n INTEGER)"))
+    old, new = Lease(engine, ttl=2, holder="old"), Lease(engine, ttl=2, holder="new")
+    old.install()
+    assert old.acquire_now() and old.acquire_now() and old.generation == 1
+    with engine.begin() as conn:
+        old.fence(conn)
+        conn.execute(text("INSERT INTO probe VALUES (1)"))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE worker_lease SET expires_at = expires_at - 5"))
+    assert new.acquire_now() and new.generation == 2
+    with pytest.raises(LeaseLost), engine.begin() as conn:
+        conn.execute(text("INSERT INTO probe VALUES (2)"))
+        old.fence(conn)
+    with engine.begin() as conn:
+        new.fence(conn)
+        assert [r[0] for r in conn.execute(text("SELECT n FROM probe"))] == [1]
+    new.release_now()
+    assert old.acquire_now() and old.generation == 3  # held again: a new generation
+    with pytest.raises(LeaseLost), engine.begin() as conn:
+        new.fence(conn)
     engine.dispose()
 
 
