@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from scoring.model import AwardExclusion
+from scoring.exclusion import AwardExclusion
 from server.audit import Audit
 from server.exclusions import set_exclusion
 from sync.errors import Conflict
