@@ -148,11 +148,12 @@ def loan(g_code: str, office: str, contract: str, member: str, **money: int) -> 
     return row
 
 
-def write_hstd(path: Path, loans: list[dict[str, object]], columns=HSTD_COLUMNS) -> Path:
+def write_hstd(path: Path, loans: list[dict[str, object]], columns=HSTD_COLUMNS,
+               title: str = "SAO KÊ HỒ SƠ TÍN DỤNG") -> Path:
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["SAO KÊ HỒ SƠ TÍN DỤNG"])
+    sheet.append([title])
     sheet.append(list(columns))
     for item in loans:
         sheet.append([item.get(c) for c in columns])
@@ -397,14 +398,8 @@ def test_hstd_exact_duplicates_millions_and_cv597(tmp_path: Path, demo: DemoProv
              goc_ky_han_chua_tra=1, ngay_giai_ngan="2026-04-01", dieu_chinh_ky_han="x"),  # type: ignore[arg-type]  # rescheduled
     ]
     loans.append(dict(loans[0]))  # exact duplicate row
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(["SAO KÊ HỒ SƠ TÍN DỤNG ĐẾN NGÀY 31/10/2026 - ĐVT: triệu đồng"])
-    sheet.append(list(HSTD_COLUMNS))
-    for item in loans:
-        sheet.append([item.get(c) for c in HSTD_COLUMNS])
-    book.save(tmp_path / "h.xlsx")
+    write_hstd(tmp_path / "h.xlsx", loans,
+               title="SAO KÊ HỒ SƠ TÍN DỤNG ĐẾN NGÀY 31/10/2026 - ĐVT: triệu đồng")
     report = parse_file(tmp_path / "h.xlsx", "hstd", groups)
     assert report.ok, report.errors
     assert [(d.row, d.same_as) for d in report.duplicates] == [(6, 3)]

@@ -27,6 +27,18 @@ def python_score(cset: CriteriaSet, sheet: dict[str, Any]) -> SheetScore:
     return compile_set(cset).score(sheet["kind"], sheet["inputs"], sheet["manual"], sheet["flags"], sheet.get("month"))
 
 
+def js_scores(tmp_path: Path, sheets: list[dict[str, Any]], *, timeout: int) -> list[dict[str, Any]]:
+    """What `tests/js/parity.mjs` (the PWA's evaluator in Node) answers for `sheets`."""
+    path = tmp_path / "sheets.json"
+    path.write_text(json.dumps(sheets))
+    proc = subprocess.run(
+        ["node", str(ROOT / "tests" / "js" / "parity.mjs"), str(PWA_JSON), str(path)],
+        capture_output=True, text=True, timeout=timeout, check=True,
+    )
+    result: list[dict[str, Any]] = json.loads(proc.stdout)
+    return result
+
+
 def test_committed_json_is_the_loader_rendering() -> None:
     assert PWA_JSON.read_bytes() == to_json(load_shipped()), (
         "pwa/criteria is stale: run `.venv/bin/python -m scoring.criteria`"
@@ -37,13 +49,7 @@ def test_committed_json_is_the_loader_rendering() -> None:
 def test_python_and_js_agree_on_6000_sheets(tmp_path: Path) -> None:
     cset = load_shipped()
     sheets = random_sheets(cset, 6000, seed=20260101)
-    path = tmp_path / "sheets.json"
-    path.write_text(json.dumps(sheets))
-    proc = subprocess.run(
-        ["node", str(ROOT / "tests" / "js" / "parity.mjs"), str(PWA_JSON), str(path)],
-        capture_output=True, text=True, timeout=120, check=True,
-    )
-    js = json.loads(proc.stdout)
+    js = js_scores(tmp_path, sheets, timeout=120)
     assert len(js) == len(sheets)
     statuses: set[int] = set()
     bank_texts: set[bool] = set()
@@ -74,12 +80,6 @@ def test_python_and_js_agree_on_6000_sheets(tmp_path: Path) -> None:
 def test_python_and_js_agree_on_100000_sheets(tmp_path: Path) -> None:
     cset = load_shipped()
     sheets = random_sheets(cset, 100_000, seed=7)
-    path = tmp_path / "sheets.json"
-    path.write_text(json.dumps(sheets))
-    proc = subprocess.run(
-        ["node", str(ROOT / "tests" / "js" / "parity.mjs"), str(PWA_JSON), str(path)],
-        capture_output=True, text=True, timeout=600, check=True,
-    )
-    for sheet, got in zip(sheets, json.loads(proc.stdout), strict=True):
+    for sheet, got in zip(sheets, js_scores(tmp_path, sheets, timeout=600), strict=True):
         py = python_score(cset, sheet)
         assert (list(py.points), py.total, py.classification) == (got["points"], got["total"], got["classification"]), sheet

@@ -6,10 +6,12 @@ import base64
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
+from argon2 import PasswordHasher
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from replication.servers import Server
 
+from server.accounts import Accounts
 from server.app import create_app
 from server.settings import Settings
 
@@ -23,6 +25,20 @@ def app(settings: Settings) -> Litestar:
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app) as test_client:
         yield test_client
+
+
+FAST = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+
+
+@pytest.fixture
+async def accounts(app: Litestar, client: AsyncTestClient[Litestar]) -> Accounts:
+    """The app's accounts (fast hashing) with `admin` and the scorer `canbo1` of commune 26734;
+    a module defining its own `accounts` fixture overrides this one."""
+    store: Accounts = app.state.accounts
+    store.hasher = FAST
+    store.add("admin", "admin-password", ["admin"])
+    store.add("canbo1", "canbo1-password", ["scorer"], ["26734"])
+    return store
 
 
 def _basic(name: str, password: str) -> dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from argon2 import PasswordHasher
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -13,16 +12,7 @@ from server.accounts import Accounts
 
 Client = AsyncTestClient[Litestar]
 Basic = Callable[[str, str], dict[str, str]]
-FAST = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 
-
-@pytest.fixture
-async def accounts(app: Litestar, client: Client) -> Accounts:
-    store: Accounts = app.state.accounts
-    store.hasher = FAST
-    store.add("admin", "admin-password", ["admin"])
-    store.add("canbo1", "canbo1-password", ["scorer"], ["26734"])
-    return store
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from click.testing import CliRunner
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -27,7 +26,6 @@ from server.settings import Settings
 
 Client = AsyncTestClient[Litestar]
 Basic = Callable[[str, str], dict[str, str]]
-FAST = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 
@@ -38,14 +36,6 @@ def audit(settings: Settings) -> Iterator[Audit]:
     yield Audit(accounts.engine)
     accounts.close()
 
-
-@pytest.fixture
-async def accounts(app: Litestar, client: Client) -> Accounts:
-    store: Accounts = app.state.accounts
-    store.hasher = FAST
-    store.add("admin", "admin-password", ["admin"])
-    store.add("canbo1", "canbo1-password", ["scorer"], ["26734"])
-    return store
 
 
 def _sample(audit: Audit) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import pytest
-from argon2 import PasswordHasher
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -15,14 +13,6 @@ from server.accounts import Accounts
 Client = AsyncTestClient[Litestar]
 Basic = Callable[[str, str], dict[str, str]]
 
-
-@pytest.fixture
-async def accounts(app: Litestar, client: Client) -> Accounts:
-    store: Accounts = app.state.accounts
-    store.hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)  # fast tests
-    store.add("admin", "admin-password", ["admin"])
-    store.add("canbo1", "canbo1-password", ["scorer"], ["26734"])
-    return store
 
 
 async def test_welcome_is_public_everything_else_needs_a_user(client: Client) -> None:

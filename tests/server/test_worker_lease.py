@@ -86,6 +86,7 @@ def test_two_workers_sigkill_the_leader(tmp_path: Path, fresh_postgres_url: str)
     engine = create_engine(fresh_postgres_url)
     code = "import sys; from server.cli import main; sys.argv[0] = 'thidua'; main()"
     procs, logs = {}, []
+    killed: subprocess.Popen[bytes] | None = None
     for n in range(2):
         log = tmp_path / f"worker{n}.log"
         logs.append(log)
@@ -103,7 +104,8 @@ def test_two_workers_sigkill_the_leader(tmp_path: Path, fresh_postgres_url: str)
             time.sleep(0.02)
         leader = int(str(_holder(engine)).split(":")[1])
         assert leader in procs and _count(engine) < sheets  # mid-run
-        procs.pop(leader).send_signal(signal.SIGKILL)
+        killed = procs.pop(leader)
+        killed.send_signal(signal.SIGKILL)
         killed_at = time.monotonic()
         (standby,) = procs
         while time.monotonic() < killed_at + 3 * TTL:
@@ -120,6 +122,8 @@ def test_two_workers_sigkill_the_leader(tmp_path: Path, fresh_postgres_url: str)
         for proc in procs.values():
             proc.send_signal(signal.SIGTERM)
             proc.wait(15)
+        if killed is not None:
+            killed.wait(15)  # reaped: no "subprocess is still running" ResourceWarning
     with engine.connect() as conn:
         rows = list(conn.execute(text("SELECT id, sheet_rev, db FROM result_sheet")).all())
         failures = conn.execute(text("SELECT count(*) FROM worker_failure")).scalar_one()
