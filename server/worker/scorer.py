@@ -19,10 +19,11 @@ from typing import Any
 
 import anyio.to_thread
 import msgspec
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
 from scoring.model import ScoreSheet
 from sync.backends.sql_raw import marks, run
+from sync.backends.sql_raw import rows as raw_rows
 from sync.store import DocumentStore, Seq, WriteResult
 
 from ..results.build import build_result, rank_key_text
@@ -92,23 +93,23 @@ class Scorer:
 
     def _stored(self, db: str, rids: list[str], ids: list[str]) -> tuple[
             dict[str, tuple[Any, ...]], set[str]]:
+        """The stored rows' state of `rids` and the sheets of `ids` with open conflict
+        records (plain statements: compiling an `IN` of a new length each page cost more)."""
         rows: dict[str, tuple[Any, ...]] = {}
         open_ids: set[str] = set()
         with self.engine.connect() as conn:
             for start in range(0, len(rids), 500):
                 chunk = rids[start:start + 500]
-                c = _RESULTS.c
-                query = select(c.id, c.campaign, c.sheet_rev, c.criteria_version,
-                               c.needs_review, c.rank_key, c.classification, c.excluded,
-                               c.forced_by, c.office_code, c.province_code).where(
-                                   c.id.in_(chunk))
-                rows.update({r[0]: ((r[2], r[3], bool(r[4])), tuple(r[5:]), r[1])
-                             for r in conn.execute(query)})
+                found = raw_rows(conn, (
+                    "SELECT id, campaign, sheet_rev, criteria_version, needs_review, rank_key, "
+                    "classification, excluded, forced_by, office_code, province_code FROM "
+                    f"result_sheet WHERE id IN ({marks(len(chunk))})"), chunk)
+                rows.update({r[0]: ((r[2], r[3], bool(r[4])), tuple(r[5:]), r[1]) for r in found})
                 sheet_chunk = ids[start:start + 500]
-                query = select(_CONFLICTS.c.doc_id).where(
-                    _CONFLICTS.c.db == db, _CONFLICTS.c.status == "open",
-                    _CONFLICTS.c.doc_id.in_(sheet_chunk))
-                open_ids.update(r[0] for r in conn.execute(query))
+                found = raw_rows(conn, (
+                    "SELECT doc_id FROM review_conflict WHERE db = ? AND status = ? AND doc_id "
+                    f"IN ({marks(len(sheet_chunk))})"), (db, "open", *sheet_chunk))
+                open_ids.update(r[0] for r in found)
         return rows, open_ids
 
     def _plan_one(
