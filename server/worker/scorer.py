@@ -3,7 +3,9 @@
 For each sheet id: the winning revision is scored with its campaign's criteria set; the
 `result_sheet`/`result_criterion` rows and the `result:` document are replaced when the sheet
 revision, the criteria set or the review mark differ from what is stored (so a replayed
-change writes nothing). A deleted sheet loses its result. A result of a campaign the branch
+change writes nothing). The row's `rank_key` moves the unit in the rankings of its commune,
+office and province: that replacement is the incremental ranking update (read by
+`server.results.read.ranking` and `/api/results/rankings`). A deleted sheet loses its result. A result of a campaign the branch
 closed (`Campaign.closed_at`) is frozen: it is never rescored nor removed (a sheet of a
 closed campaign that has no result yet, e.g. on a fresh backfill, is scored once). A sheet that cannot be scored is
 recorded in `worker_failure` with its revision and sequence.
