@@ -5,8 +5,8 @@ For each sheet id: the winning revision is scored with its campaign's criteria s
 revision, the criteria set or the review mark differ from what is stored (so a replayed
 change writes nothing). The row's `rank_key` moves the unit in the rankings of its commune,
 office and province: that replacement is the incremental ranking update (read by
-`server.results.read.ranking` and `/api/results/rankings`). A deleted sheet loses its result. A result of a campaign the branch
-closed (`Campaign.closed_at`) is frozen: it is never rescored nor removed (a sheet of a
+`server.results.read.ranking` and `/api/results/rankings`). A deleted sheet loses its
+result. A result of a campaign the branch closed (`Campaign.closed_at`) is frozen: it is never rescored nor removed (a sheet of a
 closed campaign that has no result yet, e.g. on a fresh backfill, is scored once). A sheet that cannot be scored is
 recorded in `worker_failure` with its revision and sequence.
 """
@@ -105,12 +105,12 @@ class Scorer:
                 found = raw_rows(conn, (
                     "SELECT id, campaign, sheet_rev, criteria_version, needs_review, rank_key, "
                     "classification, excluded, forced_by, office_code, province_code FROM "
-                    f"result_sheet WHERE id IN ({marks(len(chunk))})"), chunk)
+                    f"{_RESULTS.name} WHERE id IN ({marks(len(chunk))})"), chunk)
                 rows.update({r[0]: ((r[2], r[3], bool(r[4])), tuple(r[5:]), r[1]) for r in found})
                 sheet_chunk = ids[start:start + 500]
                 found = raw_rows(conn, (
-                    "SELECT doc_id FROM review_conflict WHERE db = ? AND status = ? AND doc_id "
-                    f"IN ({marks(len(sheet_chunk))})"), (db, "open", *sheet_chunk))
+                    f"SELECT doc_id FROM {_CONFLICTS.name} WHERE db = ? AND status = ? AND "
+                    f"doc_id IN ({marks(len(sheet_chunk))})"), (db, "open", *sheet_chunk))
                 open_ids.update(r[0] for r in found)
         return rows, open_ids
 
