@@ -224,13 +224,37 @@ def _one(c: Part | Criterion, points: int, status: int, detail: Any) -> str:
     return _measured(c, points, detail, max_t)
 
 
+_TEXTS: dict[int, tuple[Criterion, dict[Any, str]]] = {}  # id(criterion) -> (it, texts)
+_TEXTS_PER_CRITERION = 4096
+
+
+def _text(c: Criterion, pts: int, status: int, detail: Any) -> str:
+    """`_one`, remembered per criterion for details that repeat (counts, statuses, the bank's
+    points: about half of a demo province's criteria); unhashable details (manual entries)
+    are rendered each time. The text is a function of these arguments only."""
+    found = _TEXTS.get(id(c))
+    if found is None or found[0] is not c:
+        found = _TEXTS[id(c)] = (c, {})
+    texts = found[1]
+    try:
+        key = (pts, status, detail)
+        text = texts.get(key)
+    except TypeError:
+        return _one(c, pts, status, detail)
+    if text is None:
+        if len(texts) >= _TEXTS_PER_CRITERION:
+            texts.clear()
+        text = texts[key] = _one(c, pts, status, detail)
+    return text
+
+
 def explain(cset: CriteriaSet, score: SheetScore) -> tuple[CriterionExplanation, ...]:
     """One Vietnamese sentence per criterion of ``score``'s unit kind."""
     kind = cset.unit_kinds[score.kind]
     out = []
     for i, (c, (pts, status, detail)) in enumerate(zip(kind.criteria, score.details, strict=True)):
         source = score.sources[i] if score.sources else criterion_source(c, status)
-        out.append(CriterionExplanation(c.id, c.label_vi, pts, to_tenths(c.max_points), _one(c, pts, status, detail), source,
+        out.append(CriterionExplanation(c.id, c.label_vi, pts, to_tenths(c.max_points), _text(c, pts, status, detail), source,
                                         c.provenance.tags, "A" in c.provenance.tags))
     return tuple(out)
 

@@ -86,7 +86,8 @@ class DbStatus(msgspec.Struct):
 
 
 class Follower:
-    """See the module docstring. `accept(db)` chooses the databases followed."""
+    """See the module docstring. `accept(db)` chooses the databases followed; `batch` is the
+    page size, or a function of the database giving it."""
 
     def __init__(
         self,
@@ -95,7 +96,7 @@ class Follower:
         checkpoints: Checkpoints,
         *,
         accept: Callable[[str], bool] = lambda db: True,
-        batch: int = 200,
+        batch: int | Callable[[str], int] = 200,
         rescan: float = 2.0,
         feed_rescan: float = 300.0,
         backoff: tuple[float, float] = (0.5, 60.0),
@@ -105,7 +106,7 @@ class Follower:
         self.handle = handle
         self.checkpoints = checkpoints
         self.accept = accept
-        self.batch = batch
+        self.batch = batch if callable(batch) else (lambda _db, size=batch: size)
         self.rescan = rescan
         self.feed_rescan = feed_rescan
         self.backoff = backoff
@@ -214,7 +215,7 @@ class Follower:
         while True:
             try:
                 page = await self.store.changes(
-                    db, since=status.checkpoint, limit=self.batch, style="all_docs")
+                    db, since=status.checkpoint, limit=self.batch(db), style="all_docs")
             except NotFound:
                 self.status.pop(db, None)
                 self._signals.pop(db, None)

@@ -8,10 +8,13 @@ Shape (documented in docs/architecture.md, read by the PWA)::
      "criteria_version", "total": "87.5", "max_total": "100.0",
      "classification", "computed_class", "forced_by", "excluded": [rule ids],
      "needs_review": bool, "scored_at": ISO 8601 UTC,
-     "criteria": [{"id", "label_vi", "points", "max_points", "source", "explanation"}]}
+     "criteria": [{"id", "points", "max_points", "source"}]}
 
 Points are decimal strings (one decimal). A result whose `sheet_rev` is not the sheet's
-current `_rev` is stale until the worker rescores it.
+current `_rev` is stale until the worker rescores it. The criteria carry their points only:
+a phone shows the total and the class (`pwa/src/screens/form.js`) and has the criteria set's
+labels itself; the Vietnamese explanation of each criterion is in SQL (`result_criterion`),
+served by `/api/results/units/{id}`.
 """
 
 from __future__ import annotations
@@ -69,11 +72,9 @@ def result_doc(
         "criteria": [
             {
                 "id": c["criterion_id"],
-                "label_vi": c["label_vi"],
                 "points": points_text(c["points"]),
                 "max_points": points_text(c["max_points"]),
                 "source": c["source"],
-                "explanation": c["explanation"],
             }
             for c in sorted(map(_columns, criteria), key=lambda c: c["position"])
         ],

@@ -2,7 +2,9 @@
 
 * `result_sheet`: one row per scored sheet (campaign, unit, period): total, class, the
   criteria set version, the sheet revision scored, when, and the unit's ranking scopes.
-  `rank_key` (fixed-width hex of `scoring.ranking.rank_key`) orders a scope's ranking in SQL.
+  `rank_key` (fixed-width hex of `scoring.ranking.rank_key`) orders a scope's ranking in SQL:
+  the worker replacing one sheet's row is the incremental update of every ranking the unit
+  is in (its commune, office, province), durable and shared by every server process.
 * `result_criterion`: the points of each criterion of that sheet, with the explanation.
 
 Points are integer tenths (as in `scoring`): 87.5 points is 875.

@@ -26,6 +26,9 @@ from sync.store import DocumentStore, Seq
 __all__ = ["Affected", "NotScorable", "WorkerDirectory"]
 
 _PAGE = 500  # at most `sync.backends.sql_engine.SMALL`: read on the event loop, no thread hop
+#: The first load's pages (a national `config`: ~276,000 documents): each full page of the
+#: store's `_changes` also counts the changes after it, so few large pages (in a thread).
+_LOAD_PAGE = 5000
 
 
 class NotScorable(Exception):
@@ -136,7 +139,8 @@ class WorkerDirectory:
         quiet = Affected()
         while True:
             try:
-                page = await store.changes(CONFIG_DB, since=self.seq, limit=_PAGE,
+                page = await store.changes(CONFIG_DB, since=self.seq,
+                                           limit=_LOAD_PAGE if first else _PAGE,
                                            include_docs=True)
             except NotFound:
                 return affected

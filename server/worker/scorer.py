@@ -3,8 +3,10 @@
 For each sheet id: the winning revision is scored with its campaign's criteria set; the
 `result_sheet`/`result_criterion` rows and the `result:` document are replaced when the sheet
 revision, the criteria set or the review mark differ from what is stored (so a replayed
-change writes nothing). A deleted sheet loses its result. A result of a campaign the branch
-closed (`Campaign.closed_at`) is frozen: it is never rescored nor removed (a sheet of a
+change writes nothing). The row's `rank_key` moves the unit in the rankings of its commune,
+office and province: that replacement is the incremental ranking update (read by
+`server.results.read.ranking` and `/api/results/rankings`). A deleted sheet loses its
+result. A result of a campaign the branch closed (`Campaign.closed_at`) is frozen: it is never rescored nor removed (a sheet of a
 closed campaign that has no result yet, e.g. on a fresh backfill, is scored once). A sheet that cannot be scored is
 recorded in `worker_failure` with its revision and sequence.
 """
@@ -19,10 +21,11 @@ from typing import Any
 
 import anyio.to_thread
 import msgspec
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
 from scoring.sheet import ScoreSheet
 from sync.backends.sql_raw import marks, run
+from sync.backends.sql_raw import rows as raw_rows
 from sync.store import DocumentStore, Seq, WriteResult
 
 from ..results.build import build_result, rank_key_text
@@ -92,23 +95,23 @@ class Scorer:
 
     def _stored(self, db: str, rids: list[str], ids: list[str]) -> tuple[
             dict[str, tuple[Any, ...]], set[str]]:
+        """The stored rows' state of `rids` and the sheets of `ids` with open conflict
+        records (plain statements: compiling an `IN` of a new length each page cost more)."""
         rows: dict[str, tuple[Any, ...]] = {}
         open_ids: set[str] = set()
         with self.engine.connect() as conn:
             for start in range(0, len(rids), 500):
                 chunk = rids[start:start + 500]
-                c = _RESULTS.c
-                query = select(c.id, c.campaign, c.sheet_rev, c.criteria_version,
-                               c.needs_review, c.rank_key, c.classification, c.excluded,
-                               c.forced_by, c.office_code, c.province_code).where(
-                                   c.id.in_(chunk))
-                rows.update({r[0]: ((r[2], r[3], bool(r[4])), tuple(r[5:]), r[1])
-                             for r in conn.execute(query)})
+                found = raw_rows(conn, (
+                    "SELECT id, campaign, sheet_rev, criteria_version, needs_review, rank_key, "
+                    "classification, excluded, forced_by, office_code, province_code FROM "
+                    f"{_RESULTS.name} WHERE id IN ({marks(len(chunk))})"), chunk)
+                rows.update({r[0]: ((r[2], r[3], bool(r[4])), tuple(r[5:]), r[1]) for r in found})
                 sheet_chunk = ids[start:start + 500]
-                query = select(_CONFLICTS.c.doc_id).where(
-                    _CONFLICTS.c.db == db, _CONFLICTS.c.status == "open",
-                    _CONFLICTS.c.doc_id.in_(sheet_chunk))
-                open_ids.update(r[0] for r in conn.execute(query))
+                found = raw_rows(conn, (
+                    f"SELECT doc_id FROM {_CONFLICTS.name} WHERE db = ? AND status = ? AND "
+                    f"doc_id IN ({marks(len(sheet_chunk))})"), (db, "open", *sheet_chunk))
+                open_ids.update(r[0] for r in found)
         return rows, open_ids
 
     def _plan_one(
