@@ -12,9 +12,14 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
 from scoring.adapt import sheet_input
+from scoring.campaign import Campaign
 from scoring.criteria import load_shipped
+from scoring.decode import decode_doc
+from scoring.ids import CONFIG_DB
 from scoring.incremental import Scoreboard, SheetInput
-from scoring.model import CONFIG_DB, Campaign, Commune, ScoreSheet, Unit, decode_doc
+from scoring.places import Commune
+from scoring.sheet import ScoreSheet
+from scoring.units import Unit
 from server.accounts import Accounts
 from server.app import create_app
 from server.settings import Settings
