@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import sys
 import threading
@@ -139,7 +140,8 @@ class Stack:
 
     def client(self, source: str = "127.0.0.1", base: str = "", **kw: Any) -> httpx.Client:
         """A client to nginx (or `base`) from the loopback address `source`."""
-        transport = httpx.HTTPTransport(local_address=source, verify=str(self.cert))
+        verify = ssl.create_default_context(cafile=str(self.cert))
+        transport = httpx.HTTPTransport(local_address=source, verify=verify)
         return httpx.Client(base_url=base or self.url, transport=transport, timeout=90, **kw)
 
     def device(self) -> Server:
