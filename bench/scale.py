@@ -9,11 +9,16 @@ in one SQLite file they share), then measures, each figure beside its peer in th
 
 1. **Gatekeeper overhead**: PouchDB 9 (Node, memory adapter) push of `--count` sheets, pull
    of them, initial pull of `--initial` (bench/js/replication_bench.js), through thidua and
-   straight to the cluster, rounds interleaved, best of `--repeat`. Target <= 1.3x.
+   straight to the cluster, rounds interleaved, best of `--repeat`. Target <= 1.3x. These go
+   to `bench-*` databases (no validation); the territory path follows: a phone's push of
+   `--count` real score sheets into an empty `c-` database (the gatekeeper's validation and
+   `couch_guard`'s reads), with the PWA's live-sync batch size, beside the same push
+   straight into another empty `c-` database.
 2. **Commune databases**: `--communes` `c-` databases created on the cluster through the
    store (16 at a time), the national directory in `config`; then a phone's initial pull of
    one commune of `--commune-docs` score sheets through thidua and straight (best of
-   `--repeat`). Target < 1 s through thidua.
+   `--repeat`), with the PWA's first-download options (`pwa/src/replication.json`, read by
+   bench/js/scale_bench.js). Target < 1 s through thidua.
 3. **Two servers against one**: `--clients` phones on a mixed replication load for
    `--seconds` (write 5 sheets, push, pull, again) on their communes, all on one thidua
    server, then split over two: requests/s and p95 per HTTP request.
@@ -56,6 +61,7 @@ from tests.replication.servers import Server, couchdb_server, free_port, our_ser
 DRIVER = ROOT / "bench" / "js" / "scale_bench.js"
 ADMIN = ("admin", "scale-bench-password")
 STEPS = ("push", "pull", "initial")
+GROUPS = 20  # savings groups of each commune the benchmark writes sheets for
 
 
 # -- the cluster and the servers -----------------------------------------------------------
@@ -151,9 +157,27 @@ def overhead(ours: Server, direct: Server, args: argparse.Namespace) -> dict[str
     return best
 
 
+def territory_push(ours: Server, direct: Server, codes: list[str],
+                   args: argparse.Namespace) -> dict[str, float]:
+    """Best seconds of a phone's push of `--count` sheets into an empty commune database
+    (through thidua: validated and guarded), and thidua's least CPU seconds for one."""
+    best: dict[str, float] = {"cpu": float("inf")}
+    for round_no in range(args.repeat):
+        for i, (name, server) in enumerate((("thidua", ours), ("cluster", direct))):
+            code = codes[2 * round_no + i]
+            before = cpu_seconds(ours)
+            answer = driver({"mode": "push", "couch": server.couch, "auth": node_auth(server),
+                             "db": commune_db(code), "docs": commune_sheets(code, args.count)})
+            if name == "thidua":
+                best["cpu"] = min(best["cpu"], cpu_seconds(ours) - before)
+            best[name] = min(answer["seconds"], best.get(name, answer["seconds"]))
+    return best
+
+
 # -- 2. commune databases -----------------------------------------------------------------
-async def create_communes(couch: str, codes: list[str], periods: int) -> float:
-    """Seconds to create `config` and every `c-` database (16 at a time), directory in."""
+async def create_communes(couch: str, codes: list[str], periods: int, busy: list[str]) -> float:
+    """Seconds to create `config` and every `c-` database (16 at a time), directory in
+    (the `busy` communes, which the benchmark writes sheets for, with `GROUPS` groups)."""
     store = CouchStore(couch, timeout=120)
     await store.initialize()
     try:
@@ -167,7 +191,10 @@ async def create_communes(couch: str, codes: list[str], periods: int) -> float:
         start = time.perf_counter()
         await asyncio.gather(*(one(code) for code in codes))
         seconds = time.perf_counter() - start
-        docs = load_bench.directory(codes, periods)
+        docs = load_bench.directory(codes, periods) + [
+            {**unit, "_id": unit["_id"][:-2] + f"{n:02d}", "code": unit["code"][:-2] + f"{n:02d}"}
+            for unit in load_bench.directory(busy, 1) if unit.get("type") == "unit"
+            for n in range(2, GROUPS + 1)]
         for i in range(0, len(docs), 2000):
             results = await store.bulk_docs(CONFIG_DB, docs[i:i + 2000])
             assert not [r for r in results if r.error], results[:3]
@@ -176,12 +203,17 @@ async def create_communes(couch: str, codes: list[str], periods: int) -> float:
         await store.close()
 
 
-async def fill_commune(couch: str, code: str, count: int) -> None:
-    """`count` score sheets of one commune (20 groups x periods), written straight."""
-    periods = load_bench.period_ids(-(-count // 20))
-    docs = [{**sheet, "unit_code": unit, "_id": sheet["_id"].replace(f"{code}01", unit)}
+def commune_sheets(code: str, count: int) -> list[dict[str, Any]]:
+    """`count` score sheets of one commune (`GROUPS` groups x periods)."""
+    periods = load_bench.period_ids(-(-count // GROUPS))
+    return [{**sheet, "unit_code": unit, "_id": sheet["_id"].replace(f"{code}01", unit)}
             for sheet in load_bench.sheets(code, periods)
-            for unit in (f"{code}{group:02d}" for group in range(20))][:count]
+            for unit in (f"{code}{group:02d}" for group in range(1, GROUPS + 1))][:count]
+
+
+async def fill_commune(couch: str, code: str, count: int) -> None:
+    """`count` score sheets of one commune, written straight."""
+    docs = commune_sheets(code, count)
     store = CouchStore(couch, timeout=120)
     await store.initialize()
     try:
@@ -193,11 +225,15 @@ async def fill_commune(couch: str, code: str, count: int) -> None:
 
 
 def commune_pull(ours: Server, direct: Server, db: str, repeat: int) -> dict[str, float]:
-    best: dict[str, float] = {}
+    """Best seconds of each, and thidua's least CPU seconds for one pull."""
+    best: dict[str, float] = {"cpu": float("inf")}
     for _ in range(repeat):
         for name, server in (("thidua", ours), ("cluster", direct)):
+            before = cpu_seconds(ours)
             answer = driver({"mode": "pull", "couch": server.couch, "auth": node_auth(server),
                              "db": db})
+            if name == "thidua":
+                best["cpu"] = min(best["cpu"], cpu_seconds(ours) - before)
             best[name] = min(answer["seconds"], best.get(name, answer["seconds"]))
     return best
 
@@ -239,12 +275,19 @@ def report(console: Console, figures: dict[str, Any], args: argparse.Namespace) 
         table.add_row(f"{step} ({sizes[step]:,})", f"{ours:.2f}", f"{sizes[step] / ours:,.0f}",
                       f"{peer:.2f}", f"{sizes[step] / peer:,.0f}", f"{ratio:.2f}x",
                       "met" if ratio <= 1.3 else "NOT met")
+    push = figures["territory_push"]
+    ratio = push["thidua"] / push["cluster"]
+    table.add_row(f"push into c- ({args.count:,}, validated)", f"{push['thidua']:.2f}",
+                  f"{args.count / push['thidua']:,.0f}", f"{push['cluster']:.2f}",
+                  f"{args.count / push['cluster']:,.0f}", f"{ratio:.2f}x",
+                  "met" if ratio <= 1.3 else "NOT met")
     console.print(table)
     docs = 2 * args.count + args.initial
     cpu = best["cpu"]["round"]
     console.print(f"thidua CPU for one round ({docs:,} docs replicated, worker {args.worker}): "
-                  f"{cpu:.1f} s = {1000 * cpu / docs:.2f} ms per document; peak RSS "
-                  f"{figures['rss'] / 2**20:.0f} MiB")
+                  f"{cpu:.1f} s = {1000 * cpu / docs:.2f} ms per document; for the push into "
+                  f"c-: {push['cpu']:.1f} s = {1000 * push['cpu'] / args.count:.2f} ms per "
+                  f"document; peak RSS {figures['rss'] / 2**20:.0f} MiB")
 
     table = Table(title=f"2. {args.communes:,} commune databases on the cluster")
     table.add_column("measure")
@@ -258,6 +301,8 @@ def report(console: Console, figures: dict[str, Any], args: argparse.Namespace) 
                   f"{pull['thidua']:.2f} s", f"{pull['cluster']:.2f} s",
                   "< 1 s: " + ("met" if pull["thidua"] < 1 else "NOT met"))
     console.print(table)
+    console.print(f"commune pull: thidua CPU {pull['cpu']:.2f} s = "
+                  f"{1000 * pull['cpu'] / args.commune_docs:.2f} ms per document")
 
     table = Table(title=f"3. Mixed replication load: {args.clients} phones, {args.seconds} s")
     for column in ("servers", "requests/s", "p95 ms", "requests", "syncs", "errors"):
@@ -288,6 +333,10 @@ def main() -> None:
     console = Console(width=120)
     figures: dict[str, Any] = {}
     codes = [str(10_001 + n) for n in range(args.communes)]  # 5-digit commune codes
+    busy = codes[1:1 + 2 * args.clients]  # the mixed load's: each run on communes of its own
+    pushed = codes[-2 * args.repeat:]  # the territory push's: an empty pair per round
+    if len(codes) < 1 + len(busy) + len(pushed):
+        raise SystemExit(f"--communes must be at least {1 + len(busy) + len(pushed)}")
     with tempfile.TemporaryDirectory() as tmp, cluster() as couch:
         shared = Path(tmp) / "shared.sqlite3"
         first = thidua(Path(tmp) / "one", couch, shared, args.worker)
@@ -295,15 +344,17 @@ def main() -> None:
         bare = couch.split("@", 1)[1]
         direct = couchdb_server(f"http://{bare}/", ADMIN)
         print("creating the commune databases ...", file=sys.stderr, flush=True)
-        figures["create"] = asyncio.run(create_communes(couch, codes, args.periods))
+        figures["create"] = asyncio.run(create_communes(couch, codes, args.periods,
+                                                        [codes[0], *pushed]))
         asyncio.run(fill_commune(couch, codes[0], args.commune_docs))
         first.start(wait=120)
         try:
             figures["overhead"] = overhead(first, direct, args)
+            print("push into commune databases ...", file=sys.stderr, flush=True)
+            figures["territory_push"] = territory_push(first, direct, pushed, args)
             print("commune pull ...", file=sys.stderr, flush=True)
             figures["commune_pull"] = commune_pull(first, direct, commune_db(codes[0]),
                                                    args.repeat)
-            busy = codes[1:1 + 2 * args.clients]  # each run on communes of its own
             print("mixed load, one server ...", file=sys.stderr, flush=True)
             figures["mixed"] = {"one": mixed([first], busy[:args.clients], args)}
             second.start(wait=120)

@@ -1,7 +1,13 @@
 // PouchDB 9 (memory adapter) drivers for bench/scale.py. Prints one JSON line.
 //
-// stdin {"mode": "pull", "couch": "http://host:port/prefix/", "auth": {...}, "db": "c-..."}:
-//   a phone's initial pull of `db` into a fresh local db -> {"seconds", "docs"}.
+// stdin {"mode": "pull", "couch": "http://host:port/prefix/", "auth": {...}, "db": "c-...",
+//        "options": {...} (optional)}:
+//   a phone's initial pull of `db` into a fresh local db with the PWA's first-download
+//   options (pwa/src/replication.json `initial`, or `options` to try others)
+//   -> {"seconds", "docs", "requests", "options"}.
+// stdin {"mode": "push", "couch": url, "auth": {...}, "db": "c-...", "docs": [sheet, ...]}:
+//   a phone's push of `docs` (written locally first, untimed) into `db` with the PWA's
+//   live-sync batch size (replication.json `live`) -> {"seconds", "docs", "requests"}.
 // stdin {"mode": "mixed", "couches": [url, ...], "auth": {...}, "dbs": [...], "clients": K,
 //        "seconds": T, "batch": B, "docs": [[sheet, ...] per phone]}:
 //   K phones, phone i on couches[i % n] and dbs[i % len], each looping for T seconds (or
@@ -13,6 +19,7 @@
 
 const http = require('http');
 const PouchDB = require('pouchdb').plugin(require('pouchdb-adapter-memory'));
+const batches = require('../../pwa/src/replication.json');
 
 let serial = 0;
 const local = () => new PouchDB(`scale_${process.pid}_${++serial}`, { adapter: 'memory' });
@@ -32,16 +39,36 @@ function remote(couch, auth, db, timings) {
 
 async function pull(spec) {
   const phone = local();
+  const timings = [];
+  const options = spec.options || batches.initial;
   const start = process.hrtime.bigint();
-  const result = await PouchDB.replicate(remote(spec.couch, spec.auth, spec.db), phone);
+  const result = await PouchDB.replicate(remote(spec.couch, spec.auth, spec.db, timings), phone,
+    options);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.doc_write_failures) throw new Error(`pull failed: ${JSON.stringify(result)}`);
-  return { seconds, docs: result.docs_written };
+  return { seconds, docs: result.docs_written, requests: timings.length, options };
+}
+
+async function push(spec) {
+  const phone = local();
+  await phone.bulkDocs(spec.docs);
+  const timings = [];
+  const start = process.hrtime.bigint();
+  const result = await PouchDB.replicate(phone, remote(spec.couch, spec.auth, spec.db, timings),
+    batches.live);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (result.doc_write_failures || result.docs_written !== spec.docs.length) {
+    throw new Error(`push failed: ${JSON.stringify({ ...result, errors: result.errors.slice(0, 3) })}`);
+  }
+  return { seconds, docs: result.docs_written, requests: timings.length };
 }
 
 async function mixed(spec) {
   const timings = [];
   let errors = 0;
+  // A request PouchDB fails outside a replication's promise (a reused keep-alive connection
+  // reset by the server) is an error of the load, not the end of the run.
+  process.on('unhandledRejection', () => { errors += 1; });
   let failures = 0;
   let syncs = 0;
   const until = Date.now() + spec.seconds * 1000;
@@ -76,7 +103,7 @@ async function main() {
   const chunks = [];
   for await (const chunk of process.stdin) chunks.push(chunk);
   const spec = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  const out = spec.mode === 'pull' ? await pull(spec) : await mixed(spec);
+  const out = await ({ pull, push, mixed })[spec.mode](spec);
   await new Promise((resolve) => process.stdout.write(JSON.stringify(out) + '\n', resolve));
 }
 

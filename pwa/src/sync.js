@@ -6,6 +6,8 @@ import PouchDB from 'pouchdb';
 import { httpMessage, reasonText } from './api.js';
 import { t } from './i18n.js';
 import { createStore } from './store.js';
+// Batch sizes of the first download and live sync (bench/js/scale_bench.js reads them too).
+import batches from './replication.json';
 
 export const syncState = createStore({
   online: navigator.onLine, active: false, progress: null, lastSync: null,
@@ -80,14 +82,14 @@ async function firstDownload(names) {
   const total = Object.values(totals).reduce((a, b) => a + b, 0) || 1;
   const show = () => syncState.set({ progress: Math.min(1, Object.values(done).reduce((a, b) => a + b, 0) / total) });
   show();
-  await Promise.all(todo.map((db) => PouchDB.replicate(remotes[db], dbs[db], { batch_size: 1000, batches_limit: 3 })
+  await Promise.all(todo.map((db) => PouchDB.replicate(remotes[db], dbs[db], batches.initial)
     .on('change', (info) => { done[db] = info.docs_written; show(); })
     .then(() => save(`downloaded.${db}`, true))));
   syncState.set({ progress: null });
 }
 
 function live() {
-  const options = { live: true, retry: true, back_off_function: backOff, batch_size: 200 };
+  const options = { ...batches.live, live: true, retry: true, back_off_function: backOff };
   for (const db of Object.keys(dbs)) {
     const handler = db === 'config'
       ? PouchDB.replicate(remotes[db], dbs[db], options)

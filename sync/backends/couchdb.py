@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 from urllib.parse import quote
 
 import msgspec
@@ -23,6 +23,7 @@ import msgspec
 from ..errors import BadRequest, Conflict, NotFound, StoreError, StoreUnavailable
 from ..selector import compile_selector
 from ..store import (
+    RAW_VALUES,
     Attachment,
     ChangesPage,
     DbInfo,
@@ -45,7 +46,15 @@ from .sql import validate_db_name
 if TYPE_CHECKING:
     from . import StoreConfig
 
-__all__ = ["CouchStore"]
+__all__ = ["BulkGetFlags", "CouchStore"]
+
+
+class BulkGetFlags(TypedDict, total=False):
+    """`bulk_get`'s keyword flags."""
+
+    revs: bool
+    latest: bool
+    attachments: bool
 
 _ENCODER = msgspec.json.Encoder()
 
@@ -86,6 +95,8 @@ class CouchStore(DocumentStore):
         # PouchDB digests attachment bytes as sent and skips known revisions quietly.
         self.capabilities = frozenset({"identity_digests", "quiet_rewrites"}) if self.quirks \
             else frozenset({"deterministic_revs", "replicated_revpos"})
+        # A replicated batch's user fields go to CouchDB as the phone sent them (msgspec.Raw).
+        self.capabilities |= {RAW_VALUES}
         raw = info.get("uuid")
         if not isinstance(raw, str) or len(raw.replace("-", "")) != 32:
             raise StoreUnavailable(f"GET / answered no usable uuid: {raw!r}")
@@ -269,7 +280,7 @@ class CouchStore(DocumentStore):
             if validate is not None:
                 return await guarded_bulk(self.client, _db(db), docs, new_edits=new_edits,
                                           max_size=self.max_document_size,
-                                          fill_stubs=self.quirks, validate=validate)
+                                          quirks=self.quirks, validate=validate)
             return await write_bulk(self.client, _db(db), docs, new_edits=new_edits,
                                     max_size=self.max_document_size, fill_stubs=self.quirks)
         finally:
@@ -302,16 +313,10 @@ class CouchStore(DocumentStore):
         return list(await asyncio.gather(*(one(request) for request in requests)))
 
     async def bulk_get_json(
-        self,
-        db: str,
-        requests: Sequence[Mapping[str, Any]],
-        *,
-        revs: bool = False,
-        latest: bool = False,
-        attachments: bool = False,
+        self, db: str, requests: Sequence[Mapping[str, Any]], **flags: Unpack[BulkGetFlags]
     ) -> bytes:
-        """The `_bulk_get` answer body: on CouchDB its own bytes, passed through undecoded."""
-        flags = {"revs": revs, "latest": latest, "attachments": attachments}
+        """The `_bulk_get` answer body (the flags as `bulk_get` takes them): on CouchDB its
+        own bytes, passed through undecoded."""
         if self._native_bulk_get(requests):
             return await self._bulk_get(db, requests, flags)
         return _ENCODER.encode({"results": await self.bulk_get(db, requests, **flags)})
@@ -329,7 +334,7 @@ class CouchStore(DocumentStore):
         return True
 
     async def _bulk_get(self, db: str, requests: Sequence[Mapping[str, Any]],
-                        flags: Mapping[str, bool]) -> bytes:
+                        flags: Mapping[str, Any]) -> bytes:
         docs = [{"id": r["id"], **({"rev": r["rev"]} if r.get("rev") else {})} for r in requests]
         data: bytes = await self.client.call(
             "POST", _db(db), "_bulk_get", params={k: v or None for k, v in flags.items()},

@@ -119,3 +119,30 @@ async def test_a_lock_judged_before_a_concurrent_branch_still_wins(
     doc = await store.get(db, "s", conflicts=True, deleted_conflicts=True)
     assert doc["_rev"] == result.rev and doc["locked"] is True and "_conflicts" not in doc
     assert doc["_deleted_conflicts"] == [closing_rev(branch, result.rev)]
+
+
+async def test_leaves_read_equals_all_docs_read(store: CouchStore) -> None:
+    """The guard's `_bulk_get` read of leaves gives, for every document, the winner body and
+    the open leaves in the order CouchDB's `_all_docs?conflicts` gives them (the read used on
+    pouchdb-server): conflicted, deleted-winner, deleted-loser, plain and missing docs."""
+    from sync.backends.couch_guard import _read
+
+    db = f"leaves-{uuid.uuid4().hex[:8]}"
+    await store.create_db(db)
+    docs: list[Doc] = []
+    for n, shape in enumerate(["ab", "a", "aB", "Ab", "AB", "abc", "aBc"]):  # upper: deleted
+        for k, letter in enumerate(shape):
+            pos = 1 + (n + k) % 3
+            rev_ids = [uuid.uuid4().hex for _ in range(pos)]
+            docs.append({"_id": f"d{n}", "_rev": f"{pos}-{rev_ids[0]}", "v": k,
+                         "_revisions": {"start": pos, "ids": rev_ids},
+                         **({"_deleted": True} if letter.isupper() else {})})
+    await store.bulk_docs(db, docs, new_edits=False)
+    ids = [f"d{n}" for n in range(7)] + ["missing"]
+    fast = await _read(store.client, db, ids, quirks=False)
+    plain = await _read(store.client, db, ids, quirks=True)
+    assert set(plain) == set(fast) == set(ids)
+    for doc_id in ids:
+        assert (fast[doc_id].winner, fast[doc_id].leaves) == (
+            plain[doc_id].winner, plain[doc_id].leaves), doc_id
+    assert [len(plain[f"d{n}"].leaves) for n in range(7)] == [2, 1, 1, 1, 0, 3, 2]
