@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,7 +65,7 @@ class WorkerStatus(msgspec.Struct):
 class Worker:
     def __init__(
         self, store: DocumentStore, engine: Engine, audit: Audit | None = None, *,
-        batch: int = 200, rescan: float = 2.0,
+        batch: int = 200, rescan: float = 2.0, pace: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.store, self.engine = store, engine
         relaxed_sync(engine)  # a checkpoint per page: no fsync each
@@ -75,7 +75,7 @@ class Worker:
         self.reconciler = Reconciler(store, writer, audit)
         self.checkpoints = SqlCheckpoints(engine)
         self.follower = Follower(store, self.handle, self.checkpoints, accept=follows,
-                                 batch=batch, rescan=rescan)
+                                 batch=batch, rescan=rescan, pace=pace)
         self.running = False
 
     def install(self) -> None:
