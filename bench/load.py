@@ -1,6 +1,7 @@
 """Many phones at once, and a sign-in storm, against a real `thidua serve` (one process).
 
-Run: `.venv/bin/python bench/load.py [--sizes 50,100,200] [--sheets 50] [--storm 200]`.
+Run: `.venv/bin/python bench/load.py [--sizes 50,100,200] [--sheets 50] [--storm 200]
+[--modes token,basic] [--node-processes 1]`.
 
 * **Sign-in storm**: `--storm` concurrent sign-ins (half HTTP Basic, half `POST /db/_session`)
   with unknown names and wrong passwords, each from its own address (behind a trusted proxy,
@@ -10,12 +11,26 @@ Run: `.venv/bin/python bench/load.py [--sizes 50,100,200] [--sheets 50] [--storm
   distinct scorer of its own commune, push `--sheets` new score sheets into `c-<commune>` and
   then pull it, all at once; first with device tokens (`Authorization: Bearer`), then with
   HTTP Basic. Printed per run: p50, p95 and max seconds per sync (push + pull), errors,
-  sheets missing on the server afterwards, 503/429 retries, argon2 checks and the server's
-  peak RSS. Targets with tokens: 0 errors, 0 missing, p95 < 3 s at 200 devices, RSS < 600 MiB;
-  with Basic: 0 errors, and no device pays argon2 more than once.
+  sheets missing on the server afterwards, 503/429 retries, argon2 checks, documents pulled
+  per device, the server's peak RSS, the CPU seconds of the server and of the Node clients
+  while the phones sync, and when the server's worker had scored every sheet (with the
+  server's CPU seconds by then). Targets with tokens: 0 errors, 0 missing, p95 < 3 s at 200
+  devices, RSS < 600 MiB; with Basic: 0 errors, and no device pays argon2 more than once.
+
+The phones run in `--node-processes` Node processes (phone i in process i mod that number):
+phones are separate devices with their own CPUs, while one Node process emulating 200 of
+them needs about as much CPU as the server (docs/benchmarks.md), so on a small machine the
+clients are part of what is timed; the CPU seconds printed say how much. Every process
+first loads its phones' sheets into their local databases, then all start syncing on one
+signal, so the loading is not timed. The phones replicate as the PWA's live sync does
+(`batch_size: 200`), with PouchDB's own HTTP client (node-fetch) and no cookie jar for tokens.
 
 Peak RSS is the kernel's high-water mark (`VmHWM`) of the server process, which is restarted
-for every run. Argon2 checks are counted from the server's DEBUG log.
+for every run. Argon2 checks are counted from the server's DEBUG log. CPU seconds come from
+`/proc/<pid>/stat` (server) and `process.cpuUsage()` (each Node process, syncing only).
+Profiling aids: `BENCH_PROFILE=<file>` records the server with py-spy while the phones sync
+(`.venv/bin/uv pip install py-spy`, not a project dependency); `BENCH_NODE_FLAGS="--cpu-prof"`
+passes flags to the Node processes.
 """
 
 from __future__ import annotations
