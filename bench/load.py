@@ -1,6 +1,7 @@
 """Many phones at once, and a sign-in storm, against a real `thidua serve` (one process).
 
-Run: `.venv/bin/python bench/load.py [--sizes 50,100,200] [--sheets 50] [--storm 200]`.
+Run: `.venv/bin/python bench/load.py [--sizes 50,100,200] [--sheets 50] [--storm 200]
+[--modes token,basic] [--node-processes 1]`.
 
 * **Sign-in storm**: `--storm` concurrent sign-ins (half HTTP Basic, half `POST /db/_session`)
   with unknown names and wrong passwords, each from its own address (behind a trusted proxy,
@@ -10,12 +11,26 @@ Run: `.venv/bin/python bench/load.py [--sizes 50,100,200] [--sheets 50] [--storm
   distinct scorer of its own commune, push `--sheets` new score sheets into `c-<commune>` and
   then pull it, all at once; first with device tokens (`Authorization: Bearer`), then with
   HTTP Basic. Printed per run: p50, p95 and max seconds per sync (push + pull), errors,
-  sheets missing on the server afterwards, 503/429 retries, argon2 checks and the server's
-  peak RSS. Targets with tokens: 0 errors, 0 missing, p95 < 3 s at 200 devices, RSS < 600 MiB;
-  with Basic: 0 errors, and no device pays argon2 more than once.
+  sheets missing on the server afterwards, 503/429 retries, argon2 checks, documents pulled
+  per device, the server's peak RSS, the CPU seconds of the server and of the Node clients
+  while the phones sync, and when the server's worker had scored every sheet (with the
+  server's CPU seconds by then). Targets with tokens: 0 errors, 0 missing, p95 < 3 s at 200
+  devices, RSS < 600 MiB; with Basic: 0 errors, and no device pays argon2 more than once.
+
+The phones run in `--node-processes` Node processes (phone i in process i mod that number):
+phones are separate devices with their own CPUs, while one Node process emulating 200 of
+them needs about as much CPU as the server (docs/benchmarks.md), so on a small machine the
+clients are part of what is timed; the CPU seconds printed say how much. Every process
+first loads its phones' sheets into their local databases, then all start syncing on one
+signal, so the loading is not timed. The phones replicate as the PWA's live sync does
+(`batch_size: 200`), with PouchDB's own HTTP client (node-fetch) and no cookie jar for tokens.
 
 Peak RSS is the kernel's high-water mark (`VmHWM`) of the server process, which is restarted
-for every run. Argon2 checks are counted from the server's DEBUG log.
+for every run. Argon2 checks are counted from the server's DEBUG log. CPU seconds come from
+`/proc/<pid>/stat` (server) and `process.cpuUsage()` (each Node process, syncing only).
+Profiling aids: `BENCH_PROFILE=<file>` records the server with py-spy while the phones sync
+(`.venv/bin/uv pip install py-spy`, not a project dependency); `BENCH_NODE_FLAGS="--cpu-prof"`
+passes flags to the Node processes.
 """
 
 from __future__ import annotations
@@ -25,6 +40,7 @@ import asyncio
 import base64
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -34,7 +50,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,12 +75,20 @@ PASSWORD = "bench-scorer-password"
 ADMIN = ("bench-admin", "bench-admin-password")
 CAMPAIGN = "2026"
 MIB = 1024 * 1024
+#: Extra `node` flags for the drivers, e.g. `--cpu-prof` (Node refuses it in NODE_OPTIONS).
+NODE_FLAGS = os.environ.get("BENCH_NODE_FLAGS", "").split()
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process (all its threads), from `/proc`."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss(pid: int) -> int:
@@ -79,7 +103,7 @@ class Served:
     """`thidua serve` on a free port; `peak` is read just before it stops."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.data_dir, self.port, self.peak = data_dir, free_port(), 0
+        self.data_dir, self.port, self.peak, self.pid = data_dir, free_port(), 0, 0
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = data_dir / "server.log"
 
@@ -96,6 +120,7 @@ class Served:
                 [str(THIDUA), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                 env=env, stdout=log, stderr=log,
             )  # fmt: skip
+        self.pid = process.pid
         try:
             deadline = time.monotonic() + 60
             while True:
@@ -228,7 +253,7 @@ async def storm(base: str, count: int) -> Counter[int]:
 
 # -- the devices -------------------------------------------------------------------------
 def sync_devices(
-    served: Served, tokens: dict[str, str], mode: str, periods: list[str]
+    served: Served, tokens: dict[str, str], mode: str, periods: list[str], processes: int
 ) -> dict[str, Any]:
     clients = []
     for code, token in tokens.items():
@@ -238,13 +263,14 @@ def sync_devices(
             else {"username": f"canbo{code}", "password": PASSWORD}
         )
         clients.append({"db": commune_db(code), "auth": auth, "docs": sheets(code, periods)})
-    spec = json.dumps({"couch": served.base + "/db/", "clients": clients})
     checks_before = served.password_checks()
-    done = subprocess.run(["node", str(DRIVER)], input=spec.encode(), capture_output=True,
-                          cwd=ROOT, timeout=1800)  # fmt: skip
-    if done.returncode != 0:
-        raise SystemExit(f"the Node driver failed: {done.stderr.decode()[-2000:]}")
-    results = json.loads(done.stdout)["clients"]
+    server_cpu, started = cpu_seconds(served.pid), time.monotonic()
+    with profiled(served.pid):
+        outputs = drive(served.base + "/db/", clients, processes)
+    synced_cpu = cpu_seconds(served.pid) - server_cpu
+    scored_after = scored(served.base) - started
+    scored_cpu = cpu_seconds(served.pid) - server_cpu
+    results = [client for out in outputs for client in out["clients"]]
     checks = served.password_checks() - checks_before  # before the admin's own check below
     seconds = sorted(r["seconds"] for r in results)
     errors = [r["error"] for r in results if r["error"]]
@@ -255,9 +281,100 @@ def sync_devices(
         "errors": len(errors),
         "error_kinds": dict(Counter(e[:80] for e in errors).most_common(3)),
         "retries": sum(r.get("retries", 0) for r in results),
+        "pulled": statistics.mean(r.get("pulled", 0) for r in results),
         "missing": missing(served.base, clients),
         "argon2": checks,
+        "server_cpu": synced_cpu,
+        "scored_cpu": scored_cpu,
+        "scored_after": scored_after,
+        "node_cpu": sum(out["cpu"]["sync"] for out in outputs),
     }
+
+
+def scored(base: str, timeout: float = 600) -> float:
+    """When the server's worker has handled every change (its lag read 0 three times in a
+    row, a second apart; the follower looks at every database every 2 s)."""
+    deadline, calm, at = time.monotonic() + timeout, 0, time.monotonic()
+    while calm < 3 and time.monotonic() < deadline:
+        worker = httpx.get(base + "/healthz", timeout=30).json().get("worker", {})
+        calm = calm + 1 if worker.get("lag") == 0 else 0
+        if calm == 1:
+            at = time.monotonic()
+        time.sleep(1)
+    return at
+
+
+@contextmanager
+def profiled(pid: int) -> Iterator[None]:
+    """With `BENCH_PROFILE=<file>`: py-spy (installed by hand, not a project dependency)
+    samples the server while the phones sync, into `<file>` (raw collapsed stacks)."""
+    out = os.environ.get("BENCH_PROFILE")
+    if not out:
+        yield
+        return
+    spy = subprocess.Popen([str(THIDUA.parent / "py-spy"), "record", "--pid", str(pid),
+                            "--rate", "100", "--threads", "--format", "raw", "-o", out],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        time.sleep(1)  # attached
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=60)
+
+
+def drive(couch: str, clients: list[dict[str, Any]], processes: int) -> list[dict[str, Any]]:
+    """Run the phones in `processes` Node processes (phone i in process i mod `processes`):
+    each loads its phones' sheets, says `ready`, and all start syncing on one `go`."""
+    with ExitStack() as files:
+        drivers = [
+            subprocess.Popen(["node", *NODE_FLAGS, str(DRIVER)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE,
+                             stderr=files.enter_context(tempfile.TemporaryFile()), cwd=ROOT)
+            for _ in range(processes)
+        ]  # fmt: skip
+        try:
+            return _run_drivers(drivers, couch, clients)
+        finally:
+            for driver in drivers:
+                if driver.poll() is None:
+                    driver.kill()
+                    driver.wait()
+
+
+def _run_drivers(
+    drivers: list[subprocess.Popen[bytes]], couch: str, clients: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    for n, driver in enumerate(drivers):
+        assert driver.stdin is not None
+        share = {"couch": couch, "clients": clients[n :: len(drivers)]}
+        driver.stdin.write(json.dumps(share).encode() + b"\n")
+        driver.stdin.flush()
+    for driver in drivers:
+        assert driver.stdout is not None
+        if driver.stdout.readline().strip() != b"ready":
+            raise SystemExit(f"a Node driver failed: {_stderr(driver)}")
+    for driver in drivers:  # every phone holds its sheets: start all syncs together
+        assert driver.stdin is not None
+        driver.stdin.write(b"go\n")
+        driver.stdin.close()
+    outputs = []
+    for driver in drivers:
+        assert driver.stdout is not None
+        line = driver.stdout.readline()
+        if driver.wait(timeout=1800) != 0 or not line:
+            raise SystemExit(f"a Node driver failed: {_stderr(driver)}")
+        outputs.append(json.loads(line))
+    return outputs
+
+
+def _stderr(driver: subprocess.Popen[bytes]) -> str:
+    if driver.poll() is None:
+        driver.kill()
+    driver.wait()
+    assert driver.stderr is not None
+    driver.stderr.seek(0)
+    return driver.stderr.read().decode(errors="replace")[-2000:]
 
 
 def missing(base: str, clients: list[dict[str, Any]]) -> int:
@@ -277,6 +394,9 @@ def main() -> None:
     parser.add_argument("--sheets", type=int, default=50)
     parser.add_argument("--storm", type=int, default=200)
     parser.add_argument("--modes", default="token,basic")
+    parser.add_argument(
+        "--node-processes", type=int, default=1, help="Node processes the phones are spread over"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     modes = args.modes.split(",")
@@ -304,7 +424,7 @@ def main() -> None:
                 chosen = dict(list(tokens.items())[:size])
                 print(f"{mode} x{size} ...", file=sys.stderr, flush=True)
                 with Served(data_dir).running() as served:
-                    r = sync_devices(served, chosen, mode, periods)
+                    r = sync_devices(served, chosen, mode, periods, args.node_processes)
                 rss = served.peak / MIB
                 if mode == "token":
                     met = not r["errors"] and not r["missing"] and rss < 600
@@ -315,7 +435,10 @@ def main() -> None:
                     f"{mode:5} N={size:3}: p50 {r['p50']:.2f} s, p95 {r['p95']:.2f} s, "
                     f"max {r['max']:.2f} s; errors {r['errors']} {r['error_kinds'] or ''}; "
                     f"missing {r['missing']}; retries {r['retries']}; argon2 checks "
-                    f"{r['argon2']}; peak RSS {rss:.0f} MiB -> {'MET' if met else 'NOT MET'}"
+                    f"{r['argon2']}; pulled {r['pulled']:.0f} docs per device; peak RSS {rss:.0f} MiB; "
+                    f"CPU s while syncing: server {r['server_cpu']:.1f}, Node {r['node_cpu']:.1f}; "
+                    f"all scored after {r['scored_after']:.1f} s, server CPU s by then "
+                    f"{r['scored_cpu']:.1f} -> {'MET' if met else 'NOT MET'}"
                 )
     print("\n".join(lines))
 

@@ -46,6 +46,7 @@ from .credentials import (
 from .logs import mark_request_start
 from .settings import Settings
 from .signin_gate import GateFull, PasswordGate
+from .traffic import Traffic
 
 __all__ = ["AuthMiddleware", "Authenticator", "Identity", "SignInRefused"]
 
@@ -301,6 +302,13 @@ async def send_json_error(
     await send(end)
 
 
+def _waits(scope: Scope) -> bool:
+    """A `_changes` feed that waits for changes (long poll, continuous): PouchDB's live sync
+    keeps one open per database, so it is not traffic the worker should wait for."""
+    query: bytes = scope.get("query_string", b"")
+    return b"feed=" in query and scope["path"].endswith("/_changes") and b"feed=normal" not in query
+
+
 class AuthMiddleware(ASGIMiddleware):
     """Sets `scope["user"]` on every routed request and guards `/db` and `/api`."""
 
@@ -316,6 +324,19 @@ class AuthMiddleware(ASGIMiddleware):
         if prefix is None:  # static files, /healthz, /schema: no credentials needed or read
             await next_app(scope, receive, send)
             return
+        traffic: Traffic | None = getattr(scope["app"].state, "traffic", None)
+        if traffic is None or _waits(scope):
+            await self._identified(scope, receive, send, next_app, path, prefix)
+            return
+        traffic.enter()  # the worker yields to requests in flight (server.traffic)
+        try:
+            await self._identified(scope, receive, send, next_app, path, prefix)
+        finally:
+            traffic.leave()
+
+    async def _identified(
+        self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp, path: str, prefix: str
+    ) -> None:
         auth: Authenticator = scope["app"].state.auth
         client = scope.get("client")
         identity = await auth.identify(Headers.from_scope(scope), client[0] if client else "")

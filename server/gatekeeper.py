@@ -191,18 +191,11 @@ class GatekeptStore(DocumentStore):
         return await self.inner.bulk_get(db, requests, **options)
 
     async def bulk_get_json(
-        self,
-        db: str,
-        requests: Sequence[Mapping[str, Any]],
-        *,
-        revs: bool = False,
-        latest: bool = False,
-        attachments: bool = False,
+        self, db: str, requests: Sequence[Mapping[str, Any]], **flags: bool
     ) -> bytes:
         """The encoded `_bulk_get` answer: the inner store's `bulk_get_json` when it has one
         (stored bodies spliced in, never decoded), else its `bulk_get` encoded here."""
         await self._need(db)
-        flags = {"revs": revs, "latest": latest, "attachments": attachments}
         fast = getattr(self.inner, "bulk_get_json", None)
         if fast is not None:
             data: bytes = await fast(db, requests, **flags)

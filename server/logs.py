@@ -7,13 +7,13 @@ passed as `extra={"fields": {...}}`.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
 from datetime import UTC, datetime
 from typing import IO, Any
 
+import msgspec
 from litestar.types import Message, Scope
 
 __all__ = ["JsonFormatter", "access_log_hook", "configure_logging", "mark_request_start"]
@@ -21,6 +21,9 @@ __all__ = ["JsonFormatter", "access_log_hook", "configure_logging", "mark_reques
 access_logger = logging.getLogger("thidua.access")
 _START_KEY = "thidua.start"
 _STATUS_KEY = "thidua.status"
+#: JSON as `json.dumps(..., ensure_ascii=False, default=str)` wrote it, at a fraction of the
+#: cost (one access line per request: it showed in profiles of many phones syncing).
+_encode = msgspec.json.Encoder(enc_hook=str).encode
 
 
 class JsonFormatter(logging.Formatter):
@@ -38,7 +41,7 @@ class JsonFormatter(logging.Formatter):
             entry.update(fields)
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return _encode(entry).decode()
 
 
 class _ThiduaHandler(logging.StreamHandler):  # type: ignore[type-arg]

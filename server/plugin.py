@@ -37,6 +37,7 @@ from .review.controller import ReviewController
 from .review.workflow_api import WorkflowController
 from .security import SecurityMiddleware
 from .settings import Settings
+from .traffic import Traffic
 from .worker.lifespan import worker_lifespan
 
 __all__ = ["PWA_DIR", "ThiduaPlugin", "freeze_heap"]
@@ -66,6 +67,7 @@ class ThiduaPlugin(InitPlugin):
         app_config.state["settings"] = self.settings
         app_config.state["db_filter"] = visible_dbs  # for `_all_dbs` (see server.access)
         app_config.state["store_for"] = store_for  # every /db route's store (server.gatekeeper)
+        app_config.state["traffic"] = Traffic()  # requests in flight: the worker yields to them
         if "write_observers" not in app_config.state:
             app_config.state["write_observers"] = []  # async callables, see server.gatekeeper
         app_config.lifespan.append(make_lifespan(self.settings))

@@ -79,10 +79,10 @@ def _entries(doc: dict[str, Any]) -> None:
 
 
 def _schema(doc: dict[str, Any]) -> ScoreSheet:
-    _entries(doc)
     try:
         return ScoreSheet.from_doc(doc)
     except (msgspec.ValidationError, ValueError, TypeError) as exc:
+        _entries(doc)  # a bad entry is named by its key (the sheet's own types, entry by entry)
         raise Invalid(f"invalid score sheet: {exc}") from None
 
 

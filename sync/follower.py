@@ -5,7 +5,8 @@
 database, hands each page to `handle(db, rows)`, and stores the page's `last_seq` as the new
 checkpoint only after `handle` returned. So every change is handled at least once, in order
 per database; a crash between the two replays the page (`handle` must be idempotent). New
-databases are picked up on the next scan.
+databases are picked up on the next scan. `pace()`, when given, is awaited before each page
+is handled (the server yields to the requests it is serving, `server.traffic`).
 
 When `handle` raises, the database's checkpoint stays, the error is kept in `status`, and
 that database is retried after an exponential backoff (others go on). Waking up: a store
@@ -101,6 +102,7 @@ class Follower:
         feed_rescan: float = 300.0,
         backoff: tuple[float, float] = (0.5, 60.0),
         clock: Callable[[], float] = time.monotonic,
+        pace: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
         self.handle = handle
@@ -111,6 +113,7 @@ class Follower:
         self.feed_rescan = feed_rescan
         self.backoff = backoff
         self.clock = clock
+        self.pace = pace
         self.status: dict[str, DbStatus] = {}
         self._loaded = False
         self._scanned_at = float("-inf")
@@ -225,6 +228,8 @@ class Follower:
                 status.update_seq = page.last_seq
                 return handled
             try:
+                if self.pace is not None:  # e.g. wait while requests are served
+                    await self.pace()
                 await self.handle(db, page.results)
                 await self.checkpoints.save(db, page.last_seq)
             except Exception as exc:  # noqa: BLE001 - kept in the status, retried later

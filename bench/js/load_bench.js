@@ -1,24 +1,33 @@
-// Many phones at once: N PouchDB 9 clients (memory adapter) in one Node process, each a
-// distinct scorer with its own credentials, push their sheets into their commune's database
-// and then pull it, all starting together. Prints one JSON object:
-// {"clients": [{"seconds": s, "error": null | "...", "pushed": n, "pulled": n}, ...]}
+// Many phones at once: PouchDB 9 clients (memory adapter), each a distinct scorer with its
+// own credentials, push their sheets into their commune's database and then pull it.
+// bench/load.py may start several of these processes, each with a share of the phones
+// (phones are separate devices; one Node process would also time its own CPU).
 //
 // stdin: {"couch": "http://host:port/db/", "clients": [{"db": "c-...", "auth":
 //         {"bearer": "thd_..."} | {"username": u, "password": p}, "docs": [...]}, ...]}
+// then, once every phone holds its sheets, this process prints `ready` and waits for a
+// line `go` on stdin, so that every process's syncs start together. Prints one JSON object:
+// {"clients": [{"seconds": s, "error": null | "...", ...}], "cpu": {"setup": s, "sync": s}}
 // Connections are reused (keep-alive), as browsers do.
 'use strict';
 
 const http = require('http');
+const readline = require('readline');
 const PouchDB = require('pouchdb').plugin(require('pouchdb-adapter-memory'));
+// PouchDB's own HTTP client without its cookie jar (`PouchDB.fetch` wraps it in
+// fetch-cookie): a device token needs no cookies, and a phone's browser keeps its jar natively.
+const nodeFetch = require('node-fetch');
+// The PWA's live sync options (pwa/src/sync.js): a page of 200 changes.
+const SYNC = { batch_size: 200 };
 
-function remote(couch, client, index) {
+function remote(couch, client) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   const options = {};
   if (client.auth.bearer) {
     const header = `Bearer ${client.auth.bearer}`;
     options.fetch = (url, opts) => {
       opts.headers.set('Authorization', header);
-      return PouchDB.fetch(url, { ...opts, agent });
+      return nodeFetch(url, { ...opts, agent });
     };
   } else {
     options.auth = { username: client.auth.username, password: client.auth.password };
@@ -30,19 +39,23 @@ function remote(couch, client, index) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const MAX_RETRIES = 60;
 
-async function one(couch, client, index) {
-  // One sync = push, then pull. A 503/429 (the server's sign-in bound) is retried after a
-  // second or so, as the PWA does; each retry is counted.
+async function phoneWith(client, index) {
   const phone = new PouchDB(`phone_${process.pid}_${index}`, { adapter: 'memory' });
   await phone.bulkDocs(client.docs);
-  const server = remote(couch, client, index);
+  return phone;
+}
+
+async function one(couch, client, phone) {
+  // One sync = push, then pull. A 503/429 (the server's sign-in bound) is retried after a
+  // second or so, as the PWA does; each retry is counted.
+  const server = remote(couch, client);
   const start = process.hrtime.bigint();
   let retries = 0;
   try {
     for (;;) {
       try {
-        const push = await phone.replicate.to(server);
-        const pull = await phone.replicate.from(server);
+        const push = await phone.replicate.to(server, SYNC);
+        const pull = await phone.replicate.from(server, SYNC);
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
         const failed = push.doc_write_failures + pull.doc_write_failures;
         const error = push.ok && pull.ok && !failed ? null : `write failures: ${failed}`;
@@ -64,12 +77,20 @@ async function one(couch, client, index) {
   }
 }
 
+const cpuSeconds = (usage) => (usage.user + usage.system) / 1e6;
+
 async function main() {
-  let input = '';
-  for await (const chunk of process.stdin) input += chunk;
-  const spec = JSON.parse(input);
-  const clients = await Promise.all(spec.clients.map((c, i) => one(spec.couch, c, i)));
-  process.stdout.write(JSON.stringify({ clients }) + '\n');
+  const lines = readline.createInterface({ input: process.stdin });
+  const next = lines[Symbol.asyncIterator]();
+  const spec = JSON.parse((await next.next()).value);
+  const phones = await Promise.all(spec.clients.map((c, i) => phoneWith(c, i)));
+  const setup = process.cpuUsage();
+  process.stdout.write('ready\n');
+  while ((await next.next()).value !== 'go');
+  const clients = await Promise.all(spec.clients.map((c, i) => one(spec.couch, c, phones[i])));
+  const cpu = { setup: cpuSeconds(setup), sync: cpuSeconds(process.cpuUsage(setup)) };
+  process.stdout.write(JSON.stringify({ clients, cpu }) + '\n');
+  lines.close();
 }
 
 main().catch((err) => { console.error(err); process.exit(1); });

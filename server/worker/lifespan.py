@@ -22,7 +22,9 @@ __all__ = ["worker_lifespan"]
 
 @asynccontextmanager
 async def worker_lifespan(app: Litestar) -> AsyncIterator[None]:
-    worker = Worker(app.state.store, app.state.accounts.engine, getattr(app.state, "audit", None))
+    traffic = getattr(app.state, "traffic", None)  # yield to requests in flight (server.traffic)
+    worker = Worker(app.state.store, app.state.accounts.engine, getattr(app.state, "audit", None),
+                    pace=traffic.quiet if traffic is not None else None)
     await worker.initialize()
     if not app.state.settings.worker:
         app.state.worker = None

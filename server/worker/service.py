@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,7 +69,7 @@ class WorkerStatus(msgspec.Struct):
 class Worker:
     def __init__(
         self, store: DocumentStore, engine: Engine, audit: Audit | None = None, *,
-        batch: int = 200, rescan: float = 2.0,
+        batch: int = 200, rescan: float = 2.0, pace: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.store, self.engine = store, engine
         relaxed_sync(engine)  # a checkpoint per page: no fsync each
@@ -80,7 +80,7 @@ class Worker:
         self.checkpoints = SqlCheckpoints(engine)
         self.follower = Follower(store, self.handle, self.checkpoints, accept=follows,
                                  batch=lambda db: _CONFIG_PAGE if db == CONFIG_DB else batch,
-                                 rescan=rescan)
+                                 rescan=rescan, pace=pace)
         self.running = False
 
     def install(self) -> None:

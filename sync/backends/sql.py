@@ -301,26 +301,21 @@ class SqlStore(DocumentStore):
         attachments: bool = False,
     ) -> list[dict[str, Any]]:
         """As `DocumentStore.bulk_get`, in one transaction and three queries."""
-        return await self._bulk_get(db, requests, DocOptions(revs=revs, attachments=attachments),
-                                    latest, raw=False)
+        return await self._bulk_get(db, requests, revs=revs, latest=latest,
+                                    attachments=attachments, raw=False)
 
     async def bulk_get_json(
-        self,
-        db: str,
-        requests: Sequence[Mapping[str, Any]],
-        *,
-        revs: bool = False,
-        latest: bool = False,
-        attachments: bool = False,
+        self, db: str, requests: Sequence[Mapping[str, Any]], **flags: bool
     ) -> bytes:
         """The `_bulk_get` response body `{"results": [...]}`, already encoded: stored bodies
-        are spliced in as JSON, never decoded (the HTTP layer's fast path)."""
-        results = await self._bulk_get(
-            db, requests, DocOptions(revs=revs, attachments=attachments), latest, raw=True)
-        return _encode({"results": results})
+        are spliced in as JSON, never decoded (the HTTP layer's fast path). `flags`: `revs`,
+        `latest`, `attachments`, as in `bulk_get`."""
+        return _encode({"results": await self._bulk_get(db, requests, raw=True, **flags)})
 
-    async def _bulk_get(self, db: str, requests: Sequence[Mapping[str, Any]],
-                        options: DocOptions, latest: bool, *, raw: bool) -> list[dict[str, Any]]:
+    async def _bulk_get(self, db: str, requests: Sequence[Mapping[str, Any]], *, raw: bool,
+                        revs: bool = False, latest: bool = False,
+                        attachments: bool = False) -> list[dict[str, Any]]:
+        options = DocOptions(revs=revs, attachments=attachments)
         asks = [(req["id"], [req["rev"]] if req.get("rev") else None)
                 for req in requests if isinstance(req.get("id"), str)]
         answers = iter(await self._read(

@@ -139,3 +139,29 @@ async def test_run_wakes_on_a_local_commit(stores) -> None:  # type: ignore[no-u
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+async def test_each_page_waits_for_pace_and_its_checkpoint_with_it(stores) -> None:  # type: ignore[no-untyped-def]
+    source, target = stores
+    await source.create_db("c-1")
+    await source.bulk_docs("c-1", [{"_id": f"d{i:02}"} for i in range(25)])
+    handle, seen = copier(source, target)
+    go, paced = asyncio.Event(), []
+
+    async def pace() -> None:  # the server: wait while requests are served
+        paced.append(len(seen))
+        await go.wait()
+
+    checkpoints = MemoryCheckpoints()
+    follower = Follower(source, handle, checkpoints, batch=10, pace=pace)
+    draining = asyncio.create_task(follower.drain())
+    for _ in range(200):  # until the first page waits
+        if paced:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)
+    assert paced == [0] and seen == [] and "c-1" not in checkpoints.seqs
+    go.set()
+    assert await asyncio.wait_for(draining, 30) == 25
+    assert paced == [0, 10, 20]  # before every page, nothing handled ahead of it
+    assert checkpoints.seqs["c-1"] == (await source.db_info("c-1")).update_seq
