@@ -2,7 +2,7 @@
 (`THIDUA_COUCHDB_URL=node1,node2,node3`) and the node it talks to (node 1) is stopped while
 PouchDB 9 pushes through thidua, then started again. The push completes, a fresh device pulls
 everything, database administration (pycouchdb) works through the other nodes meanwhile,
-node 1 is used again once it is back, every node converges, and no 5xx reaches a device."""
+node 1 is used again once it is back, every node converges, and no 5xx reaches a device but a checkpoint write cut off on the dying node."""
 
 from __future__ import annotations
 
@@ -90,7 +90,12 @@ def test_the_node_thidua_talks_to_stops_mid_push_and_comes_back(
     assert "answers again" in server.log_tail(20000), "node 1 was not used again"
     everything = {**pushed, **more}
     assert _pull_all(server, db) == everything
-    assert errors + later == [], "a device saw a 5xx"
+    # A write that is not safe to send twice (a `_local` checkpoint PUT) and was in flight on
+    # the node as it died is answered 503, never resent (sync/backends/couch_nodes.py);
+    # PouchDB retries it. Anything else a device sees as a 5xx is a failure of failover.
+    unsafe = [e for e in errors if e["status"] == 503 and "/_local/" in e["url"]]
+    assert len(unsafe) <= 2 and [e for e in errors + later if e not in unsafe] == [], \
+        "a device saw a 5xx"
     revs, leaves = _state(server.couch, server.auth or ("", ""), db)
     assert revs == everything and set(leaves) == {1}
     _converged(couchdb_cluster, db, everything)
