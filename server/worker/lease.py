@@ -17,9 +17,10 @@ writes (results, review records, failures, checkpoints: `Writer.fence`, `SqlChec
 as a no-op UPDATE of the lease row that matches only this holder and generation: no match
 raises `LeaseLost` and the transaction writes nothing. The UPDATE also locks the row until the
 commit (PostgreSQL row lock, SQLite write lock), so a takeover waits for a write in flight and
-every write of an old holder commits before the new holder's first (on PostgreSQL a transaction
-left idle longer than the lease, by a holder paused mid-write, is ended by the server, so it
-cannot block a takeover; on SQLite a paused writer blocks every writer). A holder that was paused
+every write of an old holder commits before the new holder's first (on PostgreSQL any
+transaction holding that lock, a write or a renewal, left idle longer than the lease by a holder
+paused inside it is ended by the server, so it cannot block a takeover; on SQLite a paused writer
+blocks every writer). A holder that was paused
 or cut off past its lease (SIGSTOP, a partition) and wakes up after a takeover therefore
 cannot move a checkpoint back nor replace a result with an older computation. Documents it
 writes to CouchDB outside those transactions are harmless: merges and closing tombstones have
@@ -100,6 +101,7 @@ class Lease:
         """Take or renew the lease; False when someone else holds it unexpired."""
         params = {"name": self.name, "me": self.holder}
         with self.engine.begin() as conn:
+            self._bound(conn, wait=True)
             now = _now(conn)
             done = conn.execute(text(
                 "UPDATE worker_lease SET holder = :me, expires_at = :until, generation = "
@@ -113,6 +115,7 @@ class Lease:
                 return True
         try:
             with self.engine.begin() as conn:
+                self._bound(conn, wait=True)
                 conn.execute(text("INSERT INTO worker_lease (name, holder, expires_at, generation)"
                                   " VALUES (:name, :me, :until, 1)"),
                              {**params, "until": _now(conn) + self.ttl})
@@ -124,10 +127,7 @@ class Lease:
     def fence(self, conn: Connection) -> None:
         """First in a transaction of the worker's writes: lock the lease row if this holder
         still has the generation it took. :raises LeaseLost: it was taken over."""
-        if conn.dialect.name == "postgresql":  # a holder paused mid-transaction (SIGSTOP)
-            # would keep the row locked and block the takeover: PostgreSQL ends it instead.
-            ms = int(self.ttl * 1000)
-            conn.execute(text(f"SET LOCAL idle_in_transaction_session_timeout = {ms}"))
+        self._bound(conn)
         done = conn.execute(text(
             "UPDATE worker_lease SET generation = generation WHERE name = :name "
             "AND holder = :me AND generation = :generation"),
@@ -138,9 +138,23 @@ class Lease:
     def release_now(self) -> None:
         """Give the lease up at once (a clean stop), if this holder has it."""
         with self.engine.begin() as conn:
+            self._bound(conn)
             conn.execute(text("UPDATE worker_lease SET expires_at = 0 "
                               "WHERE name = :name AND holder = :me"),
                          {"name": self.name, "me": self.holder})
+
+    def _bound(self, conn: Connection, *, wait: bool = False) -> None:
+        """First in every transaction that locks the lease row. A holder paused inside one
+        (SIGSTOP, a frozen VM) would keep the row locked and block every takeover for as long
+        as it stays paused: on PostgreSQL the server ends such a transaction once it has been
+        idle for the lease time. `wait`: also give up a lock wait after the lease time (a
+        plain "not now" for the caller, which tries again), so no thread waits unbounded."""
+        if conn.dialect.name != "postgresql":
+            return
+        ms = int(self.ttl * 1000)
+        conn.execute(text(f"SET LOCAL idle_in_transaction_session_timeout = {ms}"))
+        if wait:
+            conn.execute(text(f"SET LOCAL lock_timeout = {ms}"))
 
     def holder_now(self) -> str | None:
         """The current unexpired holder, if any."""

@@ -4,15 +4,18 @@ PostgreSQL where the leader is SIGKILLed mid-batch and the other takes over."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from server.audit import Audit, AuditFilter
 from server.worker.lease import Lease, LeaseLost
@@ -139,4 +142,51 @@ def test_two_workers_sigkill_the_leader(tmp_path: Path, fresh_postgres_url: str)
     asyncio.run(_check_docs(fresh_postgres_url, rows, conflicted))  # results written once
     merges = Audit(engine).query(AuditFilter(action="merge"))
     assert sorted(str(e.doc_id) for e in merges) == sorted(d for _, d in conflicted)  # once each
+    engine.dispose()
+
+
+def test_a_holder_paused_inside_its_renewal_cannot_block_a_takeover(
+        fresh_postgres_url: str) -> None:
+    """The holder stops (as under SIGSTOP) right after its renewal's UPDATE, with the lease
+    row locked and the transaction open: PostgreSQL ends that transaction after the lease
+    time, the standby takes over, and the paused holder's renewal fails when it wakes."""
+    ttl = 1.0
+    paused_engine, engine = create_engine(fresh_postgres_url), create_engine(fresh_postgres_url)
+    holder, standby = Lease(paused_engine, ttl=ttl, holder="a"), Lease(engine, ttl=ttl, holder="b")
+    holder.install()
+    assert holder.acquire_now()
+    locked, wake = threading.Event(), threading.Event()
+
+    @event.listens_for(paused_engine, "after_cursor_execute")
+    def pause(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.startswith("UPDATE worker_lease SET holder"):
+            locked.set()
+            wake.wait(60)
+
+    outcome: list[object] = []
+
+    def renew() -> None:
+        try:
+            outcome.append(holder.acquire_now())
+        except DBAPIError as exc:  # the server ended the transaction
+            outcome.append(exc)
+
+    renewing = threading.Thread(target=renew, daemon=True)
+    renewing.start()
+    try:
+        assert locked.wait(10)
+        started, took = time.monotonic(), False
+        while not took and time.monotonic() - started < 8 * ttl:
+            with contextlib.suppress(OperationalError):  # the lock wait gave up: retry
+                took = standby.acquire_now()
+            if not took:
+                time.sleep(ttl / 3)
+        assert took and standby.holder_now() == "b" and standby.generation == 2
+    finally:
+        wake.set()
+        renewing.join(10)
+    assert len(outcome) == 1 and isinstance(outcome[0], DBAPIError), outcome
+    with pytest.raises(LeaseLost), engine.begin() as conn:
+        holder.fence(conn)
+    paused_engine.dispose()
     engine.dispose()
