@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import threading
 from pathlib import Path
+from typing import IO
 
 import anyio
 import pytest
@@ -22,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from server.awards.context import AwardContext, engine_for, open_context
 from server.awards.report_build import build_job
-from server.awards.report_jobs import ReportParams, start_or_join
+from server.awards.report_jobs import ReportParams, beat, start_or_join
 from server.awards.tables import ReportJob
 from server.cli import cli
 from server.demo import prepare_demo
@@ -124,13 +125,27 @@ def test_a_build_started_by_the_page_is_joined(env: dict[str, str], settings: Se
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+
+    def read(out: IO[str]) -> None:
+        for line in out:
+            lines.put(line)
+        lines.put("(end of output)")
+
+    def heart() -> None:  # the page's build is alive however slowly the command starts
+        while not joined.wait(1.0):
+            beat(c.engine, job)
+
+    joined = threading.Event()
+    threading.Thread(target=read, args=(proc.stdout,), daemon=True).start()
+    threading.Thread(target=heart, daemon=True).start()
     try:
         first = lines.get(timeout=300)  # the CLI says it joined before the build runs
+        joined.set()
         assert f"Đang có lần dựng số {job}" in first and "chinhanh" in first, first
         build_job(c, job, params)  # the page's build ends: the CLI takes its PDF
         assert proc.wait(timeout=300) == 0, proc.stderr.read() if proc.stderr else ""
     finally:
+        joined.set()
         proc.kill()
         proc.wait()
         c.engine.dispose()
