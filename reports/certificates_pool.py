@@ -2,9 +2,10 @@
 
 A batch of many pages is cut into contiguous page ranges; each range is laid out and written
 to PDF by a worker of one long-lived process pool (``forkserver``: clean workers forked from a
-process that imported WeasyPrint once; each worker parses the bundled fonts once), and the
-parent joins the range PDFs in order with pypdf. The pages, their text and sizes are those of
-the one-process path; each range embeds its own font subsets. A failing or killed worker
+process that imported WeasyPrint once; each worker parses the bundled fonts once and removes
+their temporary copies when it stops), and the parent joins the range PDFs in order with
+pypdf. The pages, their text and sizes are those of the one-process path; each range embeds
+its own font subsets. A failing or killed worker
 raises in the caller (the pool is then dropped and made anew on the next batch), so a print
 transaction around it rolls back: nothing printed, no register number used.
 """
@@ -43,9 +44,13 @@ def cores() -> int:
 
 
 def _warm() -> None:
-    from .pdf import html_to_pdf
+    from multiprocessing.util import Finalize
+
+    from .pdf import close_fonts, html_to_pdf
 
     html_to_pdf("<p>khởi động</p>")  # fonts parsed once per worker
+    # A worker leaves by os._exit, past atexit: multiprocessing's own exit hook closes them.
+    Finalize(None, close_fonts, exitpriority=10)
 
 
 def _executor(workers: int) -> ProcessPoolExecutor:

@@ -4,11 +4,19 @@ Every PDF the project makes uses the fonts in ``reports/fonts/`` (Noto Serif and
 SIL OFL 1.1, subset to Latin + Vietnamese), declared by ``@font-face`` under their own family
 names so the result never depends on the machine's fonts, and embedded (subset) in the PDF.
 In CSS write ``font-family: var(--serif)`` or the names ``SERIF`` / ``SANS`` hold.
+
+One WeasyPrint font configuration serves every render of a process (the fonts are parsed
+once, and the documents of one batch share their font subsets). It is closed at exit
+(`close_fonts`, from ``atexit``) while the modules it needs still exist: left to interpreter
+teardown, WeasyPrint's finalizer could no longer remove its temporary font folder.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import shutil
+import threading
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from functools import cache
@@ -25,8 +33,8 @@ if TYPE_CHECKING:  # WeasyPrint loads Pango and cairo: imported on first use, no
     from weasyprint.text.fonts import FontConfiguration
 
 __all__ = [
-    "FONTS_DIR", "SANS", "SERIF", "base_css", "environment", "html_to_pdf", "merge_documents",
-    "render_document", "render_pdf", "vi_date",
+    "FONTS_DIR", "SANS", "SERIF", "base_css", "close_fonts", "environment", "html_to_pdf",
+    "merge_documents", "render_document", "render_pdf", "vi_date",
 ]
 
 FONTS_DIR = Path(__file__).parent / "fonts"
@@ -56,13 +64,40 @@ def font_face_css() -> str:
     return "\n".join(rules)
 
 
-@cache
-def _fonts() -> tuple[FontConfiguration, CSS]:
-    from weasyprint import CSS
-    from weasyprint.text.fonts import FontConfiguration
+_fonts_lock = threading.Lock()
+_loaded: tuple[FontConfiguration, CSS] | None = None
+_closing_at_exit = False
 
-    config = FontConfiguration()
-    return config, CSS(string=font_face_css(), font_config=config)
+
+def _fonts() -> tuple[FontConfiguration, CSS]:
+    """This process's font configuration and font stylesheet, made on first use."""
+    global _loaded, _closing_at_exit
+    with _fonts_lock:
+        if _loaded is None:
+            from weasyprint import CSS
+            from weasyprint.text.fonts import FontConfiguration
+
+            config = FontConfiguration()
+            _loaded = config, CSS(string=font_face_css(), font_config=config)
+            if not _closing_at_exit:
+                atexit.register(close_fonts)
+                _closing_at_exit = True
+        return _loaded
+
+
+def close_fonts() -> None:
+    """Drop the font configuration and remove its temporary font files now; the next render
+    makes a fresh one. Documents laid out before must be written before."""
+    global _loaded
+    with _fonts_lock:
+        loaded, _loaded = _loaded, None
+    if loaded is not None:
+        config = loaded[0]
+        # WeasyPrint has no close(): its __del__ removes this folder, and does nothing once
+        # it is unset, so a reference still held somewhere cannot fail at teardown.
+        folder, config._folder = config._folder, None
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def base_css() -> CSS:

@@ -175,3 +175,82 @@ def test_named_routes_exist(doc: str, tmp_path: Path) -> None:
     assert named, "no route found: the extraction is broken"
     missing = sorted(p for p in named if not _route_matches(p.replace(" id}", "}"), routes))
     assert not missing, f"{doc} names routes the app does not serve: {missing}"
+
+
+def _subcommand(group: click.Group, words: list[str]) -> tuple[click.Command, click.Group, int]:
+    """The command `words` names under `group` (lazy ones imported), its group, and how many
+    words name it; the rest are arguments."""
+    ctx = click.Context(group)
+    command: click.Command = group
+    parent, used = group, 0
+    for word in words:
+        found = command.get_command(ctx, word) if isinstance(command, click.Group) else None
+        if found is None:
+            break
+        parent, command, used = command, found, used + 1  # type: ignore[assignment]
+    return command, parent, used
+
+
+def _command_spans(text: str) -> list[tuple[click.Group, str]]:
+    """(group, span) of every `thidua …` code span, and of each `sub …` span that follows one
+    in the same line after " / " (a sibling command of that group, as the README's table
+    writes them)."""
+    found: list[tuple[click.Group, str]] = []
+    for line in text.splitlines():
+        group: click.Group | None = None
+        for match in re.finditer(r"(/ )?`([^`]+)`", line):
+            span = match.group(2)
+            if span.startswith("thidua "):
+                _, parent, used = _subcommand(cli, span.split()[1:])
+                found.append((cli, span.removeprefix("thidua ")))
+                group = parent if used else None
+            elif match.group(1) and group is not None:
+                found.append((group, span))
+            else:
+                group = None
+    return found
+
+
+@pytest.mark.parametrize("doc", AUDITED)
+def test_named_commands_and_options_exist(doc: str) -> None:
+    spans = _command_spans((ROOT / doc).read_text(encoding="utf-8"))
+    assert spans, "no command found: the extraction is broken"
+    wrong = []
+    for group, span in spans:
+        command, _, used = _subcommand(group, span.split())
+        named = set(re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", span))
+        known = {"--help", "-h"} | {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
+        if not used or named - known:
+            wrong.append(f"{span} ({'no such command' if not used else sorted(named - known)})")
+    assert not wrong, f"{doc} names commands or options that do not exist: {wrong}"
+
+
+@functools.cache
+def _source_words() -> frozenset[str]:
+    """Every identifier-like word of the tracked source (not the docs)."""
+    words: set[str] = set()
+    for path in TRACKED:
+        file = ROOT / path
+        if not path.endswith(".md") and file.is_file() and file.stat().st_size < 2_000_000:
+            try:
+                words.update(re.findall(r"\w+", file.read_text(encoding="utf-8")))
+            except UnicodeDecodeError:
+                continue
+    return frozenset(words)
+
+
+@pytest.mark.parametrize("doc", AUDITED)
+def test_named_identifiers_exist(doc: str) -> None:
+    """`Follower.forget`, `change_signal`, `RAW_VALUES`: every code name of the docs is in the
+    code (not `thidua …` spans: checked above; not CouchDB's own `_names`; not file names)."""
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    names = {w.strip(".;") for span in re.findall(r"`([^`\n]+)`", text)
+             if not span.startswith("thidua ")
+             for w in re.split(r"[^\w.*/]+", span)}  # paths stay whole: checked above
+    names = {n for n in names if re.fullmatch(r"[A-Za-z]\w*(?:\.[A-Za-z]\w*)*", n)
+             and ("_" in n or "." in n or re.search(r"[a-z][A-Z]", n))
+             and not re.search(r"\.(?:py|m?js|json|html|css|conf|toml|ya?ml|sh|j2|md)$", n)}
+    assert names, "no name found: the extraction is broken"
+    words = _source_words()
+    missing = sorted(n for n in names if any(part not in words for part in n.split(".")))
+    assert not missing, f"{doc} names identifiers the code does not have: {missing}"

@@ -1,5 +1,6 @@
-"""`thidua certificates …`: proposals, adjustments, decisions, council report, printing
-(with a progress bar), reprints, calibration sheets, field boxes and the register."""
+"""`thidua certificates …`: proposals, adjustments, decisions, council report (the page's
+build job, with a progress bar), printing (with a progress bar), reprints, calibration
+sheets, field boxes and the register."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from reports.certificates import DoesNotFit, Field, calibration_pdf
 
 from .context import AwardContext, engine_for, open_context
 from .errors import AwardError
+from .report_jobs import JobView, ReportParams
 
 __all__ = ["certificates_group"]
 
@@ -258,28 +260,55 @@ def register_cmd(ctx: click.Context) -> None:
 @click.option("--number", required=True, help="Số of the report.")
 @click.option("--signer-name", required=True)
 @click.option("--signer-title", default="GIÁM ĐỐC", show_default=True)
-@click.option("--previous", default=None, help="Previous campaign id to compare with.")
+@click.option("--date", "signed_on", default="", help="Date signed, YYYY-MM-DD (default: today).")
+@click.option("--previous", default="", help="Previous campaign id to compare with.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="PDF file; the XLSX is written beside it.")
 @click.pass_context
 def report_cmd(ctx: click.Context, number: str, signer_name: str, signer_title: str,
-               previous: str | None, output: Path) -> None:
-    """The council report (báo cáo tổng hợp) as PDF and XLSX."""
-    from reports.council import council_pdf
+               signed_on: str, previous: str, output: Path) -> None:
+    """The council report (báo cáo tổng hợp) as PDF and XLSX, built by the job of the page
+    /branch/bao-cao (the build running for the campaign is joined)."""
+    from server.audit import current_actor
+
+    from .report_jobs import report_params
+
+    params = _run(lambda: report_params({
+        "number": number, "signer_name": signer_name, "signer_title": signer_title,
+        "signed_on": signed_on, "previous": previous}))
+    if not output.parent.is_dir():
+        raise click.ClickException(f"Không có thư mục {output.parent} để ghi báo cáo")
+    _report(_ctx(ctx), params, current_actor().user, output)
+
+
+def _report(c: AwardContext, params: ReportParams, user: str, output: Path) -> None:
     from reports.council_xlsx import council_xlsx
 
-    from .council import council_report
+    from .report_build import content, follow_job
+    from .report_jobs import get_job, start_or_join, view
 
-    c = _ctx(ctx)
-    plist = c.proposals()
-    before = c.proposals(previous) if previous else None
-    data = msgspec.structs.replace(c.report_defaults(number=number), signer_name=signer_name,
-                                   signer_title=signer_title.replace("\\n", "\n"))
-    report = council_report(c.cset, plist, c.names, data, campaign=c.campaign, previous=before,
-                            previous_campaign=c.names.campaigns.get(previous or "", previous or ""),
-                            people=c.proposed_people())
-    with console.status("Đang dựng báo cáo…"):
-        output.write_bytes(council_pdf(report))
+    job_id, joined = start_or_join(c.engine, c.campaign, params, user)
+    if joined and (running := get_job(c.engine, job_id)) is not None:
+        shown = view(running)
+        click.echo(f"Đang có lần dựng số {job_id} (báo cáo số {shown.number}, do "
+                   f"{shown.requested_by} yêu cầu): lệnh này chờ lần dựng đó.")
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                  console=console) as bar:
+        task = bar.add_task("Đang chờ dựng", total=100)
+
+        def show(state: JobView) -> None:
+            bar.update(task, description=state.step, completed=state.progress)
+
+        final = follow_job(c, job_id, params, show, build=not joined)
+    row = get_job(c.engine, final.id)
+    if final.status != "done" or row is None or not row.pdf:
+        raise click.ClickException(final.error or f"Lần dựng báo cáo số {final.id} không xong.")
+    output.write_bytes(row.pdf)
     xlsx = output.with_suffix(".xlsx")
-    xlsx.write_bytes(council_xlsx(report))
-    click.echo(f"{output}\n{xlsx}")
+    built = msgspec.json.decode(row.params, type=ReportParams)
+    xlsx.write_bytes(_run(lambda: council_xlsx(content(c, built))))
+    seconds = f"{final.seconds:.1f}".replace(".", ",")
+    click.echo(f"Đã dựng báo cáo số {final.number} (lần dựng số {final.id}): {final.pages} "
+               f"trang, {seconds} giây.\nPDF:  {output} (SHA-256 {final.sha256})\n"
+               f"XLSX: {xlsx}")

@@ -155,39 +155,39 @@ class BranchController(Controller):
     async def proposals_page(self, request: Req) -> Response[Any]:
         return await self._guard(request) or await self._proposals(request)
 
+    async def _change(self, request: Req, work: Callable[[AwardContext, dict[str, str], str], object],
+                      done: str) -> Response[Any]:
+        """A form of the proposals page: ``work(context, form, user)`` in a worker thread,
+        audited as the signed-in user; the proposals again with ``done``, or with the refusal
+        (400)."""
+        if (refused := await self._guard(request)) is not None:
+            return refused
+        c, form, user = await _context(request), await _form(request), request.scope["user"].name
+        try:
+            await _blocking(lambda: work(c, form, user), request)
+        except AwardError as exc:
+            return await self._proposals(request, 400, error=str(exc))
+        return await self._proposals(request, message=done)
+
     @post("/de-nghi/dieu-chinh", status_code=200)
     async def adjust(self, request: Req) -> Response[Any]:
         from .proposals import adjust
 
-        if (refused := await self._guard(request)) is not None:
-            return refused
-        c, form = await _context(request), await _form(request)
-        try:
-            await _blocking(lambda: adjust(
-                c.engine, c.cset, campaign=c.campaign, period=c.period,
-                award=form.get("award", ""), unit=form.get("unit", "").strip(),
-                action=form.get("action", ""), reason=form.get("reason", ""),
-                user=request.scope["user"].name), request)
-        except AwardError as exc:
-            return await self._proposals(request, 400, error=str(exc))
-        return await self._proposals(request, message="Đã ghi điều chỉnh.")
+        return await self._change(request, lambda c, form, user: adjust(
+            c.engine, c.cset, campaign=c.campaign, period=c.period,
+            award=form.get("award", ""), unit=form.get("unit", "").strip(),
+            action=form.get("action", ""), reason=form.get("reason", ""), user=user),
+            "Đã ghi điều chỉnh.")
 
     @post("/de-nghi/can-cu", status_code=200)
     async def basis(self, request: Req) -> Response[Any]:
         from .basis import set_flag
 
-        if (refused := await self._guard(request)) is not None:
-            return refused
-        c, form = await _context(request), await _form(request)
-        try:
-            await _blocking(lambda: set_flag(
-                c.engine, c.cset, campaign=c.campaign, period=c.period,
-                unit=form.get("unit", "").strip(), flag=form.get("flag", ""),
-                active=form.get("active", "1") != "0", reason=form.get("reason", ""),
-                user=request.scope["user"].name), request)
-        except AwardError as exc:
-            return await self._proposals(request, 400, error=str(exc))
-        return await self._proposals(request, message="Đã ghi căn cứ.")
+        return await self._change(request, lambda c, form, user: set_flag(
+            c.engine, c.cset, campaign=c.campaign, period=c.period,
+            unit=form.get("unit", "").strip(), flag=form.get("flag", ""),
+            active=form.get("active", "1") != "0", reason=form.get("reason", ""), user=user),
+            "Đã ghi căn cứ.")
 
     @get("/can-chinh")
     async def calibration(self, request: Req, kind: Q = "giay_khen") -> Response[Any]:

@@ -7,7 +7,6 @@ twin is quick and is made in the request."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,7 +20,15 @@ from litestar.response import Redirect
 from .context import AwardContext, open_context
 from .errors import AwardError
 from .pages import BranchController, Q, _blocking, _context, _file, _form, _html
-from .report_jobs import ReportParams, active_job, get_job, latest_done, start_or_join, view
+from .report_jobs import (
+    ReportParams,
+    active_job,
+    get_job,
+    latest_done,
+    report_params,
+    start_or_join,
+    view,
+)
 from .tables import ReportJob
 
 __all__ = ["ReportPages"]
@@ -31,25 +38,6 @@ Id = Annotated[int, PathParameter(ge=1)]
 _guard = BranchController._guard
 _SCRIPT = (Path(__file__).parent / "templates" / "report_progress.js").read_text("utf-8")
 _TITLE = "Báo cáo tổng hợp gửi Hội đồng"
-
-
-def _params(form: dict[str, str]) -> ReportParams:
-    """:raises AwardError: a missing number or signer, or a date that is not one."""
-    number, signer = " ".join(form.get("number", "").split()), " ".join(
-        form.get("signer_name", "").split())
-    try:
-        day = date.fromisoformat(form.get("signed_on", "")) if form.get("signed_on") else date.today()
-    except ValueError:
-        raise AwardError(f"Ngày {form.get('signed_on')!r} không hợp lệ (dạng năm-tháng-ngày)") from None
-    missing = [what for what, value in (("số báo cáo", number), ("họ tên người ký", signer))
-               if not value]
-    if missing:
-        raise AwardError(f"Cần {' và '.join(missing)}")
-    if len(number) > 16 or "/" in number:
-        raise AwardError("Số báo cáo chỉ ghi phần số (tối đa 16 ký tự, không có dấu /)")
-    return ReportParams(number=number, signed_on=day.isoformat(),
-                        signer_title=form.get("signer_title", "GIÁM ĐỐC").strip() or "GIÁM ĐỐC",
-                        signer_name=signer, previous=form.get("previous", "").strip())
 
 
 async def _fresh(request: Req) -> AwardContext:
@@ -85,7 +73,10 @@ class ReportPages(Controller):
             current = None
             if done is not None:
                 params = msgspec.json.decode(done.params, type=ReportParams)
-                current = fingerprint(content(c, params)) == done.fingerprint
+                try:
+                    current = fingerprint(content(c, params)) == done.fingerprint
+                except AwardError:  # its comparison campaign left the directory
+                    current = False
             return {"job": view(shown) if shown and shown.campaign == c.campaign else None,
                     "done": view(done) if done else None,
                     "done_params": msgspec.json.decode(done.params) if done else {},
@@ -103,7 +94,7 @@ class ReportPages(Controller):
 
     async def _start(self, request: Req, form: dict[str, str]) -> Response[Any]:
         try:
-            params = _params(form)
+            params = report_params(form)
         except AwardError as exc:
             return await self._page(request, 400, error=f"Chưa dựng báo cáo: {exc}.")
         c = await _fresh(request)
@@ -173,11 +164,14 @@ class ReportPages(Controller):
         if format != "xlsx":
             return await self._start(request, form)
         try:
-            params = _params(form)
+            params = report_params(form)
         except AwardError as exc:
             return await self._page(request, 400, error=f"Chưa tạo tệp XLSX: {exc}.")
         c = await _fresh(request)
-        body = await _blocking(lambda: council_xlsx(content(c, params)))
+        try:
+            body = await _blocking(lambda: council_xlsx(content(c, params)))
+        except AwardError as exc:
+            return await self._page(request, 400, error=f"Chưa tạo tệp XLSX: {exc}.")
         return _file(body, f"bao-cao-{c.campaign}-{params.number}.xlsx",
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

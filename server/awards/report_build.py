@@ -1,5 +1,7 @@
 """Build one council report job (in a worker thread, off the request): read the inputs,
 make the content, and render it to PDF in one WeasyPrint pass, with progress in the job row.
+The page `/branch/bao-cao` launches `build_job` and polls the row; the CLI starts the same job
+(or joins the one running) and follows it in its own process (`follow_job`).
 
 The content's sha256 (`fingerprint`) covers everything the PDF shows (results, proposals,
 adjustments, bases, people, exclusions and the form's lines): a report whose content was
@@ -13,7 +15,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 
@@ -24,9 +26,18 @@ from reports.council import CouncilReport, council_html
 from .context import AwardContext
 from .council import council_report
 from .errors import AwardError
-from .report_jobs import ReportParams, beat, fail, finish, latest_done
+from .report_jobs import (
+    JobView,
+    ReportParams,
+    beat,
+    fail,
+    finish,
+    get_job,
+    latest_done,
+    view,
+)
 
-__all__ = ["build_job", "content", "fingerprint"]
+__all__ = ["build_job", "content", "fingerprint", "follow_job"]
 
 log = logging.getLogger(__name__)
 _RENDER = threading.Lock()  # one WeasyPrint layout at a time in this process
@@ -34,11 +45,16 @@ _DEFAULT_SECONDS = 20.0  # the first build's guess, before any build was timed
 
 
 def content(c: AwardContext, params: ReportParams) -> CouncilReport:
-    """The report ``params`` asks for, from the current inputs."""
+    """The report ``params`` asks for, from the current inputs.
+
+    :raises AwardError: ``params.previous`` is no campaign of the directory."""
+    previous = params.previous
+    if previous and previous not in c.names.campaigns:
+        raise AwardError(f"Không có đợt thi đua {previous!r} để so sánh "
+                         f"(có: {', '.join(sorted(c.names.campaigns))})")
     data = msgspec.structs.replace(
         c.report_defaults(number=params.number, signed_on=date.fromisoformat(params.signed_on)),
         signer_name=params.signer_name, signer_title=params.signer_title.replace("\\n", "\n"))
-    previous = params.previous
     return council_report(c.cset, c.proposals(), c.names, data, campaign=c.campaign,
                           previous=c.proposals(previous) if previous else None,
                           previous_campaign=c.names.campaigns.get(previous, previous),
@@ -131,3 +147,32 @@ def build_job(c: AwardContext, job_id: int, params: ReportParams) -> None:
                                    "báo quản trị hệ thống.")
         except Exception:  # noqa: BLE001 - the database is gone: the slot goes stale instead
             log.exception("council report job %s: could not record the failure", job_id)
+
+
+def follow_job(c: AwardContext, job_id: int, params: ReportParams,
+               show: Callable[[JobView], None], *, build: bool, poll: float = 0.5) -> JobView:
+    """Follow job ``job_id`` to its end, ``show`` given its state every ``poll`` seconds,
+    building it in this process when ``build`` (a job `start_or_join` just started here), else
+    waiting for the build that runs elsewhere (one whose server stopped ends as failed once
+    its heartbeat is stale). Returns its last state: done or failed."""
+    worker = None
+    if build:
+        worker = threading.Thread(target=build_job, args=(c, job_id, params),
+                                  name=f"report-build-{job_id}", daemon=True)
+        worker.start()
+    try:
+        while True:
+            row = get_job(c.engine, job_id)
+            assert row is not None
+            state = view(row)
+            show(state)
+            if state.status in ("done", "failed") and (worker is None or not worker.is_alive()):
+                return state
+            if worker is not None:
+                worker.join(poll)
+            else:
+                time.sleep(poll)
+    except BaseException:  # Ctrl-C: free the slot now rather than once the heartbeat is stale
+        if worker is not None and worker.is_alive():
+            fail(c.engine, job_id, "Lệnh dựng báo cáo đã bị dừng giữa chừng; hãy dựng lại.")
+        raise

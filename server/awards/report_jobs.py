@@ -11,17 +11,19 @@ The finished PDF is written with its hash in the same commit that frees the slot
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
 
 import msgspec
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from .errors import AwardError
 from .tables import ReportJob
 
 __all__ = ["STALE", "JobView", "ReportParams", "active_job", "beat", "fail", "finish",
-           "get_job", "latest_done", "start_or_join", "view"]
+           "get_job", "latest_done", "report_params", "start_or_join", "view"]
 
 STALE = timedelta(seconds=60)
 ACTIVE = "active"
@@ -36,6 +38,27 @@ class ReportParams(msgspec.Struct, frozen=True, kw_only=True):
     signer_title: str
     signer_name: str
     previous: str = ""
+
+
+def report_params(form: Mapping[str, str]) -> ReportParams:
+    """The report form's fields (the page's form, the CLI's options) checked and tidied.
+
+    :raises AwardError: a missing number or signer, or a date that is not one."""
+    number, signer = " ".join(form.get("number", "").split()), " ".join(
+        form.get("signer_name", "").split())
+    try:
+        day = date.fromisoformat(form.get("signed_on", "")) if form.get("signed_on") else date.today()
+    except ValueError:
+        raise AwardError(f"Ngày {form.get('signed_on')!r} không hợp lệ (dạng năm-tháng-ngày)") from None
+    missing = [what for what, value in (("số báo cáo", number), ("họ tên người ký", signer))
+               if not value]
+    if missing:
+        raise AwardError(f"Cần {' và '.join(missing)}")
+    if len(number) > 16 or "/" in number:
+        raise AwardError("Số báo cáo chỉ ghi phần số (tối đa 16 ký tự, không có dấu /)")
+    return ReportParams(number=number, signed_on=day.isoformat(),
+                        signer_title=form.get("signer_title", "GIÁM ĐỐC").strip() or "GIÁM ĐỐC",
+                        signer_name=signer, previous=form.get("previous", "").strip())
 
 
 class JobView(msgspec.Struct, frozen=True, kw_only=True):

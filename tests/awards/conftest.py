@@ -56,6 +56,15 @@ async def client(settings: Settings) -> AsyncIterator[Client]:
         yield c
 
 
+def decision_form(**changes: str) -> dict[str, str]:
+    """The form of `/branch/quyet-dinh`: a draft Giấy khen for GK-XA, with ``changes``."""
+    return {"award": "GK-XA", "kind": "giay_khen", "number": "", "symbol": "QĐ-NHCS",
+            "signed_on": "2026-12-05",
+            "issuer_line": "GIÁM ĐỐC CHI NHÁNH NGÂN HÀNG CHÍNH SÁCH XÃ HỘI TỈNH AN GIANG",
+            "achievement": "Đã có thành tích xuất sắc trong phong trào thi đua năm 2026",
+            "signer_title": "GIÁM ĐỐC", "signer_name": "Lê Văn Bình", **changes}
+
+
 async def sign_in(client: Client, name: str, password: str) -> int:
     r = await client.post("/branch/dang-nhap", data={"name": name, "password": password},
                           follow_redirects=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from tests.awards.conftest import Client, build_report, sign_in
+from tests.awards.conftest import Client, build_report, decision_form, sign_in
 from tests.reports.pdftools import page_sizes_mm, pdf_text
 
 
@@ -25,10 +25,7 @@ async def test_reviewer_prints_a_decision_from_the_pages(client: Client, tmp_pat
     assert await sign_in(client, "chinhanh", "chinhanh-demo") == 302
     home = await client.get("/branch/")
     assert home.status_code == 200 and "Đề nghị khen thưởng" in home.text
-    form = {"award": "GK-XA", "kind": "giay_khen", "number": "", "symbol": "QĐ-NHCS",
-            "signed_on": "2026-12-05", "issuer_line": "GIÁM ĐỐC CHI NHÁNH NGÂN HÀNG CHÍNH SÁCH XÃ HỘI TỈNH AN GIANG",
-            "achievement": "Đã có thành tích xuất sắc trong phong trào thi đua năm 2026",
-            "signer_title": "KT. GIÁM ĐỐC\\nPHÓ GIÁM ĐỐC", "signer_name": "Lê Văn Bình"}
+    form = decision_form(signer_title="KT. GIÁM ĐỐC\\nPHÓ GIÁM ĐỐC")
     r = await client.post("/branch/quyet-dinh", data=form, follow_redirects=False)
     assert r.status_code == 302, r.text
     page = r.headers["location"]

@@ -13,7 +13,7 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 
-from tests.awards.conftest import Client, build_report, sign_in
+from tests.awards.conftest import Client, build_report, decision_form, sign_in
 from tests.consolidated.world import PASSWORDS
 from tests.reports.pdftools import page_sizes_mm, pdf_text
 
@@ -44,12 +44,10 @@ def _rows(html: str, level: str) -> list[str]:
 
 
 async def _decide(client: Client, award: str, kind: str, number: str) -> tuple[str, str]:
-    form = {"award": award, "kind": kind, "number": number, "symbol": "QĐ-NHCS",
-            "signed_on": "2026-12-20",
-            "issuer_line": "GIÁM ĐỐC CHI NHÁNH NGÂN HÀNG CHÍNH SÁCH XÃ HỘI TỈNH AN GIANG",
-            "achievement": "Đã có thành tích xuất sắc trong phong trào thi đua thực hiện tín "
-                           "dụng chính sách xã hội năm 2026",
-            "signer_title": "GIÁM ĐỐC", "signer_name": "Trần Thị Hồng Nhung"}
+    form = decision_form(award=award, kind=kind, number=number, signed_on="2026-12-20",
+                         achievement="Đã có thành tích xuất sắc trong phong trào thi đua thực "
+                                     "hiện tín dụng chính sách xã hội năm 2026",
+                         signer_name="Trần Thị Hồng Nhung")
     r = await client.post("/branch/quyet-dinh", data=form, follow_redirects=False)
     assert r.status_code == 302, r.text[-600:]
     page = r.headers["location"]
@@ -111,6 +109,12 @@ async def test_make_demo_flow_lock_propose_adjust_decide_print_report(
         "unit": best, "flag": "thanh_tich_dot_xuat", "active": "1",
         "reason": "Vận động hộ vay trả nợ sau lũ tháng 10/2026"})
     assert r.status_code == 200 and "Thành tích đột xuất (chinhanh ghi: Vận động hộ vay" in r.text
+    r = await client.post("/branch/de-nghi/can-cu", data={  # refusals: the page with the reason
+        "unit": best, "flag": "thanh_tich_dot_xuat", "active": "1", "reason": " "})
+    assert r.status_code == 400 and "Cần ghi lý do (văn bản" in r.text
+    r = await client.post("/branch/de-nghi/dieu-chinh", data={
+        "award": "GK-XA", "unit": added, "action": "remove", "reason": ""})
+    assert r.status_code == 400 and "Cần ghi lý do điều chỉnh" in r.text
     assert best in _rows(r.text, "Bằng khen của Chủ tịch UBND tỉnh/thành phố")
     bk_row = next(row for row in r.text.split("<tr>") if f'<span class="note">{best}</span>' in row
                   and row.startswith("<td>Bằng khen"))

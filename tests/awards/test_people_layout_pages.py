@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from server.audit_tables import AuditRow
 from server.settings import Settings
-from tests.awards.conftest import Client, sign_in
+from tests.awards.conftest import Client, decision_form, sign_in
 from tests.reports.pdftools import page_sizes_mm, pdf_text
 
 
@@ -71,11 +71,8 @@ async def test_people_of_every_kind_are_checked_audited_and_printed(
     assert [r.action for r in rows] == ["award.person.add", "award.person.add", "award.person.edit"]
     assert {r.user for r in rows} == {"chinhanh"}  # the signed-in reviewer, not the server
     # a decision for GK-XA takes the proposed people too; their certificates name them
-    form = {"award": "GK-XA", "kind": "giay_khen", "number": "7", "symbol": "QĐ-NHCS",
-            "signed_on": "2026-12-05", "issuer_line": "GIÁM ĐỐC CHI NHÁNH NGÂN HÀNG CHÍNH SÁCH XÃ HỘI",
-            "achievement": "Đã có thành tích xuất sắc trong phong trào thi đua năm 2026",
-            "signer_title": "GIÁM ĐỐC", "signer_name": "Lê Văn Bình"}
-    r = await client.post("/branch/quyet-dinh", data=form, follow_redirects=False)
+    r = await client.post("/branch/quyet-dinh", data=decision_form(number="7"),
+                          follow_redirects=False)
     assert r.status_code == 302, r.text
     shown = await client.get(r.headers["location"])
     assert "Nguyễn Văn Hùng" in shown.text and leader in shown.text
@@ -152,10 +149,7 @@ async def test_a_person_is_held_out_with_a_reason_audited_and_cleared(
     again = await client.post(action, data={"action": "set", "reason": "Lần thứ hai"})
     assert again.status_code == 400 and "đang bị tạm dừng" in again.text
 
-    decision = {"award": "GK-XA", "kind": "giay_khen", "number": "", "symbol": "QĐ-NHCS",
-                "signed_on": "2026-12-05", "issuer_line": "GIÁM ĐỐC CHI NHÁNH",
-                "achievement": "Đã có thành tích xuất sắc", "signer_title": "GIÁM ĐỐC",
-                "signer_name": "Lê Văn Bình"}
+    decision = decision_form()
     r = await client.post("/branch/quyet-dinh", data=decision, follow_redirects=False)
     assert r.status_code == 302 and leader not in (await client.get(r.headers["location"])).text
 

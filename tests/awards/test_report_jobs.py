@@ -67,6 +67,9 @@ async def test_the_stored_report_is_served_with_its_hash_and_marked_out_of_date(
     assert bad.status_code == 400 and "Cần họ tên người ký" in bad.text
     bad = await client.post("/branch/bao-cao/dung", data={**FORM, "signed_on": "05/12/2026"})
     assert bad.status_code == 400 and "không hợp lệ" in bad.text
+    bad = await client.get("/branch/bao-cao/tai-ve", params={**FORM, "format": "xlsx",
+                                                             "previous": "1999"})
+    assert bad.status_code == 400 and "Không có đợt thi đua &#39;1999&#39;" in bad.text
     job, pdf = await build_report(client, FORM)
     path = tmp_path / "bc.pdf"
     path.write_bytes(pdf)

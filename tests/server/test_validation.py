@@ -12,6 +12,7 @@ from gate_world import directory_docs, seed_world, sheet
 from server.territory import Directory, Territory
 from server.validation import OUTSIDE_TERRITORY, Invalid, check_sheet, manual_criteria
 from sync.backends.sql import SqlStore
+from tests.server.test_territory import NEW_COMMUNE
 
 
 @pytest.fixture
@@ -47,18 +48,7 @@ async def test_directory_follows_config_changes(territory: Territory) -> None:
     store = territory.store
     first = await territory.directory()
     assert await territory.directory() is first  # nothing changed: same snapshot
-    await store.put(
-        "config",
-        {
-            "_id": "commune:89301",
-            "type": "commune",
-            "code": "89301",
-            "name": "Xã mới",
-            "kind": "xa",
-            "province_code": "89",
-            "office_code": "890200",
-        },
-    )
+    await store.put("config", NEW_COMMUNE)
     second = await territory.directory()
     assert "c-89301" in second.dbs_for(("890200",)) and "c-89301" in second.dbs_for(("89",))
     current = await store.get("config", "commune:89301")
