@@ -153,6 +153,11 @@ class Authenticator:
                 self._limited(name, client, method, wait)
             self.on_sign_in(name, client, method, True, always=method == "session")
             return record.account
+        if self.gate.full:  # refused before any reservation: a storm costs no SQL writes
+            wait = await anyio.to_thread.run_sync(self.limits.retry_after, keys, now)
+            if wait:
+                self._limited(name, client, method, wait)
+            self._busy(name, client, method)
         held = await anyio.to_thread.run_sync(self.limits.reserve, keys, now)
         if held.retry_after or held.busy:
             await anyio.to_thread.run_sync(self.limits.release, held)
