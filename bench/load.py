@@ -10,9 +10,13 @@ Run: `.venv/bin/python bench/load.py [--sizes 50,100,200] [--sheets 50] [--storm
 * **Devices**: for N in `--sizes`, N real PouchDB 9 clients (Node, memory adapter), each a
   distinct scorer of its own commune, push `--sheets` new score sheets into `c-<commune>` and
   then pull it, all at once; first with device tokens (`Authorization: Bearer`), then with
-  HTTP Basic. Printed per run: p50, p95 and max seconds per sync (push + pull), errors,
-  sheets missing on the server afterwards, 503/429 retries, argon2 checks, documents pulled
-  per device, the server's peak RSS, the CPU seconds of the server and of the Node clients
+  HTTP Basic. Printed per run: p50, p95 and max seconds per sync (push + pull), errors
+  (each also on stderr, with the status, request and reason of the last answer >= 400 the
+  phone got before it: PouchDB's own message may name none), every answer >= 400 the phones
+  got counted by status, request and reason (but a first sync's 404 checkpoint reads),
+  sheets missing on the server afterwards, 503/429 retries (after ~1 s, for up to 10
+  minutes: the PWA's live sync retries), argon2 checks, documents pulled per device, the
+  server's peak RSS, the CPU seconds of the server and of the Node clients
   while the phones sync, and when the server's worker had scored every sheet (with the
   server's CPU seconds by then). Targets with tokens: 0 errors, 0 missing, p95 < 3 s at 200
   devices, RSS < 600 MiB; with Basic: 0 errors, and no device pays argon2 more than once.
@@ -40,6 +44,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import signal
 import socket
 import statistics
@@ -296,14 +301,14 @@ def sync_devices(
 
 
 def refusal(failure: dict[str, Any]) -> str:
-    """`status METHOD kind: reason` of an answer >= 400 a phone got."""
+    """`status METHOD kind: reason` of an answer >= 400 a phone got (numbers as N)."""
     path = failure["path"]
     kind = path.split("/")[0] if path.startswith("_") else ("doc" if path else "db")
     try:
         reason = json.loads(failure["body"]).get("reason", "")
     except ValueError:
         reason = failure["body"][:80]
-    return f"{failure['status']} {failure['method']} {kind}: {reason}"
+    return f"{failure['status']} {failure['method']} {kind}: {re.sub(r'[0-9]+', 'N', reason)}"
 
 
 def _checkpoint_missing(failure: dict[str, Any]) -> bool:
