@@ -10,9 +10,13 @@ Run: `.venv/bin/python bench/load.py [--sizes 50,100,200] [--sheets 50] [--storm
 * **Devices**: for N in `--sizes`, N real PouchDB 9 clients (Node, memory adapter), each a
   distinct scorer of its own commune, push `--sheets` new score sheets into `c-<commune>` and
   then pull it, all at once; first with device tokens (`Authorization: Bearer`), then with
-  HTTP Basic. Printed per run: p50, p95 and max seconds per sync (push + pull), errors,
-  sheets missing on the server afterwards, 503/429 retries, argon2 checks, documents pulled
-  per device, the server's peak RSS, the CPU seconds of the server and of the Node clients
+  HTTP Basic. Printed per run: p50, p95 and max seconds per sync (push + pull), errors
+  (each also on stderr, with the status, request and reason of the last answer >= 400 the
+  phone got before it: PouchDB's own message may name none), every answer >= 400 the phones
+  got counted by status, request and reason (but a first sync's 404 checkpoint reads),
+  sheets missing on the server afterwards, 503/429 retries (after ~1 s, for up to 10
+  minutes: the PWA's live sync retries), argon2 checks, documents pulled per device, the
+  server's peak RSS, the CPU seconds of the server and of the Node clients
   while the phones sync, and when the server's worker had scored every sheet (with the
   server's CPU seconds by then). Targets with tokens: 0 errors, 0 missing, p95 < 3 s at 200
   devices, RSS < 600 MiB; with Basic: 0 errors, and no device pays argon2 more than once.
@@ -40,6 +44,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import signal
 import socket
 import statistics
@@ -273,13 +278,17 @@ def sync_devices(
     results = [client for out in outputs for client in out["clients"]]
     checks = served.password_checks() - checks_before  # before the admin's own check below
     seconds = sorted(r["seconds"] for r in results)
-    errors = [r["error"] for r in results if r["error"]]
+    errors = [explained(r) for r in results if r["error"]]
+    refused = [refusal(f) for r in results for f in r["failures"] if not _checkpoint_missing(f)]
+    for error in errors:
+        print(f"{mode} x{len(clients)} error: {error}", file=sys.stderr)
     return {
         "p50": statistics.median(seconds),
         "p95": seconds[max(0, round(0.95 * len(seconds)) - 1)],
         "max": seconds[-1],
         "errors": len(errors),
-        "error_kinds": dict(Counter(e[:80] for e in errors).most_common(3)),
+        "error_kinds": dict(Counter(errors).most_common(3)),
+        "refusals": dict(Counter(refused).most_common()),
         "retries": sum(r.get("retries", 0) for r in results),
         "pulled": statistics.mean(r.get("pulled", 0) for r in results),
         "missing": missing(served.base, clients),
@@ -289,6 +298,29 @@ def sync_devices(
         "scored_after": scored_after,
         "node_cpu": sum(out["cpu"]["sync"] for out in outputs),
     }
+
+
+def refusal(failure: dict[str, Any]) -> str:
+    """`status METHOD kind: reason` of an answer >= 400 a phone got (numbers as N)."""
+    path = failure["path"]
+    kind = path.split("/")[0] if path.startswith("_") else ("doc" if path else "db")
+    try:
+        reason = json.loads(failure["body"]).get("reason", "")
+    except ValueError:
+        reason = failure["body"][:80]
+    return f"{failure['status']} {failure['method']} {kind}: {re.sub(r'[0-9]+', 'N', reason)}"
+
+
+def _checkpoint_missing(failure: dict[str, Any]) -> bool:
+    """A first sync's checkpoint read: 404 is the expected answer."""
+    return failure["status"] == 404 and failure["path"].startswith("_local/")
+
+
+def explained(result: dict[str, Any]) -> str:
+    """A phone's error, with the last refused request before it (PouchDB's own message may
+    name no status, e.g. "There was a problem getting docs.")."""
+    refused = [f for f in result["failures"] if not _checkpoint_missing(f)]
+    return result["error"] + (f" (after {refusal(refused[-1])})" if refused else "")
 
 
 def scored(base: str, timeout: float = 600) -> float:
@@ -434,6 +466,7 @@ def main() -> None:
                 lines.append(
                     f"{mode:5} N={size:3}: p50 {r['p50']:.2f} s, p95 {r['p95']:.2f} s, "
                     f"max {r['max']:.2f} s; errors {r['errors']} {r['error_kinds'] or ''}; "
+                    f"refused answers {r['refusals'] or 'none'}; "
                     f"missing {r['missing']}; retries {r['retries']}; argon2 checks "
                     f"{r['argon2']}; pulled {r['pulled']:.0f} docs per device; peak RSS {rss:.0f} MiB; "
                     f"CPU s while syncing: server {r['server_cpu']:.1f}, Node {r['node_cpu']:.1f}; "

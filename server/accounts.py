@@ -27,6 +27,7 @@ from sync.backends.sql_schema import create_tables
 from . import auth_epochs
 from .audit import account_change
 from .audit_tables import install_audit_table
+from .auth_limits import upgrade_limit_table
 from .auth_tables import AccountRow, SessionRow, TokenRow, auth_tables
 from .roles import ROLES
 from .settings import Settings
@@ -182,7 +183,7 @@ class Accounts:
 
     def initialize(self) -> None:
         """Create the `auth_` tables and the audit log if missing (idempotent)."""
-        create_tables(self.engine, AccountRow.metadata, auth_tables())
+        create_tables(self.engine, AccountRow.metadata, auth_tables(), then=upgrade_limit_table)
         install_audit_table(self.engine)
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from http.cookies import SimpleCookie
+from typing import NoReturn
 
 import anyio.to_thread
 import msgspec
@@ -132,8 +133,9 @@ class Authenticator:
         """Check a name and password. :raises SignInRefused: 401 or 429 (rate limit).
 
         Audited: `session` sign-ins and wrong passwords always, repeated `basic` ones once
-        in a while. The limits are shared by every server process: an attempt is counted
-        before its password check, so concurrent attempts cannot overrun them.
+        in a while. The limits are shared by every server process: a check is reserved
+        before it runs, so concurrent attempts cannot overrun them; only failed checks
+        count, so right passwords racing from one address are at most told to retry (503).
         """
         keys: tuple[tuple[Limit, str], ...] = (
             (NAME, f"{name.lower()}|{client}"),
@@ -151,17 +153,24 @@ class Authenticator:
                 self._limited(name, client, method, wait)
             self.on_sign_in(name, client, method, True, always=method == "session")
             return record.account
+        if self.gate.full:  # refused before any reservation: a storm costs no SQL writes
+            wait = await anyio.to_thread.run_sync(self.limits.retry_after, keys, now)
+            if wait:
+                self._limited(name, client, method, wait)
+            self._busy(name, client, method)
         held = await anyio.to_thread.run_sync(self.limits.reserve, keys, now)
-        if held.retry_after:
+        if held.retry_after or held.busy:
             await anyio.to_thread.run_sync(self.limits.release, held)
-            self._limited(name, client, method, held.retry_after)
+            if held.retry_after:
+                self._limited(name, client, method, held.retry_after)
+            self._busy(name, client, method)
         try:  # unknown names are checked against a dummy hash: the same cost
             account = await self.gate.run(self.accounts.verify_password, name, password)
         except GateFull:
             await anyio.to_thread.run_sync(self.limits.release, held)
-            self.on_sign_in(name, client, method, False, BUSY)
-            raise SignInRefused(503, BUSY, 1) from None
-        if account is None:  # the reserved attempt stays counted
+            self._busy(name, client, method)
+        if account is None:
+            await anyio.to_thread.run_sync(self.limits.failed, held)
             self.on_sign_in(name, client, method, False, BAD_PASSWORD, always=True)
             raise SignInRefused(401, BAD_PASSWORD)
         await anyio.to_thread.run_sync(self.limits.release, held, keys[:1])
@@ -170,7 +179,11 @@ class Authenticator:
         self.on_sign_in(name, client, method, True, always=method == "session")
         return account
 
-    def _limited(self, name: str, client: str, method: str, wait: int) -> None:
+    def _busy(self, name: str, client: str, method: str) -> NoReturn:
+        self.on_sign_in(name, client, method, False, BUSY)
+        raise SignInRefused(503, BUSY, 1)
+
+    def _limited(self, name: str, client: str, method: str, wait: int) -> NoReturn:
         self.on_sign_in(name, client, method, False, "Too many failed sign-ins.")
         raise SignInRefused(429, f"Too many failed sign-ins; retry in {wait} s.", wait)
 

@@ -62,13 +62,15 @@ class EpochRow(SQLModel, table=True):
 
 class LimitRow(SQLModel, table=True):
     """Failed sign-ins of one key (a name and address, or an address) in a fixed window,
-    counted atomically so that every server process shares the limit."""
+    and its password checks still running, counted atomically so that every server
+    process shares the limit."""
 
     __tablename__ = "auth_limits"
 
     key: str = Field(primary_key=True, max_length=64)  # sha256 hex of "kind:key"
     window_start: float = Field(index=True)
-    count: int = 0
+    count: int = 0  # failed checks in the window
+    pending: int = 0  # checks reserved in the window and not finished yet
 
 
 def auth_tables() -> list:  # type: ignore[type-arg]

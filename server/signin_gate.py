@@ -45,9 +45,14 @@ class PasswordGate:
         #: Checks run so far (the benchmark reads it from the DEBUG log).
         self.checks = 0
 
+    @property
+    def full(self) -> bool:
+        """Every slot busy and the queue full: `run` would refuse now."""
+        return self._inside >= self.slots + self.queue
+
     async def run(self, fn: Callable[..., T], *args: object) -> T:
         """`fn(*args)` in a worker thread, within the bound. :raises GateFull:"""
-        if self._inside >= self.slots + self.queue:
+        if self.full:
             raise GateFull
         if self._limiter is None:  # created on the running event loop
             self._limiter = anyio.CapacityLimiter(self.slots)

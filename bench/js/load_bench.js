@@ -20,24 +20,39 @@ const nodeFetch = require('node-fetch');
 // The PWA's live sync options (pwa/src/sync.js): a page of 200 changes.
 const SYNC = { batch_size: 200 };
 
-function remote(couch, client) {
+// Every answer of 400 or more: {method, path (after the database), status, body}.
+function recording(fetch, failures) {
+  return async (url, opts) => {
+    const response = await fetch(url, opts);
+    if (response.status >= 400) {
+      const body = (await response.clone().text()).slice(0, 300);
+      const path = new URL(url).pathname.split('/').slice(3).join('/');
+      failures.push({ method: opts.method || 'GET', path, status: response.status, body });
+    }
+    return response;
+  };
+}
+
+function remote(couch, client, failures) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   const options = {};
   if (client.auth.bearer) {
     const header = `Bearer ${client.auth.bearer}`;
-    options.fetch = (url, opts) => {
+    options.fetch = recording((url, opts) => {
       opts.headers.set('Authorization', header);
       return nodeFetch(url, { ...opts, agent });
-    };
+    }, failures);
   } else {
     options.auth = { username: client.auth.username, password: client.auth.password };
-    options.fetch = (url, opts) => PouchDB.fetch(url, { ...opts, agent });
+    options.fetch = recording((url, opts) => PouchDB.fetch(url, { ...opts, agent }), failures);
   }
   return new PouchDB(couch + client.db, options);
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const MAX_RETRIES = 60;
+// A phone's live sync retries for as long as it runs (pwa/src/sync.js); the bench gives up
+// after 10 minutes of retrying.
+const RETRY_FOR_MS = 600 * 1000;
 
 async function phoneWith(client, index) {
   const phone = new PouchDB(`phone_${process.pid}_${index}`, { adapter: 'memory' });
@@ -48,7 +63,8 @@ async function phoneWith(client, index) {
 async function one(couch, client, phone) {
   // One sync = push, then pull. A 503/429 (the server's sign-in bound) is retried after a
   // second or so, as the PWA does; each retry is counted.
-  const server = remote(couch, client);
+  const failures = [];
+  const server = remote(couch, client, failures);
   const start = process.hrtime.bigint();
   let retries = 0;
   try {
@@ -59,17 +75,18 @@ async function one(couch, client, phone) {
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
         const failed = push.doc_write_failures + pull.doc_write_failures;
         const error = push.ok && pull.ok && !failed ? null : `write failures: ${failed}`;
-        return { seconds, error, retries, pushed: push.docs_written, pulled: pull.docs_read };
+        return { seconds, error, retries, failures, pushed: push.docs_written, pulled: pull.docs_read };
       } catch (err) {
         const status = err && err.status;
-        if ((status === 503 || status === 429) && retries < MAX_RETRIES) {
+        const retrying = Number(process.hrtime.bigint() - start) / 1e6;
+        if ((status === 503 || status === 429) && retrying < RETRY_FOR_MS) {
           retries += 1;
           await sleep(1000 + Math.random() * 500);
           continue;
         }
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
         const why = String((err && (err.message || err.reason || err.name)) || err);
-        return { seconds, retries, error: `${status || ''} ${why}`.trim() };
+        return { seconds, retries, failures, error: `${status || ''} ${why}`.trim() };
       }
     }
   } finally {

@@ -192,7 +192,9 @@ def test_sign_in_limits_are_one_fixed_window_shared_by_every_process(settings: S
     key = [(Limit("test", 3, window=60), "lan|10.0.0.1")]
     for t in (0, 1, 2):
         assert here.retry_after(key, t) == 0
-        assert (here if t % 2 else there).reserve(key, t).retry_after == 0
+        held = (here if t % 2 else there).reserve(key, t)
+        assert held.retry_after == 0 and not held.busy
+        (there if t % 2 else here).failed(held)
     assert 55 <= there.retry_after(key, 3) <= 60
     over = there.reserve(key, 3)
     assert over.retry_after > 0
@@ -202,7 +204,90 @@ def test_sign_in_limits_are_one_fixed_window_shared_by_every_process(settings: S
     assert fresh.retry_after == 0
     there.release(fresh, clear=key)  # a right password clears its name's counter
     for t in (62, 63, 64):
-        assert here.reserve(key, t).retry_after == 0
+        held = here.reserve(key, t)
+        assert held.retry_after == 0 and not held.busy
+        there.failed(held)
     assert there.retry_after(key, 65) > 0
     accounts.close()
     other.close()
+
+
+def test_checks_still_running_are_not_failures_but_bound_the_next(settings: Settings) -> None:
+    accounts = Accounts.from_settings(settings)
+    accounts.initialize()
+    limits = SignInLimits(accounts.engine)
+    key = [(Limit("test", 3, window=60), "10.0.0.9")]
+    running = [limits.reserve(key, t) for t in (0, 1, 2)]
+    assert [(r.retry_after, r.busy) for r in running] == [(0, False)] * 3
+    assert limits.retry_after(key, 3) == 0  # nothing failed: a known password is let in
+    more = limits.reserve(key, 3)
+    assert more.busy and more.retry_after == 0  # could fail past the limit: retry soon
+    limits.release(more)
+    limits.release(running[0])  # a right password
+    again = limits.reserve(key, 4)
+    assert not again.busy and again.retry_after == 0
+    for held in (running[1], running[2], again):
+        limits.failed(held)
+    assert limits.retry_after(key, 5) > 0
+    limited = limits.reserve(key, 5)
+    assert limited.retry_after > 0 and not limited.busy
+    accounts.close()
+
+
+async def test_right_passwords_racing_from_one_address_are_never_limited(
+    settings: Settings, hasher: CountingHasher
+) -> None:
+    """A commune office behind one address: while as many sign-ins as the address may fail
+    are being checked, a phone already signed in goes on, and one more is told to retry."""
+    accounts = Accounts.from_settings(settings)
+    accounts.hasher = hasher
+    accounts.initialize()
+    for n in range(ADDRESS_FAILURES + 2):
+        accounts.add(f"canbo{n}", f"password-{n}", ["scorer"], ["26734"])
+    auth = Authenticator(accounts, settings)
+    auth.gate = PasswordGate(slots=1, queue=ADDRESS_FAILURES + 5)
+    await auth.sign_in("canbo0", "password-0", "10.0.0.1", "basic")  # known from now on
+    release, started = threading.Event(), threading.Semaphore(0)
+    real = accounts.verify_password
+
+    def held(name: str, password: str) -> Any:  # the real check, held until released
+        started.release()
+        release.wait(10)
+        return real(name, password)
+
+    accounts.verify_password = held  # type: ignore[method-assign]
+    racing = [
+        asyncio.create_task(auth.sign_in(f"canbo{n}", f"password-{n}", "10.0.0.1", "basic"))
+        for n in range(2, ADDRESS_FAILURES + 2)
+    ]
+    assert await asyncio.to_thread(started.acquire, True, 10)
+    for _ in range(200):  # one check runs, the others wait in the gate: all reserved
+        if auth.gate._inside == ADDRESS_FAILURES:
+            break
+        await asyncio.sleep(0.05)
+    assert auth.gate._inside == ADDRESS_FAILURES
+    known = await auth.sign_in("canbo0", "password-0", "10.0.0.1", "basic")
+    assert known.name == "canbo0"
+    with pytest.raises(SignInRefused) as busy:
+        await auth.sign_in("canbo1", "password-1", "10.0.0.1", "basic")
+    assert (busy.value.status, busy.value.retry_after) == (503, 1)
+    release.set()
+    assert sorted(a.name for a in await asyncio.gather(*racing)) == sorted(
+        f"canbo{n}" for n in range(2, ADDRESS_FAILURES + 2)
+    )
+    assert (await auth.sign_in("canbo1", "password-1", "10.0.0.1", "basic")).name == "canbo1"
+    accounts.close()
+
+
+def test_a_limit_table_made_before_pending_counts_is_upgraded(settings: Settings) -> None:
+    accounts = Accounts.from_settings(settings)
+    with accounts.engine.begin() as connection:  # the table as it was made before
+        connection.exec_driver_sql(
+            "CREATE TABLE auth_limits (key VARCHAR(64) PRIMARY KEY, window_start FLOAT NOT NULL,"
+            " count INTEGER NOT NULL)"
+        )
+    accounts.initialize()
+    limits, key = SignInLimits(accounts.engine), [(Limit("test", 1, window=60), "10.0.0.3")]
+    limits.failed(limits.reserve(key, 0))
+    assert limits.retry_after(key, 1) > 0
+    accounts.close()
