@@ -97,18 +97,21 @@ def start_node(port: int, one_shard: bool = True) -> CouchNode:
     prefix = couchdb_prefix()
     assert prefix is not None, missing_couchdb()
     state = Path(tempfile.mkdtemp(prefix="thidua-couchdb-"))
-    done = subprocess.run(
-        [str(SHARED / "nodes.sh"), "start", str(prefix), str(state), "1", str(port), *ADMIN],
-        capture_output=True, text=True, timeout=120, check=False,
-        env={**os.environ, "EPMD_PORT": str(free_port())},
-    )
     node = CouchNode(f"http://127.0.0.1:{port}/", ADMIN, state)
-    if done.returncode != 0:
+    try:
+        done = subprocess.run(
+            [str(SHARED / "nodes.sh"), "start", str(prefix), str(state), "1", str(port), *ADMIN],
+            capture_output=True, text=True, timeout=120, check=False,
+            env={**os.environ, "EPMD_PORT": str(free_port())},
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"CouchDB did not start: {done.stderr[-2000:]}")
+        if one_shard:
+            httpx.put(f"{node.url}_node/_local/_config/cluster/q", json="1", auth=ADMIN,
+                      timeout=30).raise_for_status()
+    except BaseException:  # e.g. nodes.sh timed out: no node is left running
         node.stop()
-        raise RuntimeError(f"CouchDB did not start: {done.stderr[-2000:]}")
-    if one_shard:
-        httpx.put(f"{node.url}_node/_local/_config/cluster/q", json="1", auth=ADMIN,
-                  timeout=30).raise_for_status()
+        raise
     return node
 
 
@@ -236,20 +239,23 @@ def start_cluster(size: int = 3) -> CouchCluster:
     epmd = base + size
     state = Path(tempfile.mkdtemp(prefix="thidua-couchdb-cluster-"))
     cluster = CouchCluster(base, size, epmd, state)
-    done = subprocess.run(
-        [str(SHARED / "nodes.sh"), "start", str(prefix), str(state), str(size), str(base),
-         *ADMIN], capture_output=True, text=True, timeout=180, check=False,
-        env={**os.environ, "EPMD_PORT": str(epmd)})
-    if done.returncode != 0:
+    try:
+        done = subprocess.run(
+            [str(SHARED / "nodes.sh"), "start", str(prefix), str(state), str(size), str(base),
+             *ADMIN], capture_output=True, text=True, timeout=180, check=False,
+            env={**os.environ, "EPMD_PORT": str(epmd)})
+        if done.returncode != 0:
+            raise RuntimeError(f"the CouchDB cluster did not start: {done.stderr[-2000:]}")
+        with httpx.Client(auth=ADMIN, timeout=30) as http:
+            for i in range(1, size + 1):
+                http.put(f"{cluster.url}_node/node{i}@127.0.0.1/_config/cluster/q",
+                         json="1").raise_for_status()
+            answer = http.put(f"{cluster.url}_global_changes")
+            if answer.status_code != 412:  # 412: it exists already
+                answer.raise_for_status()
+    except BaseException:  # e.g. nodes.sh timed out: no node is left running
         cluster.stop()
-        raise RuntimeError(f"the CouchDB cluster did not start: {done.stderr[-2000:]}")
-    with httpx.Client(auth=ADMIN, timeout=30) as http:
-        for i in range(1, size + 1):
-            http.put(f"{cluster.url}_node/node{i}@127.0.0.1/_config/cluster/q",
-                     json="1").raise_for_status()
-        answer = http.put(f"{cluster.url}_global_changes")
-        if answer.status_code != 412:  # 412: it exists already
-            answer.raise_for_status()
+        raise
     return cluster
 
 

@@ -10,10 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 
 from tests.pwa.browser import demo_server, launch
 from tests.replication.servers import Server
+
+# `expect` waits 5 s by default: a UI step after a round trip to a busy server may take longer
+# (it returns as soon as the condition holds, so only a failure waits the whole time).
+expect.set_options(timeout=30_000)
 
 
 @pytest.fixture(scope="session")

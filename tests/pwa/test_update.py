@@ -12,7 +12,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, expect
 
 from tests.pwa.browser import DIST, phone
-from tests.replication.servers import free_port
+from tests.replication.servers import free_port, wait_listening
 
 
 def test_a_new_version_waits_then_reloads_on_request(browser: Browser, tmp_path: Path) -> None:
@@ -25,6 +25,7 @@ def test_a_new_version_waits_then_reloads_on_request(browser: Browser, tmp_path:
     )
     context = phone(browser)
     try:
+        wait_listening(port, static)  # else the first page load may be refused
         page = context.new_page()
         url = f"http://127.0.0.1:{port}/"
         page.goto(url, wait_until="networkidle")
@@ -36,8 +37,8 @@ def test_a_new_version_waits_then_reloads_on_request(browser: Browser, tmp_path:
         sw.write_text(sw.read_text() + "\n// next build\n")
         page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
         banner = page.get_by_role("status").filter(has_text="Đã có phiên bản mới")
-        expect(banner).to_be_visible(timeout=20_000)
-        with page.expect_event("load", timeout=20_000):
+        expect(banner).to_be_visible(timeout=60_000)  # the new worker installs first
+        with page.expect_event("load", timeout=60_000):
             banner.get_by_role("button", name="Tải lại").click()
         expect(page.get_by_label("Tên đăng nhập")).to_be_visible()
         expect(banner).to_have_count(0)

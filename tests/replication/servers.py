@@ -30,6 +30,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_listening(port: int, proc: subprocess.Popen[bytes], wait: float = 90) -> None:
+    """Until `proc` accepts connections on 127.0.0.1:`port` (a busy machine starts slowly)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert proc.poll() is None, f"the process exited ({proc.returncode})"
+            assert time.monotonic() < deadline, f"nothing listens on port {port} after {wait} s"
+            time.sleep(0.1)
+
+
 @dataclass
 class Server:
     """A running CouchDB-API server process."""
@@ -75,6 +88,7 @@ class Server:
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
+        self.kill()  # reaped: a fixture whose start failed never reaches its stop
         raise RuntimeError(f"{self.name} did not answer on {self.couch}: {self.log_tail()}")
 
     def kill(self) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import threading
-import time
 
 import httpx
 import pytest
@@ -151,19 +151,32 @@ def test_changes_paging_and_filters(http: httpx.Client, db: str) -> None:
 
 
 def test_longpoll_waits_then_answers(http: httpx.Client, db: str, server: Server) -> None:
+    """The write is made once three heartbeats have come (the feed is waiting, however slowly
+    the request reached the server), or after 3 s from a server that holds its heartbeats back
+    until the answer (pouchdb-server)."""
     now = http.get(f"{db}/_changes", params={"since": "now"}).json()["last_seq"]
-    def write_later() -> None:
-        time.sleep(0.5)
+    waiting = threading.Event()
+
+    def write_once_waiting() -> None:
+        waiting.wait(3)
         with server.client() as other:
             other.put(f"{db}/late", json={"v": 1})
 
-    writer = threading.Thread(target=write_later)
+    writer = threading.Thread(target=write_once_waiting)
     writer.start()
-    answer = http.get(f"{db}/_changes", params={"feed": "longpoll", "since": now,
-                                                 "heartbeat": 100, "timeout": 10_000})
-    writer.join()
-    assert answer.text.count("\n") >= 3, "no heartbeats while waiting"
-    assert [r["id"] for r in answer.json()["results"]] == ["late"]
+    body = b""
+    try:
+        with http.stream("GET", f"{db}/_changes", params={
+                "feed": "longpoll", "since": now, "heartbeat": 100, "timeout": 30_000}) as feed:
+            for chunk in feed.iter_bytes():
+                body += chunk
+                if body.count(b"\n") >= 3 and not body.strip():
+                    waiting.set()
+    finally:
+        waiting.set()
+        writer.join(60)
+    assert body.count(b"\n") >= 3 and body.lstrip().startswith(b"{"), body[:200]
+    assert [r["id"] for r in json.loads(body)["results"]] == ["late"]
 
 
 def test_attachment_put_get_and_errors(http: httpx.Client, db: str) -> None:

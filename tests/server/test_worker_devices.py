@@ -4,10 +4,12 @@ records are right, and a reviewer resolves a clash through /api/review."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import random
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
+from server.settings import load_settings
+from server.worker.status import worker_backlog
 from tests.replication.servers import ROOT, Server, _cli, our_server
 
 SCRIPT = ROOT / "tests" / "js" / "devices.js"
@@ -85,9 +89,20 @@ def field(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Field]:
                         server.env, PASSWORD + "\n")
             assert done.returncode == 0, done.stderr
         sheets.reverse()  # hand out the first communes' sheets first
+        _caught_up(server)
         yield Field(server, sheets)
     finally:
         server.stop()
+
+
+def _caught_up(server: Server, seconds: float = 240) -> None:
+    """Until the worker has scored the seeded demo: a test's `settle` then waits for its own
+    sheet only, not for the backlog (slow on a busy machine)."""
+    settings = load_settings(server.env)
+    deadline = time.monotonic() + seconds
+    while not (state := asyncio.run(worker_backlog(settings)))[1]:
+        assert time.monotonic() < deadline, f"the worker did not catch up: {state[0]}"
+        time.sleep(1)
 
 
 def _names(sheet: dict[str, Any]) -> list[str]:

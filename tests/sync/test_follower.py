@@ -4,7 +4,7 @@ durable checkpoints; a failing page is retried after a backoff; a replay changes
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -31,6 +31,13 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+async def _until(check: Callable[[], bool], seconds: float = 30) -> None:
+    """Poll `check` until true; a loaded machine may take seconds."""
+    async with asyncio.timeout(seconds):
+        while not check():
+            await asyncio.sleep(0.01)
 
 
 def copier(source: SqlStore, target: SqlStore, fail_on: set[str] | None = None):  # type: ignore[no-untyped-def]
@@ -128,12 +135,9 @@ async def test_run_wakes_on_a_local_commit(stores) -> None:  # type: ignore[no-u
     follower = Follower(source, handle, MemoryCheckpoints(), rescan=3600.0)
     task = asyncio.create_task(follower.run(idle=0.02))
     try:
-        await asyncio.sleep(0.1)  # first scan done, signal armed
+        await _until(lambda: "c-1" in follower.status)  # first scan under way, signal armed
         await source.bulk_docs("c-1", [{"_id": "late"}])
-        for _ in range(100):
-            if seen:
-                break
-            await asyncio.sleep(0.02)
+        await _until(lambda: bool(seen))  # long before the rescan (an hour)
         assert seen == [("c-1", "late")]
     finally:
         task.cancel()
@@ -155,10 +159,7 @@ async def test_each_page_waits_for_pace_and_its_checkpoint_with_it(stores) -> No
     checkpoints = MemoryCheckpoints()
     follower = Follower(source, handle, checkpoints, batch=10, pace=pace)
     draining = asyncio.create_task(follower.drain())
-    for _ in range(200):  # until the first page waits
-        if paced:
-            break
-        await asyncio.sleep(0.01)
+    await _until(lambda: bool(paced))  # the first page waits
     await asyncio.sleep(0.1)
     assert paced == [0] and seen == [] and "c-1" not in checkpoints.seqs
     go.set()

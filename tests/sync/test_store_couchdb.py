@@ -50,7 +50,7 @@ def pouchdb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a busy machine starts slowly
         while True:
             try:
                 if requests.get(url, timeout=1).ok:
