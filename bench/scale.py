@@ -23,7 +23,10 @@ in one SQLite file they share), then measures, each figure beside its peer in th
    `--seconds` (write 5 sheets, push, pull, again) on their communes, all on one thidua
    server, then split over two: requests/s and p95 per HTTP request.
 
-The in-server worker runs (`THIDUA_WORKER=on`, the default) unless `--worker off`.
+The in-server worker runs (`THIDUA_WORKER=on`, the default) unless `--worker off`; each
+measured run starts once the server is idle (its worker has scored the last run's sheets).
+Push and pull runs also print where their time goes: the phone's own CPU (PouchDB in
+Node), thidua's CPU, and the phone's wait per request kind.
 """
 
 from __future__ import annotations
@@ -134,6 +137,20 @@ def driver(spec: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def idle(server: Server, timeout: float = 120.0) -> None:
+    """Wait until `server` has used under 5% of a core for a second (its in-server worker has
+    scored what the last round wrote), so that no round pays for the one before it."""
+    deadline = time.monotonic() + timeout
+    last = cpu_seconds(server)
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = cpu_seconds(server)
+        if now - last < 0.05:
+            return
+        last = now
+    print(f"the server stayed busy for {timeout:.0f} s; measuring anyway", file=sys.stderr)
+
+
 def cpu_seconds(server: Server) -> float:
     """User + system CPU the server process has used (for sizing: CPU per document)."""
     assert server.proc is not None
@@ -149,6 +166,7 @@ def overhead(ours: Server, direct: Server, args: argparse.Namespace) -> dict[str
     for round_no in range(args.repeat):
         for name, server in (("thidua", ours), ("cluster", direct)):
             print(f"overhead round {round_no + 1}: {name} ...", file=sys.stderr, flush=True)
+            idle(ours)
             before = cpu_seconds(ours)
             runs[name].append(run_js(server, args.count, args.initial, True))
             if name == "thidua":
@@ -169,6 +187,7 @@ def rounds(ours: Server, direct: Server, specs: list[dict[str, Any]]) -> dict[st
     for spec in specs:
         name = spec.pop("server")
         server = ours if name == "thidua" else direct
+        idle(ours)
         before = cpu_seconds(ours)
         seen[name].append(driver({**spec, "couch": server.couch, "auth": node_auth(server)}))
         if name == "thidua":
