@@ -9,21 +9,24 @@ in one SQLite file they share), then measures, each figure beside its peer in th
 
 1. **Gatekeeper overhead**: PouchDB 9 (Node, memory adapter) push of `--count` sheets, pull
    of them, initial pull of `--initial` (bench/js/replication_bench.js), through thidua and
-   straight to the cluster, rounds interleaved, best of `--repeat`. Target <= 1.3x. These go
+   straight to the cluster, rounds interleaved, median of `--repeat`. Target <= 1.3x. These go
    to `bench-*` databases (no validation); the territory path follows: a phone's push of
    `--count` real score sheets into an empty `c-` database (the gatekeeper's validation and
    `couch_guard`'s reads), with the PWA's live-sync batch size, beside the same push
    straight into another empty `c-` database.
 2. **Commune databases**: `--communes` `c-` databases created on the cluster through the
    store (16 at a time), the national directory in `config`; then a phone's initial pull of
-   one commune of `--commune-docs` score sheets through thidua and straight (best of
+   one commune of `--commune-docs` score sheets through thidua and straight (median of
    `--repeat`), with the PWA's first-download options (`pwa/src/replication.json`, read by
    bench/js/scale_bench.js). Target < 1 s through thidua.
 3. **Two servers against one**: `--clients` phones on a mixed replication load for
    `--seconds` (write 5 sheets, push, pull, again) on their communes, all on one thidua
    server, then split over two: requests/s and p95 per HTTP request.
 
-The in-server worker runs (`THIDUA_WORKER=on`, the default) unless `--worker off`.
+The in-server worker runs (`THIDUA_WORKER=on`, the default) unless `--worker off`; each
+measured run starts once the server is idle (its worker has scored the last run's sheets).
+Push and pull runs also print where their time goes: the phone's own CPU (PouchDB in
+Node), thidua's CPU, and the phone's wait per request kind.
 """
 
 from __future__ import annotations
@@ -34,11 +37,12 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -133,6 +137,20 @@ def driver(spec: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def idle(server: Server, timeout: float = 120.0) -> None:
+    """Wait until `server` has used under 5% of a core for a second (its in-server worker has
+    scored what the last round wrote), so that no round pays for the one before it."""
+    deadline = time.monotonic() + timeout
+    last = cpu_seconds(server)
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = cpu_seconds(server)
+        if now - last < 0.05:
+            return
+        last = now
+    print(f"the server stayed busy for {timeout:.0f} s; measuring anyway", file=sys.stderr)
+
+
 def cpu_seconds(server: Server) -> float:
     """User + system CPU the server process has used (for sizing: CPU per document)."""
     assert server.proc is not None
@@ -142,36 +160,64 @@ def cpu_seconds(server: Server) -> float:
 
 # -- 1. gatekeeper overhead ---------------------------------------------------------------
 def overhead(ours: Server, direct: Server, args: argparse.Namespace) -> dict[str, dict]:
-    """Best seconds per step for each, and thidua's least CPU seconds for one whole round."""
-    best: dict[str, dict[str, float]] = {}
-    cpu = float("inf")
+    """Median seconds per step for each, and thidua's median CPU seconds for one round."""
+    runs: dict[str, list[dict[str, float]]] = {"thidua": [], "cluster": []}
+    cpu: list[float] = []
     for round_no in range(args.repeat):
         for name, server in (("thidua", ours), ("cluster", direct)):
             print(f"overhead round {round_no + 1}: {name} ...", file=sys.stderr, flush=True)
+            idle(ours)
             before = cpu_seconds(ours)
-            times = run_js(server, args.count, args.initial, True)
+            runs[name].append(run_js(server, args.count, args.initial, True))
             if name == "thidua":
-                cpu = min(cpu, cpu_seconds(ours) - before)
-            best[name] = {s: min(times[s], best.get(name, times)[s]) for s in STEPS}
-    best["cpu"] = {"round": cpu}
-    return best
+                cpu.append(cpu_seconds(ours) - before)
+    medians: dict[str, dict] = {name: {s: median(t[s] for t in times) for s in STEPS}
+                             for name, times in runs.items()}
+    medians["cpu"] = {"round": median(cpu)}
+    return medians
+
+
+def rounds(ours: Server, direct: Server, specs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Run the driver on each spec, thidua and straight interleaved (`spec["server"]` names
+    which; the driver gets its URL and credentials): per side the median seconds, the
+    phone's median CPU seconds, and per request kind the median milliseconds and count; for
+    thidua also its median CPU seconds."""
+    seen: dict[str, list[dict[str, Any]]] = {"thidua": [], "cluster": []}
+    cpu: list[float] = []
+    for spec in specs:
+        name = spec.pop("server")
+        server = ours if name == "thidua" else direct
+        idle(ours)
+        before = cpu_seconds(ours)
+        seen[name].append(driver({**spec, "couch": server.couch, "auth": node_auth(server)}))
+        if name == "thidua":
+            cpu.append(cpu_seconds(ours) - before)
+    out: dict[str, Any] = {"cpu": median(cpu)}
+    for name, answers in seen.items():
+        kinds = sorted({kind for answer in answers for kind in answer["steps"]})
+        out[name] = median(answer["seconds"] for answer in answers)
+        out[f"{name}_phone_cpu"] = median(answer["cpu"] for answer in answers)
+        out[f"{name}_steps"] = {kind: (median(a["steps"].get(kind, {}).get("count", 0)
+                                              for a in answers),
+                                       median(a["steps"].get(kind, {}).get("ms", 0.0)
+                                              for a in answers)) for kind in kinds}
+    return out
+
+
+def median(values: Iterable[float]) -> float:
+    return statistics.median(list(values))
 
 
 def territory_push(ours: Server, direct: Server, codes: list[str],
-                   args: argparse.Namespace) -> dict[str, float]:
-    """Best seconds of a phone's push of `--count` sheets into an empty commune database
-    (through thidua: validated and guarded), and thidua's least CPU seconds for one."""
-    best: dict[str, float] = {"cpu": float("inf")}
-    for round_no in range(args.repeat):
-        for i, (name, server) in enumerate((("thidua", ours), ("cluster", direct))):
-            code = codes[2 * round_no + i]
-            before = cpu_seconds(ours)
-            answer = driver({"mode": "push", "couch": server.couch, "auth": node_auth(server),
-                             "db": commune_db(code), "docs": commune_sheets(code, args.count)})
-            if name == "thidua":
-                best["cpu"] = min(best["cpu"], cpu_seconds(ours) - before)
-            best[name] = min(answer["seconds"], best.get(name, answer["seconds"]))
-    return best
+                   args: argparse.Namespace) -> dict[str, Any]:
+    """A phone's push of `--count` sheets into an empty commune database (through thidua:
+    validated and guarded; straight into another), each round on a fresh pair."""
+    specs = [{"server": name, "mode": "push", "db": commune_db(code),
+              "docs": commune_sheets(code, args.count)}
+             for round_no in range(args.repeat)
+             for name, code in zip(("thidua", "cluster"), codes[2 * round_no:2 * round_no + 2],
+                                   strict=True)]
+    return rounds(ours, direct, specs)
 
 
 # -- 2. commune databases -----------------------------------------------------------------
@@ -224,18 +270,10 @@ async def fill_commune(couch: str, code: str, count: int) -> None:
         await store.close()
 
 
-def commune_pull(ours: Server, direct: Server, db: str, repeat: int) -> dict[str, float]:
-    """Best seconds of each, and thidua's least CPU seconds for one pull."""
-    best: dict[str, float] = {"cpu": float("inf")}
-    for _ in range(repeat):
-        for name, server in (("thidua", ours), ("cluster", direct)):
-            before = cpu_seconds(ours)
-            answer = driver({"mode": "pull", "couch": server.couch, "auth": node_auth(server),
-                             "db": db})
-            if name == "thidua":
-                best["cpu"] = min(best["cpu"], cpu_seconds(ours) - before)
-            best[name] = min(answer["seconds"], best.get(name, answer["seconds"]))
-    return best
+def commune_pull(ours: Server, direct: Server, db: str, repeat: int) -> dict[str, Any]:
+    """A phone's first download of `db`, thidua and straight interleaved, `repeat` each."""
+    return rounds(ours, direct, [{"server": name, "mode": "pull", "db": db}
+                                 for _ in range(repeat) for name in ("thidua", "cluster")])
 
 
 # -- 3. two servers against one -----------------------------------------------------------
@@ -260,7 +298,7 @@ def mixed_sheets(codes: list[str], args: argparse.Namespace) -> list[list[dict[s
 # -- the report ----------------------------------------------------------------------------
 def report(console: Console, figures: dict[str, Any], args: argparse.Namespace) -> None:
     sizes = {"push": args.count, "pull": args.count, "initial": args.initial}
-    table = Table(title=f"1. Gatekeeper overhead (PouchDB 9, best of {args.repeat}, "
+    table = Table(title=f"1. Gatekeeper overhead (PouchDB 9, median of {args.repeat}, "
                         f"worker {args.worker})")
     table.add_column("step")
     for name in ("thidua", "cluster"):
@@ -303,6 +341,7 @@ def report(console: Console, figures: dict[str, Any], args: argparse.Namespace) 
     console.print(table)
     console.print(f"commune pull: thidua CPU {pull['cpu']:.2f} s = "
                   f"{1000 * pull['cpu'] / args.commune_docs:.2f} ms per document")
+    console.print(where_time_goes(push, pull))
 
     table = Table(title=f"3. Mixed replication load: {args.clients} phones, {args.seconds} s")
     for column in ("servers", "requests/s", "p95 ms", "requests", "syncs", "errors"):
@@ -315,6 +354,29 @@ def report(console: Console, figures: dict[str, Any], args: argparse.Namespace) 
     console.print(f"two servers / one: {two['rps'] / one['rps']:.2f}x requests/s, "
                   f"p95 {two['p95'] / one['p95']:.2f}x (all on one {os.cpu_count()}-core "
                   "machine with the cluster and the phones)")
+
+
+def where_time_goes(push: dict[str, Any], pull: dict[str, Any]) -> Table:
+    """The validated push and the commune pull split: the phone's own CPU, thidua's CPU, and
+    the time the phone waited per request kind (medians of the rounds)."""
+    table = Table(title="Where the time goes (medians; request ms = the phone's wait, summed "
+                        "over the requests of one kind)")
+    table.add_column("measure")
+    for name in ("push thidua", "push cluster", "pull thidua", "pull cluster"):
+        table.add_column(name, justify="right")
+    sides = [(push, "thidua"), (push, "cluster"), (pull, "thidua"), (pull, "cluster")]
+    table.add_row("wall s", *(f"{run[side]:.2f}" for run, side in sides))
+    table.add_row("phone CPU s", *(f"{run[f'{side}_phone_cpu']:.2f}" for run, side in sides))
+    table.add_row("thidua CPU s", *(f"{run['cpu']:.2f}" if side == "thidua" else ""
+                                    for run, side in sides))
+    kinds = sorted({kind for run, side in sides for kind in run[f"{side}_steps"]})
+    for kind in kinds:
+        cells = []
+        for run, side in sides:
+            count, ms = run[f"{side}_steps"].get(kind, (0, 0.0))
+            cells.append(f"{ms:,.0f} ({count:g})" if count else "")
+        table.add_row(f"{kind} ms (requests)", *cells)
+    return table
 
 
 def main() -> None:

@@ -4,10 +4,12 @@
 //        "options": {...} (optional)}:
 //   a phone's initial pull of `db` into a fresh local db with the PWA's first-download
 //   options (pwa/src/replication.json `initial`, or `options` to try others)
-//   -> {"seconds", "docs", "requests", "options"}.
+//   -> {"seconds", "docs", "requests", "options", "steps", "cpu"}.
 // stdin {"mode": "push", "couch": url, "auth": {...}, "db": "c-...", "docs": [sheet, ...]}:
 //   a phone's push of `docs` (written locally first, untimed) into `db` with the PWA's
-//   live-sync batch size (replication.json `live`) -> {"seconds", "docs", "requests"}.
+//   live-sync batch size (replication.json `live`) -> {"seconds", "docs", "requests", "steps",
+//   "cpu"}. `steps`: per request kind ("POST /_bulk_docs"), its count and milliseconds;
+//   `cpu`: the phone's own CPU seconds (this process) during the replication.
 // stdin {"mode": "mixed", "couches": [url, ...], "auth": {...}, "dbs": [...], "clients": K,
 //        "seconds": T, "batch": B, "docs": [[sheet, ...] per phone]}:
 //   K phones, phone i on couches[i % n] and dbs[i % len], each looping for T seconds (or
@@ -24,14 +26,27 @@ const batches = require('../../pwa/src/replication.json');
 let serial = 0;
 const local = () => new PouchDB(`scale_${process.pid}_${++serial}`, { adapter: 'memory' });
 
-function remote(couch, auth, db, timings) {
+// A request's kind for `steps`: its method and the part after the database (`_bulk_docs`,
+// `_local`, ...; `/` for the database itself).
+function kind(url, opts, db) {
+  const rest = new URL(url).pathname.split('/' + db)[1] || '/';
+  return `${(opts && opts.method) || 'GET'} ${rest.split('/').slice(0, 2).join('/') || '/'}`;
+}
+
+function remote(couch, auth, db, timings, steps) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   const fetch = async (url, opts) => {
     const start = process.hrtime.bigint();
     try {
       return await PouchDB.fetch(url, { ...opts, agent });
     } finally {
-      if (timings) timings.push(Number(process.hrtime.bigint() - start) / 1e6);
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (timings) timings.push(ms);
+      if (steps) {
+        const step = steps[kind(url, opts, db)] ||= { count: 0, ms: 0 };
+        step.count += 1;
+        step.ms += ms;
+      }
     }
   };
   return new PouchDB(couch + db, { auth, fetch });
@@ -40,27 +55,39 @@ function remote(couch, auth, db, timings) {
 async function pull(spec) {
   const phone = local();
   const timings = [];
+  const steps = {};
   const options = spec.options || batches.initial;
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
-  const result = await PouchDB.replicate(remote(spec.couch, spec.auth, spec.db, timings), phone,
-    options);
+  const result = await PouchDB.replicate(remote(spec.couch, spec.auth, spec.db, timings, steps),
+    phone, options);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.doc_write_failures) throw new Error(`pull failed: ${JSON.stringify(result)}`);
-  return { seconds, docs: result.docs_written, requests: timings.length, options };
+  return { seconds, docs: result.docs_written, requests: timings.length, options, steps,
+    cpu: cpuSeconds(cpu) };
 }
 
 async function push(spec) {
   const phone = local();
   await phone.bulkDocs(spec.docs);
   const timings = [];
+  const steps = {};
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
-  const result = await PouchDB.replicate(phone, remote(spec.couch, spec.auth, spec.db, timings),
-    batches.live);
+  const result = await PouchDB.replicate(phone,
+    remote(spec.couch, spec.auth, spec.db, timings, steps), batches.live);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.doc_write_failures || result.docs_written !== spec.docs.length) {
     throw new Error(`push failed: ${JSON.stringify({ ...result, errors: result.errors.slice(0, 3) })}`);
   }
-  return { seconds, docs: result.docs_written, requests: timings.length };
+  return { seconds, docs: result.docs_written, requests: timings.length, steps,
+    cpu: cpuSeconds(cpu) };
+}
+
+// The phone's own CPU seconds (this Node process, user + system) since `since`.
+function cpuSeconds(since) {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
 }
 
 async function mixed(spec) {

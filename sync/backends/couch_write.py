@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import BadRequest, Conflict, NotFound, PreconditionFailed, StoreUnavailable, TooLarge
 from ..store import Doc, WriteResult
 from .couch_http import CouchClient, doc_path
-from .docinput import prepare
+from .docinput import Incoming, prepare
 
 __all__ = ["write_bulk"]
 
@@ -30,16 +30,19 @@ async def write_bulk(
     new_edits: bool,
     max_size: int,
     fill_stubs: bool = False,
+    prepared: Sequence[Incoming | WriteResult] | None = None,
 ) -> list[WriteResult]:
     """Write `docs` to the database at URL part `path`. :raises NotFound: no such database.
 
     `fill_stubs`: copy each interactive stub's digest from the parent revision first
-    (pouchdb-server finds stubs by digest only).
+    (pouchdb-server finds stubs by digest only). `prepared`: each doc's `prepare` result,
+    when the caller has it (not checked twice).
     """
     results: list[WriteResult | None] = [None] * len(docs)
     send: list[tuple[int, Doc]] = []
     for index, doc in enumerate(docs):
-        item = prepare(doc, new_edits=new_edits, max_size=max_size)
+        item = prepare(doc, new_edits=new_edits, max_size=max_size) if prepared is None \
+            else prepared[index]
         if isinstance(item, WriteResult):
             results[index] = item
         elif new_edits and item.rev is None and any(a.data is None for a in item.atts or ()):

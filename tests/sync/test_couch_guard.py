@@ -124,7 +124,8 @@ async def test_a_lock_judged_before_a_concurrent_branch_still_wins(
 async def test_leaves_read_equals_all_docs_read(store: CouchStore) -> None:
     """The guard's `_bulk_get` read of leaves gives, for every document, the winner body and
     the open leaves in the order CouchDB's `_all_docs?conflicts` gives them (the read used on
-    pouchdb-server): conflicted, deleted-winner, deleted-loser, plain and missing docs."""
+    pouchdb-server), also when asked of one copy (`r=1`, the first read of a batch):
+    conflicted, deleted-winner, deleted-loser, plain and missing docs."""
     from sync.backends.couch_guard import _read
 
     db = f"leaves-{uuid.uuid4().hex[:8]}"
@@ -140,9 +141,11 @@ async def test_leaves_read_equals_all_docs_read(store: CouchStore) -> None:
     await store.bulk_docs(db, docs, new_edits=False)
     ids = [f"d{n}" for n in range(7)] + ["missing"]
     fast = await _read(store.client, db, ids, quirks=False)
+    one = await _read(store.client, db, ids, quirks=False, one_copy=True)  # the first read's
     plain = await _read(store.client, db, ids, quirks=True)
-    assert set(plain) == set(fast) == set(ids)
+    assert set(plain) == set(fast) == set(one) == set(ids)
     for doc_id in ids:
         assert (fast[doc_id].winner, fast[doc_id].leaves) == (
-            plain[doc_id].winner, plain[doc_id].leaves), doc_id
+            plain[doc_id].winner, plain[doc_id].leaves) == (
+            one[doc_id].winner, one[doc_id].leaves), doc_id
     assert [len(plain[f"d{n}"].leaves) for n in range(7)] == [2, 1, 1, 1, 0, 3, 2]
