@@ -33,6 +33,7 @@ from ..results.documents import result_doc, result_doc_id
 from ..results.tables import CriterionResult, SheetResult
 from ..review.tables import ConflictRecord
 from .directory import NotScorable, WorkerDirectory
+from .gcpasses import paused
 from .sqlrows import delete_in, insert_fast, insert_ignore, table_of
 from .tables import WorkerFailure
 from .writes import Writer
@@ -76,6 +77,15 @@ class Scorer:
         ids = sorted(seqs)
         if not ids:
             return 0
+        with paused():  # the page's garbage is collected after it (`gcpasses`)
+            plan = await self._plan(db, ids, seqs, force)
+            await self.writer.write(db, plan.docs,
+                                    lambda conn, res: self._rows(conn, db, plan, res))
+        self.written += len(plan.docs)
+        return len(plan.docs)
+
+    async def _plan(self, db: str, ids: list[str], seqs: Mapping[str, Seq],
+                    force: set[str]) -> _Plan:
         rids = [result_doc_id(i) for i in ids]
         docs = await self._docs(db, [*ids, *rids])  # the sheets and their results, one read
         winners, stored_docs = docs, docs
@@ -91,9 +101,7 @@ class Scorer:
             self._plan_one(plan, db, sheet_id, rid, winners.get(sheet_id), stored_docs.get(rid),
                            stored_rows.get(rid), sheet_id in open_ids, seqs[sheet_id], now,
                            sheet_id in force)
-        await self.writer.write(db, plan.docs, lambda conn, res: self._rows(conn, db, plan, res))
-        self.written += len(plan.docs)
-        return len(plan.docs)
+        return plan
 
     async def _docs(self, db: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         listing = await self.store.all_docs(db, keys=list(ids), include_docs=True)

@@ -12,10 +12,9 @@ checkpoint where it is and the follower backs off.
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +33,7 @@ from ..results.tables import SheetResult, install_result_tables
 from ..review.tables import install_review_tables
 from .checkpoints import SqlCheckpoints
 from .directory import Affected, WorkerDirectory
+from .gcpasses import long_lived
 from .reconcile import Reconciler
 from .scorer import Scorer
 from .sqlrows import insert_ignore, relaxed_sync, table_of
@@ -50,22 +50,6 @@ _RESULTS, _FAILURES = table_of(SheetResult), table_of(WorkerFailure)
 #: `config` holds ~276,000 documents: pages of 200 made that count 1,400 times).
 _CONFIG_PAGE = 5000
 # `config` rows are not handled one by one: no revision trees needed (style `main_only`).
-
-
-@contextlib.contextmanager
-def _long_lived() -> Iterator[None]:
-    """Load data that lives as long as the process (the directory: a national `config` is
-    ~276,000 documents) without cyclic GC passes over it while it grows, then freeze it
-    (`gc.freeze`) so that later passes skip it. Nothing is collected that would not be:
-    it is all alive, and refcounting frees what is dropped."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 def follows(db: str) -> bool:
@@ -136,7 +120,7 @@ class Worker:
     async def handle(self, db: str, rows: Sequence[ChangeRow]) -> None:
         first = not self.directory.loaded
         status = self.follower.status.get(CONFIG_DB)
-        with _long_lived() if first else contextlib.nullcontext():
+        with long_lived() if first else contextlib.nullcontext():
             affected = await self.directory.refresh(
                 self.store, status.checkpoint if status is not None else 0)
         if first:  # criteria sets changed while no worker ran
