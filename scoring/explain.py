@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fractions import Fraction
 from functools import lru_cache
+from math import gcd
 from typing import Any
 
 import msgspec
@@ -87,17 +88,27 @@ class _Banded(msgspec.Struct, frozen=True):
     thresholds: tuple[str, ...]  # each band's threshold as shown
     base: tuple[int, ...]  # each band's points, tenths
     shown: tuple[frozenset[str], ...]  # the thresholds' texts with 2, 3, ... 8 decimals
+    reduced: frozenset[tuple[int, int]]  # `edges` in lowest terms (an equality test by gcd)
 
     def text(self, num: int, den: int) -> str:
         """`_measure_text` of a measure against these thresholds."""
-        if any(n * den == num * d for n, d in self.edges):  # equal to one: the full rule
+        if den > 0:
+            g = gcd(num, den)
+            equal = (num // g, den // g) in self.reduced
+        else:
+            equal = any(n * den == num * d for n, d in self.edges)
+        if equal:  # equal to one: the full rule
             return _measure_text(num, den, self.edges, self.percent)
         for texts, decimals in zip(self.shown, range(2, 9), strict=True):
-            text = format_ratio(num, den, decimals)
+            text = _format_once(num, den, decimals)
             if text not in texts:
                 break
         return text + ("%" if self.percent else "")
 
+
+#: `format_ratio` without its cache: a sheet's measures rarely repeat, and filling the cache
+#: with them would push out the thresholds and points that do.
+_format_once = format_ratio.__wrapped__
 
 _BANDED: dict[int, tuple[Part | Criterion, _Banded]] = {}  # id(criterion) -> (it, facts)
 
@@ -115,7 +126,8 @@ def _banded(c: Part | Criterion) -> _Banded:
     facts = _Banded(m.label_vi or c.label_vi, percent, scale, edges,
                     tuple(_measure_text(n, d, (), percent) for n, d in edges),
                     tuple(to_tenths(b.points) for b in bands),
-                    tuple(frozenset(format_ratio(n, d, k) for n, d in edges) for k in range(2, 9)))
+                    tuple(frozenset(format_ratio(n, d, k) for n, d in edges) for k in range(2, 9)),
+                    frozenset((n // gcd(n, d), d // gcd(n, d)) for n, d in edges))
     _BANDED[id(c)] = (c, facts)
     return facts
 
@@ -248,14 +260,30 @@ def _text(c: Criterion, pts: int, status: int, detail: Any) -> str:
     return text
 
 
+#: id(criteria list of a unit kind) -> (it, per criterion: (it, id, label, max tenths, tags, assumption))
+_KINDS: dict[int, tuple[Any, tuple[tuple[Criterion, str, str, int, tuple[str, ...], bool], ...]]] = {}
+
+
+def _statics(criteria: Any) -> tuple[tuple[Criterion, str, str, int, tuple[str, ...], bool], ...]:
+    """What `explain` takes from each criterion of a unit kind, worked out once."""
+    found = _KINDS.get(id(criteria))
+    if found is None or found[0] is not criteria:
+        found = _KINDS[id(criteria)] = (criteria, tuple(
+            (c, c.id, c.label_vi, to_tenths(c.max_points), c.provenance.tags,
+             "A" in c.provenance.tags) for c in criteria))
+    return found[1]
+
+
 def explain(cset: CriteriaSet, score: SheetScore) -> tuple[CriterionExplanation, ...]:
     """One Vietnamese sentence per criterion of ``score``'s unit kind."""
-    kind = cset.unit_kinds[score.kind]
+    statics = _statics(cset.unit_kinds[score.kind].criteria)
+    sources = score.sources
     out = []
-    for i, (c, (pts, status, detail)) in enumerate(zip(kind.criteria, score.details, strict=True)):
-        source = score.sources[i] if score.sources else criterion_source(c, status)
-        out.append(CriterionExplanation(c.id, c.label_vi, pts, to_tenths(c.max_points), _text(c, pts, status, detail), source,
-                                        c.provenance.tags, "A" in c.provenance.tags))
+    for i, ((c, cid, label, max_t, tags, assumed), (pts, status, detail)) in enumerate(
+            zip(statics, score.details, strict=True)):
+        source = sources[i] if sources else criterion_source(c, status)
+        out.append(CriterionExplanation(cid, label, pts, max_t, _text(c, pts, status, detail),
+                                        source, tags, assumed))
     return tuple(out)
 
 

@@ -26,7 +26,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
+from typing import Literal, Protocol
 
 import msgspec
 
@@ -88,7 +88,9 @@ class DbStatus(msgspec.Struct):
 
 class Follower:
     """See the module docstring. `accept(db)` chooses the databases followed; `batch` is the
-    page size, or a function of the database giving it."""
+    page size, or a function of the database giving it; `style(db)` the `_changes` style of
+    a database (`all_docs` unless told: a handler that ignores the rows of a database needs
+    no conflicted leaves, and `main_only` does not read its revision trees)."""
 
     def __init__(
         self,
@@ -98,6 +100,7 @@ class Follower:
         *,
         accept: Callable[[str], bool] = lambda db: True,
         batch: int | Callable[[str], int] = 200,
+        style: Callable[[str], Literal["main_only", "all_docs"]] = lambda db: "all_docs",
         rescan: float = 2.0,
         feed_rescan: float = 300.0,
         backoff: tuple[float, float] = (0.5, 60.0),
@@ -109,6 +112,7 @@ class Follower:
         self.checkpoints = checkpoints
         self.accept = accept
         self.batch = batch if callable(batch) else (lambda _db, size=batch: size)
+        self.style = style
         self.rescan = rescan
         self.feed_rescan = feed_rescan
         self.backoff = backoff
@@ -218,7 +222,7 @@ class Follower:
         while True:
             try:
                 page = await self.store.changes(
-                    db, since=status.checkpoint, limit=self.batch(db), style="all_docs")
+                    db, since=status.checkpoint, limit=self.batch(db), style=self.style(db))
             except NotFound:
                 self.status.pop(db, None)
                 self._signals.pop(db, None)

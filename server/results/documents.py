@@ -34,14 +34,23 @@ def result_doc_id(sheet_id: str) -> str:
     return "result:" + sheet_id.removeprefix("sheet:")
 
 
+_POINTS: dict[int, str] = {}  # tenths -> text: totals and criterion points repeat
+
+
 def points_text(tenths: int) -> str:
     """Integer tenths as a decimal string: 875 -> "87.5", 900 -> "90.0"."""
-    whole, tenth = divmod(abs(tenths), 10)
-    return f"{'-' if tenths < 0 else ''}{whole}.{tenth}"
+    text = _POINTS.get(tenths) if type(tenths) is int else None
+    if text is None:
+        whole, tenth = divmod(abs(tenths), 10)
+        text = f"{'-' if tenths < 0 else ''}{whole}.{tenth}"
+        if type(tenths) is int and len(_POINTS) < 100_000:
+            _POINTS[tenths] = text
+    return text
 
 
 def _columns(row: Mapping[str, Any] | SQLModel) -> Mapping[str, Any]:
-    return row if isinstance(row, Mapping) else row.model_dump()
+    # `type(...) is dict` first: the worker passes dicts, and an ABC check costs more
+    return row if type(row) is dict or isinstance(row, Mapping) else row.model_dump()
 
 
 def result_doc(

@@ -33,6 +33,7 @@ from ..results.documents import result_doc, result_doc_id
 from ..results.tables import CriterionResult, SheetResult
 from ..review.tables import ConflictRecord
 from .directory import NotScorable, WorkerDirectory
+from .gcpasses import paused
 from .sqlrows import delete_in, insert_fast, insert_ignore, table_of
 from .tables import WorkerFailure
 from .writes import Writer
@@ -65,6 +66,9 @@ class Scorer:
     ) -> None:
         self.store, self.engine, self.directory, self.writer = store, engine, directory, writer
         self.clock = clock
+        #: SQLite (WAL: a reader never waits for a writer): the stored rows are read on the
+        #: event loop; PostgreSQL (a network round trip): in a thread.
+        self._inline = engine.dialect.name == "sqlite"
         self.written = 0  # results written since start (status, benchmarks)
 
     async def score(self, db: str, seqs: Mapping[str, Seq], *, force: set[str] = frozenset()) -> int:  # type: ignore[assignment]
@@ -73,10 +77,22 @@ class Scorer:
         ids = sorted(seqs)
         if not ids:
             return 0
+        with paused():  # the page's garbage is collected after it (`gcpasses`)
+            plan = await self._plan(db, ids, seqs, force)
+            await self.writer.write(db, plan.docs,
+                                    lambda conn, res: self._rows(conn, db, plan, res))
+        self.written += len(plan.docs)
+        return len(plan.docs)
+
+    async def _plan(self, db: str, ids: list[str], seqs: Mapping[str, Seq],
+                    force: set[str]) -> _Plan:
         rids = [result_doc_id(i) for i in ids]
         docs = await self._docs(db, [*ids, *rids])  # the sheets and their results, one read
         winners, stored_docs = docs, docs
-        stored_rows, open_ids = await anyio.to_thread.run_sync(self._stored, db, rids, ids)
+        if self._inline:  # a SQLite read of two indexed queries: less than a thread hop
+            stored_rows, open_ids = self._stored(db, rids, ids)
+        else:
+            stored_rows, open_ids = await anyio.to_thread.run_sync(self._stored, db, rids, ids)
         plan = _Plan()
         now = self.clock()
         for index, (sheet_id, rid) in enumerate(zip(ids, rids, strict=True)):
@@ -85,9 +101,7 @@ class Scorer:
             self._plan_one(plan, db, sheet_id, rid, winners.get(sheet_id), stored_docs.get(rid),
                            stored_rows.get(rid), sheet_id in open_ids, seqs[sheet_id], now,
                            sheet_id in force)
-        await self.writer.write(db, plan.docs, lambda conn, res: self._rows(conn, db, plan, res))
-        self.written += len(plan.docs)
-        return len(plan.docs)
+        return plan
 
     async def _docs(self, db: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         listing = await self.store.all_docs(db, keys=list(ids), include_docs=True)

@@ -33,6 +33,7 @@ from ..results.tables import SheetResult, install_result_tables
 from ..review.tables import install_review_tables
 from .checkpoints import SqlCheckpoints
 from .directory import Affected, WorkerDirectory
+from .gcpasses import long_lived
 from .reconcile import Reconciler
 from .scorer import Scorer
 from .sqlrows import insert_ignore, relaxed_sync, table_of
@@ -48,6 +49,7 @@ _RESULTS, _FAILURES = table_of(SheetResult), table_of(WorkerFailure)
 #: and every full page of the store's `_changes` counts the changes after it (a national
 #: `config` holds ~276,000 documents: pages of 200 made that count 1,400 times).
 _CONFIG_PAGE = 5000
+# `config` rows are not handled one by one: no revision trees needed (style `main_only`).
 
 
 def follows(db: str) -> bool:
@@ -80,6 +82,7 @@ class Worker:
         self.checkpoints = SqlCheckpoints(engine)
         self.follower = Follower(store, self.handle, self.checkpoints, accept=follows,
                                  batch=lambda db: _CONFIG_PAGE if db == CONFIG_DB else batch,
+                                 style=lambda db: "main_only" if db == CONFIG_DB else "all_docs",
                                  rescan=rescan, pace=pace)
         self.running = False
 
@@ -117,8 +120,9 @@ class Worker:
     async def handle(self, db: str, rows: Sequence[ChangeRow]) -> None:
         first = not self.directory.loaded
         status = self.follower.status.get(CONFIG_DB)
-        affected = await self.directory.refresh(
-            self.store, status.checkpoint if status is not None else 0)
+        with long_lived() if first else contextlib.nullcontext():
+            affected = await self.directory.refresh(
+                self.store, status.checkpoint if status is not None else 0)
         if first:  # criteria sets changed while no worker ran
             affected.campaigns = await anyio.to_thread.run_sync(self._stale_campaigns)
         if affected:

@@ -15,15 +15,13 @@ from sqlalchemy import Connection
 
 from .. import revtree
 from ..store import ChangeRow, ChangesPage
-from .sql_listing import doc_of_row
+from .sql_listing import BODY_JOIN, doc_of_row
 from .sql_queries import DbRow
 from .sql_raw import marks, named_rows, rows
 
 __all__ = ["ChangesQuery", "changes"]
 
 _STREAM = 500
-_BODY_JOIN = (" LEFT OUTER JOIN sync_revisions r ON r.db_id = d.db_id AND r.doc_id = d.doc_id"
-              " AND r.rev = d.winner")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +82,7 @@ def changes(conn: Connection, db: DbRow, q: ChangesQuery) -> ChangesPage:
     columns = "d.doc_id, d.seq, d.winner, d.deleted" + (", d.tree" if need_tree else "")
     if with_body:
         columns += ", r.body, r.atts"
-    sql = f"SELECT {columns} FROM sync_documents d" + (_BODY_JOIN if with_body else "") + where
+    sql = f"SELECT {columns} FROM sync_documents d" + (BODY_JOIN if with_body else "") + where
     filtered = wanted_ids is not None or q.predicate is not None
     size = _STREAM if filtered or q.limit is None else min(q.limit, _STREAM)
     results: list[ChangeRow] = []

@@ -15,12 +15,16 @@ from sqlalchemy import Connection, Select, and_, func, select
 from .. import revtree
 from .sql_docs import DocOptions, render
 from .sql_queries import DbRow, chunked
+from .sql_raw import marks, named_rows
 from .sql_tables import T_DOCUMENTS, T_REVISIONS
 
-__all__ = ["AllDocsQuery", "all_docs", "doc_of_row"]
+__all__ = ["BODY_JOIN", "AllDocsQuery", "all_docs", "doc_of_row"]
 
 _d, _r = T_DOCUMENTS.c, T_REVISIONS.c
 _STREAM = 500
+#: Joins each document row `d` to its winning revision `r` (the body).
+BODY_JOIN = (" LEFT OUTER JOIN sync_revisions r ON r.db_id = d.db_id AND r.doc_id = d.doc_id"
+              " AND r.rev = d.winner")
 
 
 def _select(with_body: bool, with_tree: bool) -> Select[Any]:
@@ -63,11 +67,18 @@ def _all_docs_row(row: Any, q: AllDocsQuery) -> dict[str, Any]:
 
 
 def _by_keys(conn: Connection, db: DbRow, q: AllDocsQuery) -> list[dict[str, Any]]:
+    """The rows of `q.keys` (plain driver statements: the worker reads every page's sheets
+    this way, and SQLAlchemy's statement machinery cost more than the query)."""
     assert q.keys is not None
+    columns = "d.doc_id, d.seq, d.winner, d.deleted"
+    if q.include_docs:
+        columns += (", d.tree" if q.conflicts else "") + ", r.body, r.atts"
+    join = BODY_JOIN if q.include_docs else ""
     found: dict[str, Any] = {}
     for chunk in chunked(list(dict.fromkeys(q.keys))):
-        stmt = _select(q.include_docs, q.include_docs and q.conflicts)
-        for row in conn.execute(stmt.where(_d.db_id == db.id, _d.doc_id.in_(chunk))):
+        for row in named_rows(conn, f"SELECT {columns} FROM sync_documents d{join} WHERE "
+                                    f"d.db_id = ? AND d.doc_id IN ({marks(len(chunk))})",
+                              (db.id, *chunk)):
             found[row.doc_id] = row
     keys = list(reversed(q.keys)) if q.descending else list(q.keys)
     rows = [
