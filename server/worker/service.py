@@ -45,11 +45,11 @@ __all__ = ["Worker", "WorkerStatus", "follows"]
 logger = logging.getLogger("thidua.worker")
 _TRANSIENT = (StoreUnavailable, OperationalError, OSError)
 _RESULTS, _FAILURES = table_of(SheetResult), table_of(WorkerFailure)
-#: `config` pages: their rows only move its checkpoint (the directory reads `config` itself),
+#: `config` pages: their rows only move its checkpoint (the directory reads `config` itself;
+#: so they are read `main_only`, without revision trees),
 #: and every full page of the store's `_changes` counts the changes after it (a national
 #: `config` holds ~276,000 documents: pages of 200 made that count 1,400 times).
 _CONFIG_PAGE = 5000
-# `config` rows are not handled one by one: no revision trees needed (style `main_only`).
 
 
 def follows(db: str) -> bool:
