@@ -18,7 +18,8 @@ from reports.public import Breakdown, IndexPage, KindBlock, PublicUnit, ScopeLin
 from server.consolidated.labels import kind_classes
 from server.consolidated.query import Filters, summary
 from server.consolidated.ranks import rank_rows
-from server.results.tables import CriterionResult, SheetResult
+from server.results.packed import unpack_criteria
+from server.results.tables import ResultBreakdown, SheetResult
 from server.territory import Directory
 
 __all__ = ["PUBLIC_KINDS", "index_page", "public_name", "scope_page", "version"]
@@ -28,7 +29,7 @@ PUBLIC_KINDS = {"savings_group": "Tổ Tiết kiệm và vay vốn", "associatio
                 "Hội đoàn thể nhận ủy thác cấp xã", "transaction_point": "Điểm giao dịch xã",
                 "hamlet_head": "Ấp, khu phố"}
 _T = SheetResult.__table__  # type: ignore[attr-defined]
-_C = CriterionResult.__table__  # type: ignore[attr-defined]
+_B = ResultBreakdown.__table__  # type: ignore[attr-defined]
 
 
 def version(engine: Engine, campaign: str) -> tuple[int, str]:
@@ -108,15 +109,16 @@ def index_page(engine: Engine, directory: Directory, campaign: str, period: str 
 
 
 def _breakdowns(engine: Engine, ids: Collection[str]) -> dict[str, list[Breakdown]]:
-    found: dict[str, list[tuple[int, Breakdown]]] = defaultdict(list)
+    found: dict[str, list[Breakdown]] = {}
     id_list = list(ids)
     with engine.connect() as conn:
         for start in range(0, len(id_list), 500):
-            query = select(_C.c.result_id, _C.c.position, _C.c.label_vi, _C.c.points,
-                           _C.c.max_points).where(_C.c.result_id.in_(id_list[start:start + 500]))
-            for rid, pos, label, points, top in conn.execute(query):
-                found[rid].append((pos, Breakdown(label, points, top)))
-    return {rid: [b for _, b in sorted(rows, key=lambda r: r[0])] for rid, rows in found.items()}
+            query = select(_B.c.result_id, _B.c.packed_criteria).where(
+                _B.c.result_id.in_(id_list[start:start + 500]))
+            for rid, packed in conn.execute(query):
+                found[rid] = [Breakdown(c.label_vi, c.points, c.max_points)
+                              for c in unpack_criteria(packed)]
+    return found
 
 
 def scope_page(engine: Engine, directory: Directory, campaign: str, period: str | None,

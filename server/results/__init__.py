@@ -5,6 +5,7 @@ report and certificates read them through `server.results.read`. Names here are 
 """
 
 from .documents import result_doc, result_doc_id
+from .packed import PackedCriterion, pack_criteria, unpack_criteria
 from .read import (
     CriterionView,
     RankedResult,
@@ -13,19 +14,22 @@ from .read import (
     list_results,
     ranking,
 )
-from .tables import CriterionResult, SheetResult, install_result_tables, result_tables
+from .tables import ResultBreakdown, SheetResult, install_result_tables, result_tables
 
 __all__ = [
-    "CriterionResult",
     "CriterionView",
+    "PackedCriterion",
     "RankedResult",
+    "ResultBreakdown",
     "ResultView",
     "SheetResult",
     "get_result",
     "install_result_tables",
     "list_results",
+    "pack_criteria",
     "ranking",
     "result_doc",
     "result_doc_id",
     "result_tables",
+    "unpack_criteria",
 ]

@@ -13,18 +13,32 @@ Shape (documented in docs/architecture.md, read by the PWA)::
 Points are decimal strings (one decimal). A result whose `sheet_rev` is not the sheet's
 current `_rev` is stale until the worker rescores it. The criteria carry their points only:
 a phone shows the total and the class (`pwa/src/screens/form.js`) and has the criteria set's
-labels itself; the Vietnamese explanation of each criterion is in SQL (`result_criterion`),
+labels itself; the Vietnamese explanation of each criterion is in SQL (`result_breakdown`),
 served by `/api/results/units/{id}`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import SQLModel
 
-__all__ = ["points_text", "result_doc", "result_doc_id"]
+__all__ = ["Points", "points_text", "result_doc", "result_doc_id"]
+
+
+class Points(Protocol):
+    """A criterion's points as `result_doc` reads them (`packed.PackedCriterion`,
+    `read.CriterionView`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def points(self) -> int: ...
+    @property
+    def max_points(self) -> int: ...
+    @property
+    def source(self) -> str: ...
 
 
 def result_doc_id(sheet_id: str) -> str:
@@ -53,11 +67,9 @@ def _columns(row: Mapping[str, Any] | SQLModel) -> Mapping[str, Any]:
     return row if type(row) is dict or isinstance(row, Mapping) else row.model_dump()
 
 
-def result_doc(
-    result: Mapping[str, Any] | SQLModel, criteria: Sequence[Mapping[str, Any] | SQLModel]
-) -> dict[str, Any]:
-    """The document body (without `_rev`) for a `result_sheet` row and its `result_criterion`
-    rows (models or column dicts)."""
+def result_doc(result: Mapping[str, Any] | SQLModel, criteria: Sequence[Points]) -> dict[str, Any]:
+    """The document body (without `_rev`) for a `result_sheet` row (a model or a column
+    dict) and its criteria in the criteria set's order."""
     row = _columns(result)
     return {
         "_id": row["id"],
@@ -80,11 +92,11 @@ def result_doc(
         "scored_at": row["scored_at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "criteria": [
             {
-                "id": c["criterion_id"],
-                "points": points_text(c["points"]),
-                "max_points": points_text(c["max_points"]),
-                "source": c["source"],
+                "id": c.id,
+                "points": points_text(c.points),
+                "max_points": points_text(c.max_points),
+                "source": c.source,
             }
-            for c in sorted(map(_columns, criteria), key=lambda c: c["position"])
+            for c in criteria
         ],
     }

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
@@ -14,7 +13,8 @@ import msgspec
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from .tables import CriterionResult, SheetResult
+from .packed import PackedCriterion, unpack_criteria
+from .tables import ResultBreakdown, SheetResult
 
 __all__ = [
     "SCOPE_COLUMNS",
@@ -73,7 +73,7 @@ class RankedResult(msgspec.Struct, frozen=True):
     result: ResultView
 
 
-def _view(row: SheetResult, criteria: Sequence[CriterionResult] = ()) -> ResultView:
+def _view(row: SheetResult, criteria: Sequence[PackedCriterion] = ()) -> ResultView:
     return ResultView(
         id=row.id, campaign=row.campaign, period=row.period, unit=row.unit,
         unit_kind=row.unit_kind, unit_code=row.unit_code, commune_code=row.commune_code,
@@ -84,21 +84,20 @@ def _view(row: SheetResult, criteria: Sequence[CriterionResult] = ()) -> ResultV
         forced_by=row.forced_by, excluded=tuple(e for e in row.excluded.split(",") if e),
         needs_review=row.needs_review, scored_at=row.scored_at,
         criteria=tuple(
-            CriterionView(c.criterion_id, c.label_vi, c.points, c.max_points, c.source,
-                          c.explanation)
-            for c in sorted(criteria, key=lambda c: c.position)
+            CriterionView(c.id, c.label_vi, c.points, c.max_points, c.source, c.explanation)
+            for c in criteria
         ),
     )
 
 
-def _criteria(session: Session, ids: Collection[str]) -> dict[str, list[CriterionResult]]:
-    found: dict[str, list[CriterionResult]] = defaultdict(list)
+def _criteria(session: Session, ids: Collection[str]) -> dict[str, tuple[PackedCriterion, ...]]:
+    found: dict[str, tuple[PackedCriterion, ...]] = {}
     id_list = list(ids)
     for start in range(0, len(id_list), 500):
-        query = select(CriterionResult).where(
-            col(CriterionResult.result_id).in_(id_list[start:start + 500]))
-        for row in session.exec(query):
-            found[row.result_id].append(row)
+        query = select(ResultBreakdown.result_id, ResultBreakdown.packed_criteria).where(
+            col(ResultBreakdown.result_id).in_(id_list[start:start + 500]))
+        for result_id, packed in session.exec(query):
+            found[result_id] = unpack_criteria(packed)
     return found
 
 
@@ -108,7 +107,7 @@ def get_result(engine: Engine, result_id: str) -> ResultView | None:
         row = session.get(SheetResult, result_id)
         if row is None:
             return None
-        return _view(row, _criteria(session, [result_id]).get(result_id, []))
+        return _view(row, _criteria(session, [result_id]).get(result_id, ()))
 
 
 def list_results(
@@ -145,7 +144,7 @@ def list_results(
     with Session(engine) as session:
         rows = list(session.exec(query))
         criteria = _criteria(session, [r.id for r in rows]) if with_criteria else {}
-        return [_view(row, criteria.get(row.id, [])) for row in rows]
+        return [_view(row, criteria.get(row.id, ())) for row in rows]
 
 
 def ranking(

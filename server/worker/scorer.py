@@ -1,7 +1,7 @@
 """Scoring a page of sheets of one commune database into results (SQL rows and `result:` docs).
 
 For each sheet id: the winning revision is scored with its campaign's criteria set; the
-`result_sheet`/`result_criterion` rows and the `result:` document are replaced when the sheet
+`result_sheet`/`result_breakdown` rows and the `result:` document are replaced when the sheet
 revision, the criteria set or the review mark differ from what is stored (so a replayed
 change writes nothing). The row's `rank_key` moves the unit in the rankings of its commune,
 office and province: that replacement is the incremental ranking update (read by
@@ -28,9 +28,9 @@ from sync.backends.sql_raw import marks, run
 from sync.backends.sql_raw import rows as raw_rows
 from sync.store import DocumentStore, Seq, WriteResult
 
-from ..results.build import build_result, rank_key_text
+from ..results.build import breakdown_row, build_result, rank_key_text
 from ..results.documents import result_doc, result_doc_id
-from ..results.tables import CriterionResult, SheetResult
+from ..results.tables import ResultBreakdown, SheetResult
 from ..review.tables import ConflictRecord
 from .directory import NotScorable, WorkerDirectory
 from .gcpasses import paused
@@ -41,7 +41,7 @@ from .writes import Writer
 __all__ = ["Scorer"]
 
 logger = logging.getLogger("thidua.worker")
-_RESULTS, _CRITERIA = table_of(SheetResult), table_of(CriterionResult)
+_RESULTS, _BREAKDOWNS = table_of(SheetResult), table_of(ResultBreakdown)
 _FAILURES, _CONFLICTS = table_of(WorkerFailure), table_of(ConflictRecord)
 _SLICE = 16  # sheets scored (and explained, ~1 ms each) between yields to the event loop
 
@@ -53,7 +53,7 @@ def _now() -> datetime:
 class _Plan(msgspec.Struct):
     docs: list[dict[str, Any]] = msgspec.field(default_factory=list)
     results: list[dict[str, Any]] = msgspec.field(default_factory=list)
-    criteria: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    breakdowns: list[dict[str, Any]] = msgspec.field(default_factory=list)
     replaced: list[str] = msgspec.field(default_factory=list)  # result ids whose rows go
     failures: list[dict[str, Any]] = msgspec.field(default_factory=list)
     scored: list[str] = msgspec.field(default_factory=list)  # sheet ids scored or current
@@ -171,7 +171,7 @@ class Scorer:
         plan.docs.append(body)
         plan.replaced.append(rid)
         plan.results.append(row)
-        plan.criteria.extend(criteria)
+        plan.breakdowns.append(breakdown_row(rid, criteria))
 
     @staticmethod
     def _failure(db: str, doc_id: str, rev: str, seq: Seq, error: str, at: datetime) -> dict[str, Any]:
@@ -182,10 +182,10 @@ class Scorer:
 
     @staticmethod
     def _rows(conn: Connection, db: str, plan: _Plan, results: list[WriteResult]) -> None:
-        delete_in(conn, _CRITERIA, "result_id", plan.replaced)
+        delete_in(conn, _BREAKDOWNS, "result_id", plan.replaced)
         delete_in(conn, _RESULTS, "id", plan.replaced)
         insert_fast(conn, _RESULTS, plan.results)
-        insert_fast(conn, _CRITERIA, plan.criteria)
+        insert_fast(conn, _BREAKDOWNS, plan.breakdowns)
         insert_ignore(conn, _FAILURES, plan.failures)
         for start in range(0, len(plan.scored), 500):
             chunk = plan.scored[start:start + 500]

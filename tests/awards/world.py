@@ -15,8 +15,8 @@ from scoring.demo import DemoProvince, generate_province
 from scoring.demo_sheets import generate_sheets
 from server.audit_tables import install_audit_table
 from server.awards import DecisionInput, install_award_tables
-from server.results import CriterionResult, SheetResult, install_result_tables
-from server.results.build import build_result
+from server.results import ResultBreakdown, SheetResult, install_result_tables
+from server.results.build import breakdown_row, build_result
 
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -48,9 +48,8 @@ def seed_results(engine: Engine, *, lock_share: float = 0.9, communes: int | Non
             score = compiled.score(given.kind, given.inputs, given.manual, given.flags)
             row, criteria = build_result(sheet, sheet_rev="1-abc", scopes=dict(given.scopes),
                                          cset=cset, score=score, scored_at=AT)
-            # build_result gives models or column dicts (the worker's form): take either
-            session.add(SheetResult(**row) if isinstance(row, dict) else row)
-            session.add_all(CriterionResult(**c) if isinstance(c, dict) else c for c in criteria)
+            session.add(SheetResult(**row))
+            session.add(ResultBreakdown(**breakdown_row(row["id"], criteria)))
         session.commit()
     return demo, cset
 

@@ -14,7 +14,7 @@ from scoring.demo import generate_province
 from scoring.demo_sheets import generate_sheets
 from scoring.ranking import ScoredUnit
 from server.results import (
-    CriterionResult,
+    ResultBreakdown,
     SheetResult,
     get_result,
     install_result_tables,
@@ -22,7 +22,7 @@ from server.results import (
     ranking,
     result_doc,
 )
-from server.results.build import build_result
+from server.results.build import breakdown_row, build_result
 
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -45,7 +45,7 @@ def scored(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
             row, criteria = build_result(sheet, sheet_rev="1-abc", scopes=dict(given.scopes),
                                          cset=cset, score=score, scored_at=AT)
             session.add(SheetResult(**row))
-            session.add_all(CriterionResult(**c) for c in criteria)
+            session.add(ResultBreakdown(**breakdown_row(row["id"], criteria)))
             units_scored.append(ScoredUnit(given.unit, given.kind, given.scopes, score, given.flags))
         session.commit()
     return demo, cset, engine, units_scored
@@ -68,13 +68,16 @@ def test_result_doc_names_the_sheet_revision_and_uses_decimal_strings(scored) ->
     _demo, _cset, engine, _units = scored
     with Session(engine) as session:
         row = session.exec(select(SheetResult).limit(1)).one()
-        crits = list(session.exec(select(CriterionResult).where(CriterionResult.result_id == row.id)))
-    doc = result_doc(row, crits)
+    view = get_result(engine, row.id)
+    assert view is not None
+    doc = result_doc(row, view.criteria)
     assert doc["_id"] == row.id and doc["type"] == "result"
     assert doc["sheet_id"] == "sheet:" + row.id.removeprefix("result:")
     assert doc["sheet_rev"] == "1-abc"
     assert doc["total"] == f"{row.total // 10}.{row.total % 10}"
-    assert [c["id"] for c in doc["criteria"]] == [c.criterion_id for c in sorted(crits, key=lambda c: c.position)]
+    assert [c["id"] for c in doc["criteria"]] == [c.id for c in view.criteria]
+    assert [c["points"] for c in doc["criteria"]] == [f"{c.points // 10}.{c.points % 10}"
+                                                     for c in view.criteria]
 
 
 def test_sql_ranking_matches_the_engine_ranking(scored) -> None:  # type: ignore[no-untyped-def]
