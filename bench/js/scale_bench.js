@@ -63,7 +63,7 @@ async function pull(spec) {
   const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   const result = spec.replicate ? await PouchDB.replicate(source, phone, options)
-    : await firstLoad(PouchDB, source, phone, { ...batches.first, replication: options });
+    : await firstLoad(PouchDB, source, phone, { ...(spec.first || batches.first), replication: options });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.doc_write_failures) throw new Error(`pull failed: ${JSON.stringify(result)}`);
   return { seconds, docs: result.docs_written, requests: timings.length, options, steps,

@@ -23,18 +23,23 @@
  */
 export async function firstLoad(PouchDB, remote, local, options = {}) {
   const { limit = 2000, replication = {}, onProgress = () => {} } = options;
-  let since = 0, written = 0;
+  // documents `local` holds a revision of: those written here, and on a load redone any other
+  const held = new Set(), fresh = (await local.info()).update_seq === 0;
+  let since = 0, written = 0, next = changesPage(remote, since, limit);
   for (;;) {
-    const page = await changesPage(remote, since, limit);
-    const docs = await pageDocs(remote, local, page.results);
+    const page = await next;
+    const more = page.results.length === limit && page.pending !== 0;
+    since = page.last_seq;
+    // the next page is read while this one is written (pageDocs below sees what was written)
+    if (more) (next = changesPage(remote, since, limit)).catch(() => {});
+    const docs = await pageDocs(remote, fresh ? null : local, held, page.results);
     if (docs.length) {
       const failed = (await local.bulkDocs({ docs, new_edits: false })).filter((r) => r.error);
       if (failed.length) throw Object.assign(new Error('first load: write failed'), failed[0]);
     }
     written += docs.length;
-    since = page.last_seq;
     await onProgress(written);
-    if (page.results.length < limit || page.pending === 0) break;
+    if (!more) break;
   }
   const result = await PouchDB.replicate(remote, local, { ...replication, since });
   return { ...result, docs_written: written + result.docs_written };
@@ -49,12 +54,14 @@ async function changesPage(remote, since, limit) {
   return body;
 }
 
-/** The documents of `rows` to write: bodies `_changes` carried of documents new to `local`,
+/** The documents of `rows` to write: bodies `_changes` carried of documents new to the phone,
  * the rest from `_bulk_get` with their history (a body without it, written beside an older
- * local revision, would stand as a second root: a conflict the server does not have). */
-async function pageDocs(remote, local, rows) {
-  const known = new Set((await local.allDocs({ keys: rows.map((row) => row.id) })).rows
-    .filter((row) => !row.error).map((row) => row.id));
+ * local revision, would stand as a second root: a conflict the server does not have).
+ * `held`: ids written so far (updated here); `local`: the database to ask about the others
+ * (null when it was empty at the start). */
+async function pageDocs(remote, local, held, rows) {
+  const known = local ? new Set((await local.allDocs({ keys: rows.map((r) => r.id) })).rows
+    .filter((row) => !row.error).map((row) => row.id)) : held;
   const docs = [], missing = [];
   for (const row of rows) {
     const doc = row.doc;
@@ -66,6 +73,7 @@ async function pageDocs(remote, local, rows) {
     for (const { rev } of row.changes) {
       if (!plain || rev !== doc._rev) missing.push({ id: row.id, rev });
     }
+    held.add(row.id);
   }
   if (missing.length) {
     const answer = await remote.bulkGet({ docs: missing, revs: true, latest: true, attachments: true });
