@@ -8,9 +8,9 @@
 //     `revs`, `latest` and `attachments`, as replication asks;
 //  3. each page written locally with `new_edits: false` (the server's revisions kept as they
 //     are; writing one twice changes nothing, so an interrupted first load is simply redone);
-//  4. a normal replication from the last page's `last_seq` (PouchDB's `since`): it writes the
-//     replication checkpoints on both sides, so the live sync after it goes on from there,
-//     and it brings what was written on the server while the pages were read.
+//  4. a normal replication from the last page's `last_seq` (PouchDB's `since`), started as
+//     that page arrives: it writes the replication checkpoints on both sides, so the live sync
+//     after it goes on from there, and it brings what was written on the server meanwhile.
 // Histories of the bodies from `_changes` start at their revision (as after CouchDB's
 // stemming; later revisions come with theirs and join on); all else has its full history.
 
@@ -25,13 +25,26 @@ export async function firstLoad(PouchDB, remote, local, options = {}) {
   const { limit = 2000, replication = {}, onProgress = () => {} } = options;
   // documents `local` holds a revision of: those written here, and on a load redone any other
   const held = new Set(), fresh = (await local.info()).update_seq === 0;
-  let since = 0, written = 0, next = changesPage(remote, since, limit);
-  for (;;) {
+  let written = 0, next = changesPage(remote, 0, limit), last = null;
+  try {
+    while (!last) await nextPage();
+  } catch (err) {
+    if (last) last.cancel();
+    throw err;
+  }
+  const result = await last;
+  return { ...result, docs_written: written + result.docs_written };
+
+  async function nextPage() {
     const page = await next;
-    const more = page.results.length === limit && page.pending !== 0;
-    since = page.last_seq;
-    // the next page is read while this one is written (pageDocs below sees what was written)
-    if (more) (next = changesPage(remote, since, limit)).catch(() => {});
+    // the next page is read while this one is written (pageDocs below sees what was written);
+    // after the last, the replication from its seq (`new_edits: false` writes commute, and a
+    // load cut short is redone from the start: the caller marks it done once this returns)
+    if (page.results.length === limit && page.pending !== 0) {
+      (next = changesPage(remote, page.last_seq, limit)).catch(() => {});
+    } else {
+      (last = PouchDB.replicate(remote, local, { ...replication, since: page.last_seq })).catch(() => {});
+    }
     const docs = await pageDocs(remote, fresh ? null : local, held, page.results);
     if (docs.length) {
       const failed = (await local.bulkDocs({ docs, new_edits: false })).filter((r) => r.error);
@@ -39,10 +52,7 @@ export async function firstLoad(PouchDB, remote, local, options = {}) {
     }
     written += docs.length;
     await onProgress(written);
-    if (!more) break;
   }
-  const result = await PouchDB.replicate(remote, local, { ...replication, since });
-  return { ...result, docs_written: written + result.docs_written };
 }
 
 async function changesPage(remote, since, limit) {
