@@ -2,8 +2,9 @@
 //
 // stdin {"mode": "pull", "couch": "http://host:port/prefix/", "auth": {...}, "db": "c-...",
 //        "options": {...} (optional)}:
-//   a phone's initial pull of `db` into a fresh local db with the PWA's first-download
-//   options (pwa/src/replication.json `initial`, or `options` to try others)
+//   a phone's first download of `db` into a fresh local db as the PWA does it
+//   (pwa/src/firstload.mjs with replication.json `first`, then a replication with `initial`
+//   or `options`); with "replicate": true a plain replication with those options only
 //   -> {"seconds", "docs", "requests", "options", "steps", "cpu"}.
 // stdin {"mode": "push", "couch": url, "auth": {...}, "db": "c-...", "docs": [sheet, ...]}:
 //   a phone's push of `docs` (written locally first, untimed) into `db` with the PWA's
@@ -49,7 +50,7 @@ function remote(couch, auth, db, timings, steps) {
       }
     }
   };
-  return new PouchDB(couch + db, { auth, fetch });
+  return new PouchDB(couch + db, { auth, fetch, skip_setup: true });
 }
 
 async function pull(spec) {
@@ -57,10 +58,12 @@ async function pull(spec) {
   const timings = [];
   const steps = {};
   const options = spec.options || batches.initial;
+  const { firstLoad } = await import('../../pwa/src/firstload.mjs');
+  const source = remote(spec.couch, spec.auth, spec.db, timings, steps);
   const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
-  const result = await PouchDB.replicate(remote(spec.couch, spec.auth, spec.db, timings, steps),
-    phone, options);
+  const result = spec.replicate ? await PouchDB.replicate(source, phone, options)
+    : await firstLoad(PouchDB, source, phone, { ...(spec.first || batches.first), replication: options });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.doc_write_failures) throw new Error(`pull failed: ${JSON.stringify(result)}`);
   return { seconds, docs: result.docs_written, requests: timings.length, options, steps,

@@ -1,12 +1,14 @@
 // Local PouchDB databases (IndexedDB) for `config` and the user's commune databases, and their
-// replication with the server: a first download with progress, then live sync with retry and
-// back-off. `syncState` always says: online or not, local changes not yet sent, the last
-// successful sync, errors (in the catalogue's words) and each sheet the server refused.
+// replication with the server: a first download with progress (firstload.mjs: a few large
+// `_changes` pages, then replication from there), then live sync with retry and back-off.
+// `syncState` always says: online or not, local changes not yet sent, the last successful
+// sync, errors (in the catalogue's words) and each sheet the server refused.
 import PouchDB from 'pouchdb';
 import { httpMessage, reasonText } from './api.js';
 import { t } from './i18n.js';
 import { createStore } from './store.js';
-// Batch sizes of the first download and live sync (bench/js/scale_bench.js reads them too).
+import { firstLoad } from './firstload.mjs';
+// Page and batch sizes of the first download and live sync (bench/js/scale_bench.js reads them too).
 import batches from './replication.json';
 
 export const syncState = createStore({
@@ -82,9 +84,9 @@ async function firstDownload(names) {
   const total = Object.values(totals).reduce((a, b) => a + b, 0) || 1;
   const show = () => syncState.set({ progress: Math.min(1, Object.values(done).reduce((a, b) => a + b, 0) / total) });
   show();
-  await Promise.all(todo.map((db) => PouchDB.replicate(remotes[db], dbs[db], batches.initial)
-    .on('change', (info) => { done[db] = info.docs_written; show(); })
-    .then(() => save(`downloaded.${db}`, true))));
+  await Promise.all(todo.map((db) => firstLoad(PouchDB, remotes[db], dbs[db], {
+    ...batches.first, replication: batches.initial, onProgress: (written) => { done[db] = written; show(); },
+  }).then(() => save(`downloaded.${db}`, true))));
   syncState.set({ progress: null });
 }
 

@@ -9,13 +9,16 @@ request and `style=all_docs` rows get the winning rev first, as CouchDB sends th
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ..errors import BadRequest
+from ..selector import compile_selector
 from ..store import ChangeRow, ChangesPage
 from .couch_http import CouchClient
+from .couch_revs import check_since
 
-__all__ = ["ChangesRequest", "fetch_changes"]
+__all__ = ["ChangesRequest", "changes_request", "fetch_changes", "fetch_changes_json"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -31,12 +34,32 @@ class ChangesRequest:
     quirks: bool = False
 
 
+def changes_request(
+    quirks: bool, *, since: Any = 0, limit: int | None = None, style: str = "main_only",
+    include_docs: bool = False, conflicts: bool = False, doc_ids: Sequence[str] | None = None,
+    selector: Mapping[str, Any] | None = None, descending: bool = False,
+) -> ChangesRequest:
+    """`DocumentStore.changes`' options checked and made a request. :raises BadRequest:"""
+    if style not in ("main_only", "all_docs"):
+        raise BadRequest(f"Invalid style {style!r}: expected main_only or all_docs.")
+    if limit is not None and (not isinstance(limit, int) or limit < 0):
+        raise BadRequest(f"Invalid limit {limit!r}: expected a non-negative integer.")
+    return ChangesRequest(
+        since=check_since(since), limit=max(limit, 1) if limit is not None else None,
+        style=style, include_docs=include_docs, conflicts=conflicts,
+        doc_ids=list(doc_ids) if doc_ids is not None else None,
+        predicate=compile_selector(selector) if selector is not None else None,
+        descending=descending, quirks=quirks)
+
+
 def _row(entry: Mapping[str, Any]) -> ChangeRow:
     return ChangeRow(seq=entry["seq"], id=entry["id"], changes=list(entry["changes"]),
                      deleted=bool(entry.get("deleted")), doc=entry.get("doc"))
 
 
-async def _request(client: CouchClient, path: str, req: ChangesRequest) -> dict[str, Any]:
+async def _request(client: CouchClient, path: str, req: ChangesRequest,
+                   raw: bool = False) -> Any:
+    """CouchDB's answer, parsed (or its bytes with `raw`)."""
     need_docs = req.include_docs or req.predicate is not None
     params: dict[str, Any] = {
         "since": req.since, "style": req.style, "include_docs": need_docs or None,
@@ -44,16 +67,26 @@ async def _request(client: CouchClient, path: str, req: ChangesRequest) -> dict[
         "descending": req.descending or None,
         "limit": req.limit if req.predicate is None else None,
     }
+    accept = "application/json" if raw else None
     if req.doc_ids is None:
-        return dict(await client.call("GET", path, "_changes", params=params))
+        return await client.call("GET", path, "_changes", params=params, raw=raw, accept=accept)
     params["filter"] = "_doc_ids"
-    return dict(await client.call("POST", path, "_changes", params=params,
-                                  body={"doc_ids": req.doc_ids}))
+    return await client.call("POST", path, "_changes", params=params, raw=raw, accept=accept,
+                             body={"doc_ids": req.doc_ids})
+
+
+async def fetch_changes_json(client: CouchClient, path: str, req: ChangesRequest) -> bytes | None:
+    """CouchDB's own `_changes` answer, undecoded, when it needs nothing done here (no
+    selector, CouchDB rather than pouchdb-server); else None. :raises NotFound:"""
+    if req.predicate is not None or req.quirks:
+        return None
+    data: bytes = await _request(client, path, req, raw=True)
+    return data
 
 
 async def fetch_changes(client: CouchClient, path: str, req: ChangesRequest) -> ChangesPage:
     """One page of `_changes` for the database at URL part `path`. :raises NotFound:"""
-    answer = await _request(client, path, req)
+    answer = dict(await _request(client, path, req))
     rows = [_row(entry) for entry in answer["results"]]
     last_seq = answer["last_seq"]
     pending = answer.get("pending")
@@ -67,8 +100,8 @@ async def fetch_changes(client: CouchClient, path: str, req: ChangesRequest) -> 
     elif not isinstance(pending, int):
         pending = 0
         if req.limit is not None and rows and len(rows) >= req.limit and not req.descending:
-            rest = await _request(client, path, dataclasses.replace(
-                req, since=str(last_seq), limit=None, include_docs=False, style="main_only"))
+            rest = dict(await _request(client, path, dataclasses.replace(
+                req, since=str(last_seq), limit=None, include_docs=False, style="main_only")))
             pending = len(rest["results"])
     if req.quirks and req.style == "all_docs":
         await _winner_first(client, path, rows)
