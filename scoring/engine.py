@@ -395,6 +395,8 @@ class _Kind:
                     if cmp(v * q, p):
                         hits.append(eid)
                     continue
+                if v is None:  # flag not given: the rule does not apply
+                    continue
                 f = parse_exact(v)
                 if f is not None and cmp(f.numerator * q, p * f.denominator):
                     hits.append(eid)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import gc
 from bisect import bisect_left, insort
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from operator import itemgetter
 from typing import Any
 
 import msgspec
@@ -77,37 +78,39 @@ class Scoreboard:
         return self._compiled.score(sheet.kind, sheet.inputs, sheet.manual, sheet.flags, sheet.month)
 
     def load(self, sheets: Iterable[SheetInput]) -> None:
-        """Score every sheet and build all rankings from scratch.
+        """Score every sheet and build all rankings from scratch (a unit given twice: the
+        last sheet counts).
 
         The cyclic garbage collector is paused meanwhile (the build allocates only acyclic
-        objects, and collections over a growing heap would dominate the time); one full
-        collection at the end ages the new objects so later ``update`` calls do not pay for
-        the bulk allocation."""
+        objects, and collections over a growing heap would dominate the time), then every
+        object alive is frozen (``gc.freeze``): later collections, and so ``update`` calls,
+        skip the board instead of walking its millions of tuples (one full collection of a
+        national board costs about as much as ranking it). The board's objects are acyclic,
+        so reference counting still frees them when they are replaced."""
         was_enabled = gc.isenabled()
         gc.disable()
         try:
             self._load(sheets)
         finally:
+            gc.freeze()
             if was_enabled:
                 gc.enable()
-                gc.collect()
 
     def _load(self, sheets: Iterable[SheetInput]) -> None:
-        self._sheets.clear()
-        self._scores.clear()
-        self._keys.clear()
-        self._members.clear()
+        self._sheets, self._scores = {}, {}
         for sheet in sheets:
-            score = self._score(sheet)
             self._sheets[sheet.unit] = sheet
-            self._scores[sheet.unit] = score
-            key = None if score.excluded else -rank_key(score)
+            self._scores[sheet.unit] = self._score(sheet)
+        self._members, self._keys = defaultdict(set), defaultdict(list)
+        odd = _index(self._types, self._sheets.values(), self._scores.values(), self._members, self._keys)
+        for sheet in odd:  # sheets without some scope type: one by one
+            score = self._scores[sheet.unit]
             for scope in self._scopes(sheet):
                 self._members[scope].add(sheet.unit)
-                if key is not None:
-                    self._keys[scope].append(key)
+                if not score.excluded:
+                    self._keys[scope].append(-rank_key(score))
         for keys in self._keys.values():
-            keys.sort()
+            keys.sort()  # runs already sorted per commune: merged, not sorted again
 
     def _rank_in(self, scope: ScopeKey, score: SheetScore) -> int | None:
         if score.excluded:
@@ -171,3 +174,50 @@ class Scoreboard:
             for u in members
         )
         return rank_scope(self.cset, kind, scope_type, scope_id, units)
+
+
+def _index(
+    types: tuple[str, ...], sheets: Iterable[SheetInput], scores: Iterable[SheetScore],
+    members: dict[ScopeKey, set[str]], keys: dict[ScopeKey, list[int]],
+) -> list[SheetInput]:
+    """Fill ``members`` and (unsorted) ``keys`` of every scope from parallel ``sheets`` and
+    ``scores``; return the sheets lacking one of ``types``, left to the caller.
+
+    Units are grouped once by (kind, every scope id): a commune's units share their
+    office and province, so the groups are about as many as communes, and each scope's
+    lists are joined from whole groups. Rank keys are computed once per distinct
+    (total, points), which are few: points come from bands."""
+    get = _ids_getter(types)
+    groups: dict[tuple[str, tuple[str, ...]], tuple[list[str], list[int]]] = {}
+    memo: dict[tuple[int, tuple[int, ...]], int] = {}
+    odd = []
+    for sheet, score in zip(sheets, scores, strict=True):
+        try:
+            group = (sheet.kind, get(sheet.scopes))
+        except KeyError:
+            odd.append(sheet)
+            continue
+        found = groups.get(group)
+        if found is None:
+            found = groups[group] = ([], [])
+        found[0].append(sheet.unit)
+        if not score.excluded:
+            tp = (score.total, score.points)
+            key = memo.get(tp)
+            if key is None:
+                key = memo[tp] = -rank_key(score)
+            found[1].append(key)
+    for (kind, ids), (units, ranked) in groups.items():
+        ranked.sort()
+        for st, sid in zip(types, ids, strict=True):
+            members[(kind, st, sid)].update(units)
+            keys[(kind, st, sid)] += ranked
+    return odd
+
+
+def _ids_getter(types: tuple[str, ...]) -> Callable[[Mapping[str, str]], tuple[str, ...]]:
+    """A sheet's scope ids in ``types`` order (KeyError if one is missing), at C speed."""
+    if len(types) == 1:
+        only = types[0]
+        return lambda scopes: (scopes[only],)
+    return itemgetter(*types) if types else lambda scopes: ()

@@ -255,6 +255,10 @@ def test_exclusions() -> None:
     s = score_sheet(CSET, "savings_group", FULL, flags={"thang_hoat_dong": 8, "vi_pham": True})
     assert s.excluded == ("EX-THOIGIAN", "EX-VIPHAM") and s.total == 1000
     assert score_sheet(CSET, "savings_group", FULL, flags={"thang_hoat_dong": 9}).excluded == ()
+    none = {"thang_hoat_dong": None, "vi_pham": None, "dang_thanh_tra": None}  # None: not given
+    assert score_sheet(CSET, "savings_group", FULL, flags=none).excluded == ()
+    text = {"thang_hoat_dong": "8,5", "vi_pham": "1", "dang_thanh_tra": "abc"}  # numbers as text
+    assert score_sheet(CSET, "savings_group", FULL, flags=text).excluded == ("EX-THOIGIAN", "EX-VIPHAM")
 
 
 def test_explanations_in_vietnamese() -> None:
