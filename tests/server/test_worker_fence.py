@@ -103,10 +103,11 @@ def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
                                 stdout=out, stderr=subprocess.STDOUT)
 
 
-def _wait(until: Any, seconds: float, why: Any) -> None:
+def _wait(what: str, until: Any, seconds: float, why: Any) -> None:
+    """Poll `until` for at most `seconds`; on a timeout, say what was awaited, with `why()`."""
     deadline = time.monotonic() + seconds
     while not until():
-        assert time.monotonic() < deadline, why()
+        assert time.monotonic() < deadline, (f"no {what} within {seconds} s", why())
         time.sleep(0.05)
 
 
@@ -126,7 +127,8 @@ def test_a_paused_leader_cannot_write_after_a_takeover(tmp_path: Path,
     tails = lambda: [log.read_text()[-2000:] for _, log in procs.values()]  # noqa: E731
     paused = None
     try:
-        _wait(lambda: _holder(engine) is not None and _count(engine) >= 100, 120, tails)
+        _wait("leader with 100 sheets scored",
+              lambda: _holder(engine) is not None and _count(engine) >= 100, 240, tails)
         leader = int(str(_holder(engine)).split(":")[1])
         sheets_done = _count(engine)
         paused, paused_log = procs[leader]
@@ -134,22 +136,28 @@ def test_a_paused_leader_cannot_write_after_a_takeover(tmp_path: Path,
         unsaved = _unsaved(engine)
         # expiry, then PostgreSQL ending a transaction the paused leader left open, then a
         # standby's next try: a few lease times at most
-        _wait(lambda: str(_holder(engine)).split(":")[1:2] not in ([], [str(leader)]),
+        _wait("takeover", lambda: str(_holder(engine)).split(":")[1:2] not in ([], [str(leader)]),
               10 * TTL, tails)
         edited = asyncio.run(_edit(fresh_postgres_url, unsaved))
-        # the new holder scores the edits and writes those databases' checkpoints
+        # the new holder scores the edits and writes those databases' checkpoints, and moves
+        # on (50 more sheets, or all of them when fewer were left: a fast leader on a slow
+        # poll may have scored nearly all before the pause)
         dbs = {db for db, _ in unsaved}
-        _wait(lambda: _count(engine) > sheets_done + 50 and _edited_done(engine, edited)
-              and dbs <= set(watcher.seqs), 120, tails)
+        more = min(sheets, sheets_done + 50)
+        _wait("progress of the new holder",
+              lambda: _count(engine) >= more and _edited_done(engine, edited)
+              and dbs <= set(watcher.seqs), 240, tails)
         paused.send_signal(signal.SIGCONT)
         paused = None
         # "lost; stopping", or "not renewed (...); stopping" when paused inside its renewal
-        _wait(lambda: "; stopping" in paused_log.read_text(), 10 * TTL, tails)
+        _wait("stop of the resumed leader", lambda: "; stopping" in paused_log.read_text(),
+              10 * TTL, tails)
         # It held checkpoints in memory: writing them was refused, by the fence (LeaseLost)
         # or, paused inside a transaction, by PostgreSQL ending the idle transaction.
         refused = ("was taken over", "server closed the connection", "idle-in-transaction")
         assert not unsaved or any(r in paused_log.read_text() for r in refused), tails()
-        _wait(lambda: _count(engine) == sheets and _edited_done(engine, edited), 240, tails)
+        _wait("every sheet scored",
+              lambda: _count(engine) == sheets and _edited_done(engine, edited), 240, tails)
     finally:
         if paused is not None:
             paused.send_signal(signal.SIGCONT)
