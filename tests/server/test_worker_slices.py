@@ -8,7 +8,6 @@ from sqlmodel import Session, func, select
 
 from server.results import SheetResult
 from server.worker.service import _SLICE, Worker
-
 from tests.server.test_worker import World, seeded, template  # noqa: F401 - the seeded demo
 
 BATCH = 100
