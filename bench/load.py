@@ -1,7 +1,7 @@
 """Many phones at once, and a sign-in storm, against a real `thidua serve` (one process).
 
 Run: `.venv/bin/python bench/load.py [--sizes 50,100,200] [--sheets 50] [--storm 200]
-[--modes token,basic] [--node-processes 1]`.
+[--modes token,basic] [--node-processes 1] [--pin]`.
 
 * **Sign-in storm**: `--storm` concurrent sign-ins (half HTTP Basic, half `POST /db/_session`)
   with unknown names and wrong passwords, each from its own address (behind a trusted proxy,
@@ -24,10 +24,12 @@ Run: `.venv/bin/python bench/load.py [--sizes 50,100,200] [--sheets 50] [--storm
 The phones run in `--node-processes` Node processes (phone i in process i mod that number):
 phones are separate devices with their own CPUs, while one Node process emulating 200 of
 them needs about as much CPU as the server (docs/benchmarks.md), so on a small machine the
-clients are part of what is timed; the CPU seconds printed say how much. Every process
-first loads its phones' sheets into their local databases, then all start syncing on one
-signal, so the loading is not timed. The phones replicate as the PWA's live sync does
-(`batch_size: 200`), with PouchDB's own HTTP client (node-fetch) and no cookie jar for tokens.
+clients are part of what is timed; the CPU seconds printed say how much. `--pin` (an extra
+view; the target is judged unpinned) runs the server on the first core and the phones on the
+others (`taskset`), as separate devices would not take the server's CPU. Every process
+first loads its phones' sheets, then all start syncing on one signal (loading is not timed).
+They replicate as the PWA's live sync does (`batch_size: 200`), with PouchDB's own HTTP
+client (node-fetch) and no cookie jar for tokens.
 
 Peak RSS is the kernel's high-water mark (`VmHWM`) of the server process, which is restarted
 for every run. Argon2 checks are counted from the server's DEBUG log. CPU seconds come from
@@ -107,8 +109,9 @@ def peak_rss(pid: int) -> int:
 class Served:
     """`thidua serve` on a free port; `peak` is read just before it stops."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, pin: bool = False) -> None:
         self.data_dir, self.port, self.peak, self.pid = data_dir, free_port(), 0, 0
+        self.pin, self.phones_pin = pinning(pin)  # `taskset -c CORES` prefixes, or none
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = data_dir / "server.log"
 
@@ -122,7 +125,7 @@ class Served:
         )
         with self.log.open("w") as log:
             process = subprocess.Popen(
-                [str(THIDUA), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                [*self.pin, str(THIDUA), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                 env=env, stdout=log, stderr=log,
             )  # fmt: skip
         self.pid = process.pid
@@ -271,7 +274,7 @@ def sync_devices(
     checks_before = served.password_checks()
     server_cpu, started = cpu_seconds(served.pid), time.monotonic()
     with profiled(served.pid):
-        outputs = drive(served.base + "/db/", clients, processes)
+        outputs = drive(served.base + "/db/", clients, processes, served.phones_pin)
     synced_cpu = cpu_seconds(served.pid) - server_cpu
     scored_after = scored(served.base) - started
     scored_cpu = cpu_seconds(served.pid) - server_cpu
@@ -355,12 +358,15 @@ def profiled(pid: int) -> Iterator[None]:
         spy.wait(timeout=60)
 
 
-def drive(couch: str, clients: list[dict[str, Any]], processes: int) -> list[dict[str, Any]]:
-    """Run the phones in `processes` Node processes (phone i in process i mod `processes`):
-    each loads its phones' sheets, says `ready`, and all start syncing on one `go`."""
+def drive(
+    couch: str, clients: list[dict[str, Any]], processes: int, pin: list[str]
+) -> list[dict[str, Any]]:
+    """Run the phones in `processes` Node processes (phone i in process i mod `processes`),
+    after the `pin` prefix (`taskset -c CORES` or none): each loads its phones' sheets, says
+    `ready`, and all start syncing on one `go`."""
     with ExitStack() as files:
         drivers = [
-            subprocess.Popen(["node", *NODE_FLAGS, str(DRIVER)], stdin=subprocess.PIPE,
+            subprocess.Popen([*pin, "node", *NODE_FLAGS, str(DRIVER)], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE,
                              stderr=files.enter_context(tempfile.TemporaryFile()), cwd=ROOT)
             for _ in range(processes)
@@ -420,6 +426,14 @@ def missing(base: str, clients: list[dict[str, Any]]) -> int:
     return gone
 
 
+def pinning(pin: bool) -> tuple[list[str], list[str]]:
+    """The `taskset` prefixes of the server (first core) and the phones (the others)."""
+    cores = sorted(os.sched_getaffinity(0))
+    if not pin or len(cores) < 2:
+        return [], []
+    return ["taskset", "-c", str(cores[0])], ["taskset", "-c", ",".join(map(str, cores[1:]))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="50,100,200")
@@ -429,6 +443,9 @@ def main() -> None:
     parser.add_argument(
         "--node-processes", type=int, default=1, help="Node processes the phones are spread over"
     )
+    parser.add_argument(
+        "--pin", action="store_true", help="server on core 0, phones on the other cores"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     modes = args.modes.split(",")
@@ -437,7 +454,10 @@ def main() -> None:
         data_dir = Path(tmp)
         print(f"seeding {max(sizes)} scorers ...", file=sys.stderr, flush=True)
         tokens = seed(data_dir, communes(max(sizes)), args.sheets * runs)
-        lines = [f"machine: {os.cpu_count()} cores; one server process (thidua serve)"]
+        load = f"load average {os.getloadavg()[0]:.1f} at the start"
+        lines = [f"machine: {os.cpu_count()} cores, {load}; one server process (thidua serve)"]
+        if args.pin:
+            lines.append("pinned: server `{}`, phones `{}`".format(*map(" ".join, pinning(True))))
         if args.storm:
             with Served(data_dir).running() as served:
                 statuses = asyncio.run(storm(served.base, args.storm))
@@ -455,7 +475,7 @@ def main() -> None:
                 run += 1
                 chosen = dict(list(tokens.items())[:size])
                 print(f"{mode} x{size} ...", file=sys.stderr, flush=True)
-                with Served(data_dir).running() as served:
+                with Served(data_dir, args.pin).running() as served:
                     r = sync_devices(served, chosen, mode, periods, args.node_processes)
                 rss = served.peak / MIB
                 if mode == "token":

@@ -12,7 +12,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -47,7 +47,6 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _TERRITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 MIN_PASSWORD = 8
 _TOKEN_PREFIX = "thd_"
-_LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 
 class AccountError(ValueError):
@@ -418,13 +417,26 @@ class Accounts:
     def verify_token(self, secret: str) -> tuple[Account, DeviceToken] | None:
         """The account and token for a bearer secret; None if unknown, revoked or disabled."""
         found = self.token_at(secret)
-        return (found[0], found[1]) if found else None
+        if found is None:
+            return None
+        self.touch_tokens([found[1].id])
+        return found[0], found[1]
+
+    def touch_tokens(self, ids: Sequence[str]) -> None:
+        """Record that the tokens `ids` were used now, in one statement (`TokenUses`)."""
+        if ids:
+            with Session(self.engine) as session:
+                session.execute(
+                    update(TokenRow).where(col(TokenRow.id).in_(ids)).values(last_used_at=_now())
+                )
+                session.commit()
 
     def token_at(self, secret: str) -> tuple[Account, DeviceToken, int] | None:
         """`verify_token` with the owner's credential epoch, read in the same statement.
 
         Device tokens are 256-bit random strings: their sha256, looked up by a unique
-        index, is all the check needs (no slow hash; the lookup compares digests)."""
+        index, is all the check needs (no slow hash; the lookup compares digests). A read
+        only: the use is recorded apart (`touch_tokens`)."""
         if not secret.startswith(_TOKEN_PREFIX):
             return None
         query = (
@@ -440,9 +452,4 @@ class Accounts:
             row, owner, epoch = found
             if row.revoked_at is not None or owner.disabled:
                 return None
-            now = _now()
-            if row.last_used_at is None or now - row.last_used_at > _LAST_USED_GRANULARITY:
-                row.last_used_at = now
-                session.add(row)
-                session.commit()
             return _account(owner), _token(row), int(epoch)

@@ -47,6 +47,7 @@ from .credentials import (
 from .logs import mark_request_start
 from .settings import Settings
 from .signin_gate import GateFull, PasswordGate
+from .token_uses import TokenUses
 from .traffic import Traffic
 
 __all__ = ["AuthMiddleware", "Authenticator", "Identity", "SignInRefused"]
@@ -108,6 +109,7 @@ class Authenticator:
         self.cache = VerifiedCache(settings.secret_key, ttl=settings.session_timeout)
         self.gate = PasswordGate()
         self.reads = EpochReads(accounts.epoch, SqliteEpochs(accounts.engine))
+        self.token_uses = TokenUses(accounts.touch_tokens)  # "last used", off the path
 
     async def record(self, name: str) -> AuthRecord | None:
         """The account and password hash of `name` (reused while its epoch holds)."""
@@ -265,6 +267,7 @@ class Authenticator:
                     self.on_sign_in(None, client, "token", False, refused.reason)
                     return Identity(sent=True, refused=refused)
                 account, token = found
+                self.token_uses.note(token.id)
                 return Identity(user=account, method="token", sent=True, token_id=token.id)
             try:
                 name, password = parse_basic(authorization)

@@ -45,6 +45,9 @@ def make_lifespan(settings: Settings):  # type: ignore[no-untyped-def]
             )
             yield
         finally:
+            auth = getattr(app.state, "auth", None)
+            if auth is not None:  # the last "last used" times of device tokens
+                await auth.token_uses.flush()
             await store.close()
             await anyio.to_thread.run_sync(accounts.close)
             logger.info("stopped")

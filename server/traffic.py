@@ -4,9 +4,10 @@ The in-process worker (`server.worker`) scores on the event loop that serves the
 200 phones sync at once, every page it scores delays all of their requests; scoring a moment
 later delays nothing the phones wait for. `AuthMiddleware` counts the `/db`, `/api` and
 `/branch` requests in flight; the worker's follower awaits `quiet()` before handling each page
-of changes: it goes on once no request has been in flight for `settle` seconds, and after
-`at_most` seconds in any case, so a server that is never idle still scores at least a page
-per `at_most` seconds. Nothing is skipped: the page waits, its checkpoint with it.
+of changes, and the worker again between slices of a page: it goes on once no request has
+been in flight for `settle` seconds, and after `at_most` seconds in any case, so a server
+that is never idle still scores at least a slice per `at_most` seconds. Nothing is skipped:
+the page waits, its checkpoint with it.
 """
 
 from __future__ import annotations

@@ -50,6 +50,10 @@ _RESULTS, _FAILURES = table_of(SheetResult), table_of(WorkerFailure)
 #: and every full page of the store's `_changes` counts the changes after it (a national
 #: `config` holds ~276,000 documents: pages of 200 made that count 1,400 times).
 _CONFIG_PAGE = 5000
+#: With a `pace` (the server's worker), a page is scored this many sheets at a time, `pace`
+#: awaited between slices: a phone's request waits for at most one slice, and while
+#: requests are in flight the worker waits (`server.traffic`) instead of taking the GIL.
+_SLICE = 25
 
 
 def follows(db: str) -> bool:
@@ -84,7 +88,7 @@ class Worker:
                                  batch=lambda db: _CONFIG_PAGE if db == CONFIG_DB else batch,
                                  style=lambda db: "main_only" if db == CONFIG_DB else "all_docs",
                                  rescan=rescan, pace=pace)
-        self.running = False
+        self.pace, self.running = pace, False
 
     def install(self) -> None:
         """Create the results, review and worker tables (blocking, idempotent)."""
@@ -148,7 +152,11 @@ class Worker:
         for row in sheets:
             if len(row.changes) > 1:
                 await self.reconciler.reconcile(db, row.id)
-        await self.scorer.score(db, {row.id: row.seq for row in sheets})
+        step = _SLICE if self.pace is not None else max(1, len(sheets))
+        for start in range(0, len(sheets), step):
+            if start and self.pace is not None:
+                await self.pace()
+            await self.scorer.score(db, {row.id: row.seq for row in sheets[start:start + step]})
 
     async def _record_failure(self, db: str, row: ChangeRow, exc: Exception) -> None:
         rev = row.changes[0]["rev"] if row.changes else ""
