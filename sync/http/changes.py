@@ -133,7 +133,7 @@ async def _changes(request: Req, db: str, body: ChangesBody) -> Response[bytes] 
     if feed == "normal" and fast is not None and not (query.attachments and query.include_docs):
         # the whole page as the store encoded it (CouchDB's own bytes on that backend)
         return Response(content=await fast(db, **query.options(query.since)),
-                        media_type=JSON_TYPE)
+                        status_code=200, media_type=JSON_TYPE)
     page = await query.page(store, db, query.since)
     if feed == "normal" or query.descending or page.results:
         return json_response(page)

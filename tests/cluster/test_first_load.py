@@ -115,9 +115,9 @@ def test_first_load_brings_every_leaf_and_the_writes_made_meanwhile(
     assert out["again"] == 0  # the next replication started from the first load's checkpoint
 
 
+@pytest.mark.parametrize("server", ["thidua-cluster", "thidua-sqlite"], indirect=True)
 def test_a_scorer_of_another_commune_gets_403(server: Server) -> None:
-    if server.name != "ours":
-        pytest.skip("territories are thidua's")
+    """Territories are thidua's: straight CouchDB has none."""
     db = "c-26734"
     with server.client() as http:
         assert http.put(db).status_code in (201, 202, 412)
@@ -130,13 +130,12 @@ def test_a_scorer_of_another_commune_gets_403(server: Server) -> None:
     assert out["docs"] == {}
 
 
+@pytest.mark.parametrize("server", ["thidua-cluster"], indirect=True)
 def test_changes_through_thidua_is_couchdbs_own_answer(
         server: Server, couchdb_cluster: CouchCluster) -> None:
     """On the CouchDB backend the `_changes` page (rows, docs, conflicts, `pending`) is what
     CouchDB answers (seqs too, but they name the copies read, so two answers differ), and a
     selector is still applied by thidua."""
-    if "THIDUA_COUCHDB_URL" not in server.env:
-        pytest.skip("the pass-through is the CouchDB backend's")
     db = f"t{uuid.uuid4().hex[:12]}"
     query = {"style": "all_docs", "include_docs": "true", "conflicts": "true", "limit": "9"}
     with server.client() as ours, httpx.Client(base_url=couchdb_cluster.url,
