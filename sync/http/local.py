@@ -7,10 +7,7 @@ from typing import Any
 from litestar import Request, Response, delete, get, put
 from litestar.params import FromPath
 
-from sync.errors import NotFound
-
 from .batch import local_body
-from .errors import couch_error
 from .params import local_id
 from .wire import json_response, read_json, settings_of, store_of
 
@@ -21,14 +18,7 @@ Req = Request[Any, Any, Any]
 
 @get("/{db:str}/_local/{name:path}")
 async def get_local(request: Req, db: FromPath[str], name: FromPath[str]) -> Response[bytes]:
-    """A replication checkpoint; a phone's first sync of a database reads one that is not
-    there, so that 404 is answered here (the same body) rather than through an exception
-    handler, which costs more than the read."""
-    try:
-        found = await store_of(request).get_local(db, local_id(request))
-    except NotFound as missing:
-        return couch_error(missing.status, missing.error, missing.reason)
-    return json_response(found)
+    return json_response(await store_of(request).get_local(db, local_id(request)))
 
 
 @put("/{db:str}/_local/{name:path}", status_code=201)
