@@ -1,10 +1,11 @@
 """The HTTP side of the CouchDB backend: async HTTP for documents, pycouchdb for the rest.
 
 `CouchClient.call()` answers parsed JSON (or bytes). Document and replication requests (reads,
-`_bulk_get`, `_bulk_docs`, `_revs_diff`, `_changes`, `_local`) go over `httpx.AsyncClient`
-with a keep-alive pool on the event loop: profiled, the blocking client in threads spent most
-of a pull re-acquiring the GIL and rebuilding `requests`' per-request context (bench/scale.py,
-docs/benchmarks.md). Database administration (`admin=True`: the welcome, `_all_dbs`, create,
+`_bulk_get`, `_bulk_docs`, `_revs_diff`, `_changes`, `_local`) go over `couch_wire.Pool`
+(keep-alive connections on the event loop, httptools parsing): profiled, the blocking client
+in threads spent most of a pull re-acquiring the GIL and rebuilding `requests`' per-request
+context, and httpx after it 1.5-2.5 ms of CPU per call (bench/scale.py, docs/benchmarks.md).
+Database administration (`admin=True`: the welcome, `_all_dbs`, create,
 delete, compact) stays on pycouchdb's `Server` session, run in a small thread pool.
 Several node URLs (comma-separated) are tried in turn (`couch_nodes`: failover and recheck).
 `translate()` turns every failure into a `sync.errors` class: CouchDB's `{error, reason}`
@@ -21,9 +22,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypedDict, Unpack
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-import httpx
 import msgspec
 import pycouchdb
 import requests
@@ -42,6 +42,7 @@ from ..errors import (
     Unauthorized,
 )
 from .couch_nodes import CONNECT_TIMEOUT, Node, Nodes, replayable, split_urls
+from .couch_wire import Pool, Reply
 
 __all__ = ["CouchClient", "Response", "doc_path", "translate"]
 
@@ -84,7 +85,7 @@ def translate() -> Iterator[None]:
             if isinstance(exc, source):
                 raise target(str(exc) or target.error) from exc
         raise StoreUnavailable(f"CouchDB error: {exc}", original=exc) from exc
-    except (requests.RequestException, httpx.TransportError, OSError) as exc:
+    except (requests.RequestException, OSError) as exc:
         raise StoreUnavailable(f"CouchDB is unreachable: {exc}", original=exc) from exc
     except ValueError as exc:  # a non-JSON answer (proxy error page, truncated body)
         raise StoreUnavailable(f"CouchDB sent an invalid answer: {exc}", original=exc) from exc
@@ -113,7 +114,8 @@ class Response:
 
 
 class CouchClient:
-    """CouchDB over HTTP: `httpx` on the event loop, pycouchdb's session for `admin` calls."""
+    """CouchDB over HTTP: `couch_wire` on the event loop, pycouchdb's session for `admin`
+    calls."""
 
     def __init__(
         self, url: str, *, max_connections: int = 32, max_waits: int = 64, timeout: float = 30.0
@@ -134,21 +136,13 @@ class CouchClient:
         self._limits = (max_connections, max_waits)
         self.waiting = self.peak_waiting = 0  # long polls in flight, and their high-water mark
         # Bound to the event loop that made them (a pool's sockets belong to one loop).
-        self._clients: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient,
-                             httpx.AsyncClient] | None = None
+        self._clients: tuple[asyncio.AbstractEventLoop, Pool, Pool] | None = None
 
-    def _async(self, wait: bool) -> httpx.AsyncClient:
-        """This loop's client (long polls have their own pool, so they never starve calls)."""
+    def _async(self, wait: bool) -> Pool:
+        """This loop's pool (long polls have their own, so they never starve calls)."""
         loop = asyncio.get_running_loop()
         if self._clients is None or self._clients[0] is not loop:
-            headers = {"Accept-Encoding": "identity"}
-
-            def make(size: int) -> httpx.AsyncClient:
-                return httpx.AsyncClient(
-                    headers=headers, timeout=self.timeout,
-                    limits=httpx.Limits(max_connections=size, max_keepalive_connections=size))
-
-            self._clients = (loop, make(self._limits[0]), make(self._limits[1]))
+            self._clients = (loop, Pool(self._limits[0]), Pool(self._limits[1]))
         _, calls, polls = self._clients
         return polls if wait else calls
 
@@ -173,7 +167,8 @@ class CouchClient:
 
         with translate():
             response = self.nodes.send_now(attempt, replay=replayable(method, parts, body))
-            return _finish(response.status_code, response.content, response.headers, raw)
+            return _finish(response.status_code, response.content,
+                           response.headers.get("Content-Type", ""), response.headers.get("ETag", ""), raw)
 
     async def call(self, method: str, *parts: str, **options: Unpack[Options]) -> Any:
         """The answer's JSON (bytes with `raw`); the options as `response` takes them.
@@ -201,25 +196,31 @@ class CouchClient:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(
                 self._pool, partial(self._request, method, parts, params, body, raw, timeout))
-        headers = {"Accept": accept or ("*/*" if raw else "application/json")}
+        headers = {"Accept": accept or ("*/*" if raw else "application/json"),
+                   "Accept-Encoding": "identity"}
         content = None
         if body is not None:
             content = _ENCODE(body)
             headers["Content-Type"] = "application/json"
+        query = _encode_params(params)
+        target = "/" + "/".join(parts) + (f"?{urlencode(query, quote_via=quote)}" if query else "")
+        replay = replayable(method, parts, body)
+        limit = timeout or self.timeout
         self.waiting += wait
         self.peak_waiting = max(self.peak_waiting, self.waiting)
         try:
-            client = self._async(wait)
+            pool = self._async(wait)
 
-            async def attempt(node: Node) -> httpx.Response:
-                return await client.request(
-                    method, "/".join([node.root, *parts]), params=_encode_params(params),
-                    content=content, headers=headers, auth=node.auth,
-                    timeout=httpx.Timeout(timeout or self.timeout, connect=CONNECT_TIMEOUT))
+            async def attempt(node: Node) -> Reply:
+                return await pool.request(
+                    method, node.root, target, auth=node.auth, headers=headers, body=content,
+                    timeout=limit, connect_timeout=min(CONNECT_TIMEOUT, limit), replay=replay)
 
             with translate():
-                answer = await self.nodes.send(attempt, replay=replayable(method, parts, body))
-                return _finish(answer.status_code, answer.content, answer.headers, raw)
+                answer = await self.nodes.send(attempt, replay=replay)
+                return _finish(answer.status_code, answer.content,
+                               answer.headers.get("content-type", ""),
+                               answer.headers.get("etag", ""), raw)
         finally:
             self.waiting -= wait
 
@@ -238,11 +239,10 @@ class CouchClient:
         self.session.close()
 
 
-def _finish(status: int, content: bytes, headers: Mapping[str, str], raw: bool) -> Response:
+def _finish(status: int, content: bytes, content_type: str, etag: str, raw: bool) -> Response:
     """A `Response` from an answer's parts. :raises StoreError: an error status."""
-    content_type = headers.get("Content-Type", "")
     if raw and status < 400:
-        return Response(status, content, content_type, headers.get("ETag", "").strip('"'))
+        return Response(status, content, content_type, etag.strip('"'))
     parsed = _DECODE(content) if content else None
     if status >= 400:
         raise _error_for(status, parsed)

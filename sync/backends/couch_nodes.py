@@ -23,8 +23,9 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-import httpx
 import requests
+
+from .couch_wire import ConnectFailed
 
 __all__ = ["CONNECT_TIMEOUT", "Node", "Nodes", "replayable", "split_urls"]
 
@@ -86,7 +87,7 @@ def replayable(method: str, parts: Sequence[str], body: Any) -> bool:
 
 def _never_sent(exc: BaseException) -> bool:
     """The connection failed before the request could reach the node."""
-    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | requests.ConnectTimeout):
+    if isinstance(exc, ConnectFailed | requests.ConnectTimeout):
         return True
     if isinstance(exc, requests.ConnectionError):
         reason = getattr(exc.args[0] if exc.args else None, "reason", None)
@@ -94,7 +95,7 @@ def _never_sent(exc: BaseException) -> bool:
     return False
 
 
-_TRANSPORT = (httpx.TransportError, requests.ConnectionError, requests.Timeout, OSError)
+_TRANSPORT = (requests.ConnectionError, requests.Timeout, OSError)
 
 
 class Nodes:
