@@ -122,7 +122,10 @@ class GatekeptStore(DocumentStore):
             CouchDB, which answers 404 before looking at a database's members).
         """
         user = self._signed_in()
-        reach = await self.reach()
+        # The territory decides only a non-admin's `c-`/`p-` databases: no directory read
+        # (nor its recheck of `config`) on the request path for any other.
+        territorial = db_kind(db) in ("commune", "province") and not user.is_admin
+        reach = await self.reach() if territorial else frozenset[str]()
         allowed = can_write(user, db, reach) if write else can_read(user, db, reach)
         if not allowed:
             await self.inner.db_info(db)  # NotFound first, like CouchDB

@@ -23,7 +23,8 @@ class Scripted:
     handler returns False to close the connection afterwards."""
 
     def __init__(self, handler: Handler) -> None:
-        self.handler, self.requests, self.connections = handler, [], 0
+        self.handler, self.connections = handler, 0
+        self.requests: list[bytes] = []
         self.server: asyncio.Server | None = None
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
