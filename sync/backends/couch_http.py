@@ -86,7 +86,8 @@ def translate() -> Iterator[None]:
                 raise target(str(exc) or target.error) from exc
         raise StoreUnavailable(f"CouchDB error: {exc}", original=exc) from exc
     except (requests.RequestException, OSError) as exc:
-        raise StoreUnavailable(f"CouchDB is unreachable: {exc}", original=exc) from exc
+        raise StoreUnavailable(f"CouchDB is unreachable: {str(exc) or type(exc).__name__}",
+                               original=exc) from exc
     except ValueError as exc:  # a non-JSON answer (proxy error page, truncated body)
         raise StoreUnavailable(f"CouchDB sent an invalid answer: {exc}", original=exc) from exc
 

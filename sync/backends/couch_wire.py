@@ -186,7 +186,7 @@ class Pool:
                     server_hostname=spot.host if context else None)
         except (OSError, TimeoutError) as exc:
             raise ConnectFailed(f"cannot connect to {spot.host}:{spot.port}: "
-                                f"{exc or type(exc).__name__}") from exc
+                                f"{str(exc) or type(exc).__name__}") from exc
         return conn
 
     async def _exchange(self, root: str, conn: _Connection, data: bytes) -> Reply:
