@@ -18,10 +18,12 @@ def worker_cmd(ctx: click.Context, once: bool) -> None:
     import anyio
 
     from .cli import get_settings
+    from .logs import configure_logging
     from .worker.lease import Lease, run_leased
     from .worker.standalone import open_worker
 
     settings = get_settings(ctx)
+    configure_logging(settings.log_level)  # takeovers, lost leases and failures, as the server's
 
     async def run() -> int:
         async with open_worker(settings) as worker:

@@ -19,8 +19,10 @@ raises `LeaseLost` and the transaction writes nothing. The UPDATE also locks the
 commit (PostgreSQL row lock, SQLite write lock), so a takeover waits for a write in flight and
 every write of an old holder commits before the new holder's first (on PostgreSQL any
 transaction holding that lock, a write or a renewal, left idle longer than the lease by a holder
-paused inside it is ended by the server, so it cannot block a takeover; on SQLite a paused writer
-blocks every writer). A holder that was paused
+paused inside it is ended by the server, and one stuck on its client inside a half-sent
+pipeline, which no PostgreSQL timeout ends, is ended by the next `acquire` that waited the
+lease time for the row: `sync.backends.sql_stuck`; so it cannot block a takeover; on SQLite a
+paused writer blocks every writer). A holder that was paused
 or cut off past its lease (SIGSTOP, a partition) and wakes up after a takeover therefore
 cannot move a checkpoint back nor replace a result with an older computation. Documents it
 writes to CouchDB outside those transactions are harmless: merges and closing tombstones have
@@ -44,6 +46,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Field, SQLModel
 
 from sync.backends.sql_schema import create_tables
+from sync.backends.sql_stuck import end_stuck_sessions, lock_timed_out
 
 from .service import Worker
 
@@ -98,7 +101,22 @@ class Lease:
                                   "ADD COLUMN generation INTEGER NOT NULL DEFAULT 0"))
 
     def acquire_now(self) -> bool:
-        """Take or renew the lease; False when someone else holds it unexpired."""
+        """Take or renew the lease; False when someone else holds it unexpired, or when the
+        row stayed locked for the lease time: then the sessions stuck in a transaction for
+        that long (a holder paused inside its fenced write, maybe in a half-sent pipeline
+        that no PostgreSQL timeout ends) are ended, and the next try gets the row."""
+        try:
+            return self._acquire()
+        except OperationalError as exc:
+            if not lock_timed_out(exc):
+                raise
+            with self.engine.begin() as conn:
+                ended = end_stuck_sessions(conn, self.ttl)
+            logger.warning("worker: lease %s row locked for %.0f s; ended %d stuck sessions",
+                           self.name, self.ttl, ended)
+            return False
+
+    def _acquire(self) -> bool:
         params = {"name": self.name, "me": self.holder}
         with self.engine.begin() as conn:
             self._bound(conn, wait=True)

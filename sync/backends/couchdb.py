@@ -20,7 +20,14 @@ from urllib.parse import quote
 
 import msgspec
 
-from ..errors import BadRequest, Conflict, NotFound, StoreError, StoreUnavailable
+from ..errors import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    PreconditionFailed,
+    StoreError,
+    StoreUnavailable,
+)
 from ..store import (
     RAW_VALUES,
     Attachment,
@@ -56,6 +63,8 @@ class BulkGetFlags(TypedDict, total=False):
     attachments: bool
 
 _ENCODER = msgspec.json.Encoder()
+#: Seconds a create waits for the deletion of the same database to settle on a cluster.
+_SETTLE = 10.0
 
 
 def _db(name: str) -> str:
@@ -153,8 +162,19 @@ class CouchStore(DocumentStore):
         return sorted(await self.client.call("GET", "_all_dbs", admin=True))
 
     async def create_db(self, db: str) -> None:
+        """On a cluster, a database deleted a moment ago may still answer "exists" while its
+        deletion reaches every node: while it is not listed, the create is tried again, for
+        up to `_SETTLE` seconds."""
+        settled = asyncio.get_running_loop().time() + _SETTLE
         try:
-            await self.client.call("PUT", _db(db), admin=True)
+            while True:
+                try:
+                    await self.client.call("PUT", _db(db), admin=True)
+                    return
+                except PreconditionFailed:
+                    if asyncio.get_running_loop().time() > settled or db in await self.list_dbs():
+                        raise
+                await asyncio.sleep(0.1)
         finally:
             self._notify(db)
 

@@ -40,7 +40,7 @@ from . import sql_changes, sql_compact, sql_docs, sql_listing, sql_local, sql_re
 from .docinput import prepare
 from .sql_changes import ChangesQuery
 from .sql_docs import DocOptions
-from .sql_engine import SMALL, SMALL_BYTES, Runner, make_engine
+from .sql_engine import LOCK_WAIT, SMALL, SMALL_BYTES, Runner, make_engine
 from .sql_listing import AllDocsQuery
 from .sql_queries import DbRow, db_row
 from .sql_schema import create_tables
@@ -95,12 +95,13 @@ class SqlStore(DocumentStore):
         revs_limit: int = 1000,
         max_document_size: int = 8_000_000,
         poll_interval: float = 1.0,
+        lock_wait: float = LOCK_WAIT,
     ) -> None:
         self.url = url
         self.revs_limit = revs_limit
         self.max_document_size = max_document_size
         self.poll_interval = poll_interval
-        self._runner = Runner(make_engine(url))
+        self._runner = Runner(make_engine(url, lock_wait=lock_wait), lock_wait=lock_wait)
         self._locks: dict[str, asyncio.Lock] = {}
         self._events: dict[str, asyncio.Event] = {}
         self._uuid: str | None = None

@@ -4,7 +4,11 @@ SQLite gets WAL, `synchronous=NORMAL`, foreign keys and a busy timeout; its tran
 started by us (`BEGIN`, or `BEGIN IMMEDIATE` for writers) instead of by the pysqlite driver,
 so a write batch holds the write lock from its first read and readers see a snapshot.
 On PostgreSQL, writers run in READ COMMITTED and lock their database row with
-`SELECT ... FOR UPDATE`; readers run in REPEATABLE READ so a call sees one snapshot.
+`SELECT ... FOR UPDATE`; readers run in REPEATABLE READ so a call sees one snapshot. A lock
+wait gives up after `lock_wait` seconds (`lock_timeout`): the call then ends the sessions left
+stuck in a transaction by a paused or cut-off process (`sql_stuck`) and runs again, at most
+`LOCK_RETRIES` times, so a frozen process never blocks a database for longer than about
+`lock_wait`, and a busy one makes writers wait, then answer "unavailable", never hang.
 
 Where calls run (`Runner`): work goes to a small thread pool, except *small* SQLite calls
 (a bounded number of rows: one replication batch, a checkpoint, database info), which run
@@ -35,8 +39,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from ..errors import StoreError, StoreUnavailable
+from .sql_stuck import end_stuck_sessions, lock_timed_out
 
-__all__ = ["SMALL", "SMALL_BYTES", "WRITE", "Runner", "make_engine", "translate_errors"]
+__all__ = ["LOCK_WAIT", "SMALL", "SMALL_BYTES", "WRITE", "Runner", "make_engine", "translate_errors"]
 
 T = TypeVar("T")
 logger = logging.getLogger("thidua.sync.store")
@@ -51,13 +56,20 @@ SMALL_BYTES = 2_000_000
 CHECKPOINT_DELAY = 0.2
 #: WAL pages at which SQLite checkpoints inside a commit (only if the background one lags).
 AUTO_CHECKPOINT_PAGES = 10_000
+#: PostgreSQL: seconds a statement waits for a lock before the stuck sessions are looked for.
+LOCK_WAIT = 10.0
+#: PostgreSQL: lock waits a call sits through (looking for stuck sessions after each).
+LOCK_RETRIES = 5
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for a `sqlite:///path` or `postgresql+psycopg://...` URL."""
+def make_engine(url: str, *, lock_wait: float = LOCK_WAIT) -> Engine:
+    """An engine for a `sqlite:///path` or `postgresql+psycopg://...` URL (on PostgreSQL,
+    lock waits give up after `lock_wait` seconds)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)
+        options = f"-c lock_timeout={int(lock_wait * 1000)}"
+        return create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8,
+                             connect_args={"options": options})
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
@@ -130,8 +142,8 @@ class Runner:
     """Runs blocking database work: small SQLite calls on the event loop, the rest in a small
     thread pool (one pooled connection per call). Each call is one transaction."""
 
-    def __init__(self, engine: Engine, workers: int = 4) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, workers: int = 4, *, lock_wait: float = LOCK_WAIT) -> None:
+        self.engine, self.lock_wait = engine, lock_wait
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="thidua-sql")
         self._on_loop = engine.dialect.name == "sqlite"
         self._loop_conns: dict[bool, Connection] = {}  # write? -> connection
@@ -139,7 +151,27 @@ class Runner:
         self._checkpoint_due: asyncio.AbstractEventLoop | None = None  # loop it is scheduled on
 
     def _call(self, fn: Callable[[Connection], T], write: bool) -> T:
-        with translate_errors(), self.engine.connect() as conn:
+        waits = 0
+        with translate_errors():
+            while True:
+                try:
+                    return self._call_once(fn, write)
+                except OperationalError as exc:
+                    waits += 1
+                    if waits > LOCK_RETRIES or not lock_timed_out(exc):
+                        raise
+                    self._end_stuck()
+
+    def _end_stuck(self) -> None:
+        with self.engine.begin() as conn:
+            ended = end_stuck_sessions(conn, self.lock_wait)
+        if ended:
+            logger.warning("ended %d database sessions stuck in a transaction for over %.0f s "
+                           "(a paused or cut-off process held their locks)", ended,
+                           self.lock_wait)
+
+    def _call_once(self, fn: Callable[[Connection], T], write: bool) -> T:
+        with self.engine.connect() as conn:
             if write:
                 conn.execution_options(**WRITE)
             elif conn.dialect.name == "postgresql":

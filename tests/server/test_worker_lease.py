@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from server.audit import Audit, AuditFilter
 from server.worker.lease import Lease, LeaseLost
 from tests.replication.servers import ROOT, _cli
 from tests.server.test_worker_kill import _check_docs, _conflicts, _count
+from tests.sync.test_sql_stuck import _stopped
 
 TTL = 3
 
@@ -190,3 +192,57 @@ def test_a_holder_paused_inside_its_renewal_cannot_block_a_takeover(
         holder.fence(conn)
     paused_engine.dispose()
     engine.dispose()
+
+
+#: Takes the lease as "a", then stops itself in its fenced write's half-sent pipeline (the
+#: lease row locked, the session `active` waiting for its client: no PostgreSQL timeout).
+_PAUSED_IN_PIPELINE = """
+import os, signal, sys
+import psycopg
+from sqlalchemy import create_engine
+from server.worker.lease import Lease
+
+lease = Lease(create_engine(sys.argv[1]), ttl=float(sys.argv[3]), holder="a")
+lease.install()
+assert lease.acquire_now()
+conn = psycopg.connect(sys.argv[2])
+try:
+    with conn.pipeline():
+        cur = conn.execute("UPDATE worker_lease SET generation = generation "
+                           "WHERE holder = 'a' RETURNING generation")
+        cur.fetchone()
+        os.kill(os.getpid(), signal.SIGSTOP)
+    conn.commit()
+    print("written", flush=True)
+except psycopg.Error as exc:
+    print("refused", type(exc).__name__, flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_holder_stuck_in_a_pipeline_cannot_block_a_takeover(fresh_postgres_url: str) -> None:
+    """The standby's lock wait on the lease row gives up after the lease time; it then ends
+    the session stuck on its client and takes the lease on a next try."""
+    ttl = 1.0
+    dsn = make_url(fresh_postgres_url).set(drivername="postgresql").render_as_string(
+        hide_password=False)
+    child = subprocess.Popen([sys.executable, "-c", _PAUSED_IN_PIPELINE, fresh_postgres_url,
+                              dsn, str(ttl)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    engine = create_engine(fresh_postgres_url)
+    standby = Lease(engine, ttl=ttl, holder="b")
+    try:
+        _stopped(child)
+        started, took = time.monotonic(), False
+        while not took and time.monotonic() - started < 15 * ttl:
+            with contextlib.suppress(OperationalError):  # the lock wait gave up: retry
+                took = standby.acquire_now()
+            if not took:
+                time.sleep(ttl / 3)
+        assert took and standby.holder_now() == "b" and standby.generation == 2
+    finally:
+        child.send_signal(signal.SIGCONT)
+        out, _ = child.communicate(timeout=60)
+    assert out.startswith("refused"), out
+    engine.dispose()
+
