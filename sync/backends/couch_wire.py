@@ -122,7 +122,7 @@ class _Target:
 
 
 class Pool:
-    """At most `size` connections per node root in use at once, idle ones kept for reuse."""
+    """At most `size` connections in use at once (over all nodes), idle ones kept for reuse."""
 
     def __init__(self, size: int) -> None:
         self._gate = asyncio.Semaphore(size)
