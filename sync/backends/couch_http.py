@@ -2,7 +2,7 @@
 
 `CouchClient.call()` answers parsed JSON (or bytes). Document and replication requests (reads,
 `_bulk_get`, `_bulk_docs`, `_revs_diff`, `_changes`, `_local`) go over `couch_wire.Pool`
-(keep-alive connections on the event loop, httptools parsing): profiled, the blocking client
+(aiohttp: keep-alive connections on the event loop, llhttp parsing): profiled, the blocking client
 in threads spent most of a pull re-acquiring the GIL and rebuilding `requests`' per-request
 context, and httpx after it 1.5-2.5 ms of CPU per call (bench/scale.py, docs/benchmarks.md).
 Database administration (`admin=True`: the welcome, `_all_dbs`, create,

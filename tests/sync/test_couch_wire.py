@@ -169,7 +169,10 @@ async def test_timeouts_and_answers_that_are_not_http(scripted) -> None:
 
 async def test_no_connection_is_connect_failed() -> None:
     pool = Pool(1)
-    with pytest.raises(ConnectFailed):
-        await pool.request("GET", f"http://127.0.0.1:{free_port()}", "/", auth=None,
-                           headers={}, body=None, timeout=5.0, connect_timeout=5.0,
-                           replay=True)
+    try:
+        with pytest.raises(ConnectFailed):
+            await pool.request("GET", f"http://127.0.0.1:{free_port()}", "/", auth=None,
+                               headers={}, body=None, timeout=5.0, connect_timeout=5.0,
+                               replay=True)
+    finally:
+        await pool.aclose()
