@@ -146,6 +146,7 @@ Validator = Callable[[int, Doc, Stored], Verdict]
 
 
 _decode_json = msgspec.json.Decoder().decode
+_encode_json = msgspec.json.Encoder().encode
 
 
 def decoded(doc: Doc) -> Doc:
@@ -365,6 +366,16 @@ class DocumentStore(abc.ABC):
         skip: int = 0,
     ) -> dict[str, Any]:
         """`{"total_rows", "offset", "rows": [...]}` as CouchDB answers `_all_docs`."""
+
+    async def winning_bodies(self, db: str, ids: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+        """`{id: (winning rev, body JSON)}` for the live documents of `ids` (deleted and
+        missing ones are left out); the body is the document's JSON object without `_id`
+        and `_rev`, for a caller that decodes it into a type (`Document.from_body`). This
+        default encodes what `all_docs` gives; a backend keeping the JSON answers it as is."""
+        listing = await self.all_docs(db, keys=list(ids), include_docs=True)
+        return {row["id"]: (row["doc"]["_rev"], _encode_json(
+                    {k: v for k, v in row["doc"].items() if k not in ("_id", "_rev")}))
+                for row in listing["rows"] if row.get("doc")}
 
     @abc.abstractmethod
     async def get_attachment(
