@@ -123,8 +123,13 @@ def _direct(cls: type[Document], body: bytes) -> Any:
     return obj
 
 
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
 def _has_float(value: object) -> bool:
     """Whether a float is anywhere in `value` (the fast check; paths only on a hit)."""
+    if type(value) is dict and _SCALARS.issuperset(map(type, value.values())):
+        return False  # a flat body (a unit, a commune): one pass in C
     stack = [value]
     while stack:
         item = stack.pop()

@@ -122,6 +122,10 @@ class Worker:
 
     # -- the policy ------------------------------------------------------------------
     async def handle(self, db: str, rows: Sequence[ChangeRow]) -> None:
+        if db != CONFIG_DB and self.directory.loaded and not any(
+                row.id.startswith("sheet:") for row in rows):
+            return  # nothing to score (e.g. the worker's own `result:` docs read back);
+            # `config` changes are applied with the next page that has sheets, or its own
         first = not self.directory.loaded
         status = self.follower.status.get(CONFIG_DB)
         with long_lived() if first else contextlib.nullcontext():
