@@ -370,7 +370,8 @@ class DocumentStore(abc.ABC):
     async def winning_bodies(self, db: str, ids: Sequence[str]) -> dict[str, tuple[str, bytes]]:
         """`{id: (winning rev, body JSON)}` for the live documents of `ids` (deleted and
         missing ones are left out); the body is the document's JSON object without `_id`
-        and `_rev`, for a caller that decodes it into a type (`Document.from_body`). This
+        and `_rev` (a backend may leave other `_` members out too), for a caller that
+        decodes it into a type (`Document.from_body`). This
         default encodes what `all_docs` gives; a backend keeping the JSON answers it as is."""
         listing = await self.all_docs(db, keys=list(ids), include_docs=True)
         return {row["id"]: (row["doc"]["_rev"], _encode_json(
