@@ -68,6 +68,12 @@ class ScoreSheet(Document):
             if value < 0 or (isinstance(value, Decimal) and not value.is_finite()):
                 raise ValueError(f"chỉ tiêu {name}: giá trị {value} phải là số không âm")
 
+    def may_hold_floats(self) -> bool:
+        """Only `Decimal` fields take a JSON number: a manual entry's points, an input or a
+        month's input that is not an int."""
+        return bool(self.manual or self.monthly) or any(
+            type(value) is not int for value in self.inputs.values())
+
     @property
     def unit_id(self) -> str:
         return unit_id(self.unit_kind, self.unit_code)

@@ -20,6 +20,7 @@ served by `/api/results/units/{id}`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlmodel import SQLModel
@@ -71,6 +72,7 @@ def result_doc(result: Mapping[str, Any] | SQLModel, criteria: Sequence[Points])
     """The document body (without `_rev`) for a `result_sheet` row (a model or a column
     dict) and its criteria in the criteria set's order."""
     row = _columns(result)
+    known = _POINTS.get  # the criteria's points mostly repeat: a lookup, then `points_text`
     return {
         "_id": row["id"],
         "type": "result",
@@ -89,14 +91,26 @@ def result_doc(result: Mapping[str, Any] | SQLModel, criteria: Sequence[Points])
         "forced_by": row["forced_by"],
         "excluded": [e for e in row["excluded"].split(",") if e],
         "needs_review": row["needs_review"],
-        "scored_at": row["scored_at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "scored_at": _iso(row["scored_at"]),
         "criteria": [
             {
                 "id": c.id,
-                "points": points_text(c.points),
-                "max_points": points_text(c.max_points),
+                "points": known(c.points) or points_text(c.points),
+                "max_points": known(c.max_points) or points_text(c.max_points),
                 "source": c.source,
             }
             for c in criteria
         ],
     }
+
+
+_LAST_ISO: tuple[datetime | None, str] = (None, "")  # a page's results share one time
+
+
+def _iso(at: datetime) -> str:
+    """`at` as ISO 8601 text, the last one remembered (read as one tuple: thread-safe)."""
+    global _LAST_ISO
+    last = _LAST_ISO
+    if last[0] is not at:
+        last = _LAST_ISO = (at, at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    return last[1]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,6 +59,27 @@ class _Plan(msgspec.Struct):
     scored: list[str] = msgspec.field(default_factory=list)  # sheet ids scored or current
 
 
+class _StoredResult(msgspec.Struct):
+    """What the scorer compares of a stored `result:` document (other fields skipped)."""
+
+    sheet_rev: Any = None
+    criteria_version: Any = None
+    needs_review: Any = False
+    rev: Any = ""  # set to its winning `_rev` (not in the body)
+
+
+_decode_result = msgspec.json.Decoder(_StoredResult).decode
+
+
+def _stored_doc(bodies: Mapping[str, tuple[str, bytes]], rid: str) -> _StoredResult | None:
+    found = bodies.get(rid)
+    if found is None:
+        return None
+    stored = _decode_result(found[1])
+    stored.rev = found[0]
+    return stored
+
+
 class Scorer:
     def __init__(
         self, store: DocumentStore, engine: Engine, directory: WorkerDirectory, writer: Writer,
@@ -87,8 +108,9 @@ class Scorer:
     async def _plan(self, db: str, ids: list[str], seqs: Mapping[str, Seq],
                     force: set[str]) -> _Plan:
         rids = [result_doc_id(i) for i in ids]
-        docs = await self._docs(db, [*ids, *rids])  # the sheets and their results, one read
-        winners, stored_docs = docs, docs
+        # The sheets and their results, one read, as stored JSON: decoded straight into
+        # their Structs (`ScoreSheet.from_body`, `_StoredResult`)
+        bodies = await self.store.winning_bodies(db, [*ids, *rids])
         if self._inline:  # a SQLite read of two indexed queries: less than a thread hop
             stored_rows, open_ids = self._stored(db, rids, ids)
         else:
@@ -98,14 +120,10 @@ class Scorer:
         for index, (sheet_id, rid) in enumerate(zip(ids, rids, strict=True)):
             if index % _SLICE == _SLICE - 1:
                 await asyncio.sleep(0)  # let HTTP requests in between (scoring is CPU work)
-            self._plan_one(plan, db, sheet_id, rid, winners.get(sheet_id), stored_docs.get(rid),
+            self._plan_one(plan, db, sheet_id, rid, bodies.get(sheet_id), _stored_doc(bodies, rid),
                            stored_rows.get(rid), sheet_id in open_ids, seqs[sheet_id], now,
                            sheet_id in force)
         return plan
-
-    async def _docs(self, db: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        listing = await self.store.all_docs(db, keys=list(ids), include_docs=True)
-        return {row["id"]: row["doc"] for row in listing["rows"] if row.get("doc")}
 
     def _stored(self, db: str, rids: list[str], ids: list[str]) -> tuple[
             dict[str, tuple[Any, ...]], set[str]]:
@@ -129,31 +147,30 @@ class Scorer:
         return rows, open_ids
 
     def _plan_one(
-        self, plan: _Plan, db: str, sheet_id: str, rid: str, winner: dict[str, Any] | None,
-        stored_doc: dict[str, Any] | None, stored_row: tuple[Any, ...] | None,
+        self, plan: _Plan, db: str, sheet_id: str, rid: str, winner: tuple[str, bytes] | None,
+        stored_doc: _StoredResult | None, stored_row: tuple[Any, ...] | None,
         review: bool, seq: Seq, now: datetime, force: bool = False,
     ) -> None:
         if stored_row is not None and self.directory.closed(stored_row[2]):
             plan.scored.append(sheet_id)
             return  # the campaign is closed: its results are final
-        if winner is None or winner.get("_deleted"):
+        if winner is None:  # deleted or gone
             if stored_row is not None:
                 plan.replaced.append(rid)
             if stored_doc is not None:
-                plan.docs.append({"_id": rid, "_rev": stored_doc["_rev"], "_deleted": True})
+                plan.docs.append({"_id": rid, "_rev": stored_doc.rev, "_deleted": True})
             plan.scored.append(sheet_id)
             return
-        rev = str(winner.get("_rev"))
+        rev = winner[0]
         try:
-            sheet = ScoreSheet.from_doc(winner)
+            sheet = ScoreSheet.from_body(winner[1], sheet_id)
             given, cset, compiled = self.directory.sheet_input(sheet)
         except (NotScorable, msgspec.ValidationError, ValueError, TypeError) as exc:
             plan.failures.append(self._failure(db, sheet_id, rev, seq, str(exc), now))
             return
         want = (rev, cset.version, review)
         doc_state = None if stored_doc is None else (
-            stored_doc.get("sheet_rev"), stored_doc.get("criteria_version"),
-            bool(stored_doc.get("needs_review")))
+            stored_doc.sheet_rev, stored_doc.criteria_version, bool(stored_doc.needs_review))
         plan.scored.append(sheet_id)
         current = stored_row is not None and stored_row[0] == want and doc_state == want
         if current and not force:
@@ -167,7 +184,7 @@ class Scorer:
                                      score=score, scored_at=now, needs_review=review)
         body = result_doc(row, criteria)
         if stored_doc is not None:
-            body["_rev"] = stored_doc["_rev"]
+            body["_rev"] = stored_doc.rev
         plan.docs.append(body)
         plan.replaced.append(rid)
         plan.results.append(row)

@@ -49,7 +49,7 @@ _RESULTS, _FAILURES = table_of(SheetResult), table_of(WorkerFailure)
 #: so they are read `main_only`, without revision trees),
 #: and every full page of the store's `_changes` counts the changes after it (a national
 #: `config` holds ~276,000 documents: pages of 200 made that count 1,400 times).
-_CONFIG_PAGE = 5000
+_CONFIG_PAGE = 25_000  # 11 counts of a national `config`, not 55
 #: With a `pace` (the server's worker), a page is scored this many sheets at a time, `pace`
 #: awaited between slices: a phone's request waits for at most one slice, and while
 #: requests are in flight the worker waits (`server.traffic`) instead of taking the GIL.
@@ -122,6 +122,10 @@ class Worker:
 
     # -- the policy ------------------------------------------------------------------
     async def handle(self, db: str, rows: Sequence[ChangeRow]) -> None:
+        if db != CONFIG_DB and self.directory.loaded and not any(
+                row.id.startswith("sheet:") for row in rows):
+            return  # nothing to score (e.g. the worker's own `result:` docs read back);
+            # `config` changes are applied with the next page that has sheets, or its own
         first = not self.directory.loaded
         status = self.follower.status.get(CONFIG_DB)
         with long_lived() if first else contextlib.nullcontext():

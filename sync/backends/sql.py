@@ -445,6 +445,10 @@ class SqlStore(DocumentStore):
         return await self._read(db, lambda conn, row: sql_listing.all_docs(conn, row, query),
                                 small=small)
 
+    async def winning_bodies(self, db: str, ids: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+        return await self._read(db, lambda conn, row: sql_listing.winning_bodies(conn, row, ids),
+                                small=len(ids) <= SMALL)
+
     async def get_attachment(
         self, db: str, doc_id: str, name: str, *, rev: str | None = None
     ) -> Attachment:

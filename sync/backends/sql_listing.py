@@ -15,10 +15,10 @@ from sqlalchemy import Connection, Select, and_, func, select
 from .. import revtree
 from .sql_docs import DocOptions, render
 from .sql_queries import DbRow, chunked
-from .sql_raw import marks, named_rows
+from .sql_raw import marks, named_rows, rows
 from .sql_tables import T_DOCUMENTS, T_REVISIONS
 
-__all__ = ["BODY_JOIN", "AllDocsQuery", "all_docs", "doc_of_row"]
+__all__ = ["BODY_JOIN", "AllDocsQuery", "all_docs", "doc_of_row", "winning_bodies"]
 
 _d, _r = T_DOCUMENTS.c, T_REVISIONS.c
 _STREAM = 500
@@ -112,3 +112,16 @@ def all_docs(conn: Connection, db: DbRow, q: AllDocsQuery) -> dict[str, Any]:
             select(func.count()).select_from(T_DOCUMENTS).where(*where[:2], before)
         ).scalar_one()
     return {"total_rows": db.doc_count, "offset": offset, "rows": rows}
+
+
+def winning_bodies(conn: Connection, db: DbRow, ids: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+    """`DocumentStore.winning_bodies`: each live document's winning rev and its body as
+    stored (the JSON of its fields; attachments are kept apart, in `atts`)."""
+    found: dict[str, tuple[str, bytes]] = {}
+    for chunk in chunked(list(dict.fromkeys(ids))):
+        for doc_id, rev, body in rows(
+                conn, f"SELECT d.doc_id, d.winner, r.body FROM sync_documents d{BODY_JOIN} "
+                f"WHERE d.db_id = ? AND d.deleted = ? AND d.doc_id IN ({marks(len(chunk))})",
+                (db.id, False, *chunk)):
+            found[doc_id] = (rev, bytes(body) if body is not None else b"{}")
+    return found

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
 import pytest
 
 from ..errors import BadRequest, NotFound
@@ -54,6 +55,24 @@ class AllDocsTests(StoreFixtures):
         assert deleted["value"]["rev"].startswith("2-") and deleted.get("doc") is None
         with_docs = await store.all_docs(db, include_docs=True, limit=1)
         assert with_docs["rows"][0]["doc"]["n"] == 2
+
+    async def test_winning_bodies(self, store: DocumentStore, db: str) -> None:
+        """Each live document's winning rev and body JSON, as `all_docs` gives them (a
+        backend may leave `_` members out of the body; none here is deleted or missing)."""
+        revs = await self._seed_listing(store, db)
+        await self.put(store, db, {"_id": "v", "type": "sheet", "inputs": {"a": 1, "b": "1.5"},
+                                   "nested": [None, True, {"x": "đ"}]})
+        await self.replicate(store, db, {"_id": "w", **rev_path(1, "a"), "v": 1},
+                             {"_id": "w", **rev_path(1, "b"), "v": 2})
+        found = await store.winning_bodies(db, ["b", "zz", "c", "v", "w", "b", "é"])
+        listing = await store.all_docs(db, keys=["b", "v", "w", "é"], include_docs=True)
+        assert sorted(found) == ["b", "v", "w", "é"] and found["b"][0] == revs["b"]
+        for row in listing["rows"]:
+            rev, body = found[row["id"]]
+            fields = {k: v for k, v in msgspec.json.decode(body).items() if k[:1] != "_"}
+            assert rev == row["doc"]["_rev"]
+            assert fields == {k: v for k, v in row["doc"].items() if k[:1] != "_"}
+        assert msgspec.json.decode(found["w"][1])["v"] == 2
 
 
 class BadInputTests(StoreFixtures):
