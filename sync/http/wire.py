@@ -10,6 +10,7 @@ from litestar import Request, Response
 
 from ..errors import BadRequest, StoreUnavailable, TooLarge
 from ..store import DocumentStore, WriteResult
+from .scope_headers import ScopeHeaders
 
 __all__ = [
     "MAX_INT",
@@ -80,7 +81,7 @@ async def read_body(request: Request[Any, Any, Any], limit: int | None = None) -
     """The raw body, refusing (413) anything over `limit` (default: max request size)."""
     if limit is None:
         limit = settings_of(request)[0]
-    declared = request.headers.get("content-length")
+    declared = ScopeHeaders.of(request.scope).get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"Request body is larger than {limit} bytes.")
     chunks: list[bytes] = []
