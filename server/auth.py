@@ -30,6 +30,7 @@ from litestar.types import (
 )
 
 from sync.http.errors import error_name
+from sync.http.scope_headers import ScopeHeaders
 
 from .access import decide
 from .accounts import Account, Accounts, AuthRecord, DeviceToken
@@ -255,7 +256,7 @@ class Authenticator:
             )
         return Identity(user=record.account, method="cookie", sent=True, refresh_cookie=refresh)
 
-    async def identify(self, headers: Headers, client: str) -> Identity:
+    async def identify(self, headers: Headers | ScopeHeaders, client: str) -> Identity:
         """Read `Authorization` (Basic or Bearer), then the `AuthSession` cookie."""
         authorization = headers.get("authorization")
         if authorization:
@@ -355,7 +356,7 @@ class AuthMiddleware(ASGIMiddleware):
     ) -> None:
         auth: Authenticator = scope["app"].state.auth
         client = scope.get("client")
-        identity = await auth.identify(Headers.from_scope(scope), client[0] if client else "")
+        identity = await auth.identify(ScopeHeaders.of(scope), client[0] if client else "")
         scope["user"], scope["auth"] = identity.user, identity.method
         scope.setdefault("state", {})["thidua.token_id"] = identity.token_id
         if prefix == PAGES_PREFIX:  # server-rendered pages check roles; a stale cookie = signed out

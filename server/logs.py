@@ -18,7 +18,8 @@ from litestar.types import Message, Scope
 
 __all__ = ["JsonFormatter", "access_log_hook", "configure_logging", "mark_request_start"]
 
-access_logger = logging.getLogger("thidua.access")
+_ACCESS = "thidua.access"
+access_logger = logging.getLogger(_ACCESS)
 _START_KEY = "thidua.start"
 _STATUS_KEY = "thidua.status"
 #: JSON as `json.dumps(..., ensure_ascii=False, default=str)` wrote it, at a fraction of the
@@ -61,6 +62,9 @@ def configure_logging(level: str = "INFO", stream: IO[str] | None = None) -> Non
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True  # our access log replaces it
+    # The JSON lines carry no thread or process names: not gathering them for every record
+    # (an `os.getpid()` call and two lookups each) is logging's documented optimisation.
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
 
 
 def mark_request_start(scope: Scope) -> None:
@@ -93,4 +97,10 @@ async def access_log_hook(message: Message, scope: Scope) -> None:
         "user": getattr(user, "name", None),
         "client": client[0] if client else None,
     }
-    access_logger.info("request", extra={"fields": fields})
+    # `makeRecord` + `handle` is what `info` does, without walking the stack for the caller
+    # (the line names none): one access line per request showed in profiles of 200 phones.
+    access_logger.handle(
+        access_logger.makeRecord(
+            _ACCESS, logging.INFO, __file__, 0, "request", (), None, extra={"fields": fields}
+        )
+    )

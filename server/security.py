@@ -23,6 +23,8 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from sync.http.scope_headers import ScopeHeaders
+
 from .auth import send_json_error
 from .credentials import COOKIE_NAME
 
@@ -47,6 +49,7 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _NO_CSP_HEADERS = SECURITY_HEADERS
 _ALL_HEADERS = (*SECURITY_HEADERS, (b"content-security-policy", CSP.encode()))
 _FORM = "application/x-www-form-urlencoded"
+_OURS = frozenset(name for name, _ in _ALL_HEADERS)
 
 
 def _origin_host(value: str) -> str | None:
@@ -61,12 +64,12 @@ def _is_attachment_put(method: str, path: str) -> bool:
     return parts[2] not in ("_local", "_design") or len(parts) >= 5
 
 
-def _cookie_only(headers: Headers) -> bool:
+def _cookie_only(headers: Headers | ScopeHeaders) -> bool:
     return "authorization" not in headers and f"{COOKIE_NAME}=" in headers.get("cookie", "")
 
 
 def csrf_refusal(
-    method: str, path: str, headers: Headers, allowed_origins: tuple[str, ...] = ()
+    method: str, path: str, headers: Headers | ScopeHeaders, allowed_origins: tuple[str, ...] = ()
 ) -> str | None:
     """Why a request must be refused as a possible CSRF, or None when it may go on."""
     if method in _SAFE_METHODS or not _cookie_only(headers):
@@ -107,15 +110,18 @@ class SecurityMiddleware(ASGIMiddleware):
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
-                present = {name.lower() for name, _ in headers}
-                headers.extend(h for h in extra if h[0] not in present)
+                if any(name.lower() in _OURS for name, _ in headers):  # a route set its own
+                    present = {name.lower() for name, _ in headers}
+                    headers.extend(h for h in extra if h[0] not in present)
+                else:
+                    headers.extend(extra)
                 message["headers"] = headers
             await send(message)
 
         method = str(scope.get("method", "GET")).upper()
         refusal = None
         if method not in _SAFE_METHODS:  # (csrf_refusal's first test, without the headers)
-            refusal = csrf_refusal(method, path, Headers.from_scope(scope), self.allowed_origins)
+            refusal = csrf_refusal(method, path, ScopeHeaders.of(scope), self.allowed_origins)
         if refusal:
             await send_json_error(send_with_headers, 403, refusal)
             return
